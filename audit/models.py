@@ -1,0 +1,53 @@
+"""The audit trail (監査証跡): one append-only table, written by services in their own transaction."""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+
+from institutions.models import Institution
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "institution_id", None):
+            return self.none()
+        return self.filter(institution_id=user.institution_id)
+
+
+class AuditEntry(models.Model):
+    """One audited act: who, when, for which insurer, what, on what, before/after, why.
+
+    Rows are never updated or deleted: the application has no path that does it, the admin is read-only, and on
+    PostgreSQL a trigger refuses UPDATE and DELETE in the database itself.
+    """
+
+    at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="実行者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField("実行者名", max_length=150, blank=True)
+    institution = models.ForeignKey(
+        Institution, verbose_name="保険者", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    request_id = models.CharField("リクエストID", max_length=64, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    target_type = models.CharField("対象種別", max_length=64, blank=True)
+    target_id = models.CharField("対象ID", max_length=64, blank=True)
+    target_repr = models.CharField("対象", max_length=255, blank=True)
+    before = models.JSONField("変更前", null=True, blank=True)
+    after = models.JSONField("変更後", null=True, blank=True)
+    message = models.TextField("理由・内容", blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "監査証跡"
+        verbose_name_plural = "監査証跡"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["institution", "-at"], name="audit_institution_at_idx")]
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

@@ -1,0 +1,10 @@
+"""Staff console pages. Every queryset starts from a `visible_to(user)` selector; nothing is scoped in templates."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/home.html", {})

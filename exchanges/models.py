@@ -1,0 +1,195 @@
+"""情報提供等記録 kept by the simulated 情報提供NWS, and 追記依頼.
+
+An ExchangeRecord can only be written inside exchanges.services (the choke point): saving, bulk-creating,
+updating or deleting one anywhere else raises BypassError, so no page, API, import, admin or shell helper can
+send an inquiry that skipped the 不開示該当フラグ check.
+"""
+
+import contextlib
+import contextvars
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from institutions.models import Department, Institution
+from members.models import InfoItem, Person, Procedure, Replica
+
+_nws_write = contextvars.ContextVar("nakama_nws_write", default=False)
+
+
+class BypassError(RuntimeError):
+    """Raised when code outside exchanges.services tries to write an exchange record."""
+
+
+@contextlib.contextmanager
+def nws_write():
+    """Used only by exchanges.services around its writes."""
+    token = _nws_write.set(True)
+    try:
+        yield
+    finally:
+        _nws_write.reset(token)
+
+
+def _guard() -> None:
+    if not _nws_write.get():
+        raise BypassError("情報提供等記録は exchanges.services（情報照会・情報提供の窓口）以外からは作成・変更できません。")
+
+
+class GuardedQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        _guard()
+        return super().update(**kwargs)
+
+    def delete(self):
+        _guard()
+        return super().delete()
+
+    def bulk_create(self, *args, **kwargs):
+        _guard()
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        _guard()
+        return super().bulk_update(*args, **kwargs)
+
+
+class ExchangeState(models.TextChoices):
+    PENDING = "pending", "照会中"
+    MANUAL = "manual", "手動応答待ち"
+    PROVIDED = "provided", "提供済"
+    DECLINED = "declined", "提供せず"
+
+
+class CodeSource(models.TextChoices):
+    NONE = "", "なし"
+    AUTO = "auto", "自動設定"
+    MANUAL = "manual", "手動設定"
+
+
+class ExchangeRecordQuerySet(GuardedQuerySet):
+    def visible_to(self, user):
+        """Records in which the staff member's insurer took part, as inquirer or provider."""
+        institution_id = getattr(user, "institution_id", None)
+        if not institution_id:
+            return self.none()
+        return self.filter(models.Q(inquirer_id=institution_id) | models.Q(provider_id=institution_id))
+
+    def manual_queue(self, institution_id: int):
+        return self.filter(provider_id=institution_id, state=ExchangeState.MANUAL)
+
+
+class ExchangeRecord(models.Model):
+    """情報提供等記録: one inquiry and its answer, as the NWS keeps it. The display fields are fixed when written."""
+
+    id = models.UUIDField("記録ID", primary_key=True, default=uuid.uuid4, editable=False)
+    inquirer = models.ForeignKey(Institution, verbose_name="照会機関", on_delete=models.PROTECT, related_name="+")
+    inquirer_department = models.ForeignKey(
+        Department, verbose_name="照会部署", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    provider = models.ForeignKey(Institution, verbose_name="提供機関", on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey(Procedure, verbose_name="事務", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(InfoItem, verbose_name="特定個人情報", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Person, verbose_name="対象者", on_delete=models.PROTECT, related_name="+")
+    # As displayed on the record (renewal ②): 「社会保険診療報酬支払基金」 for insurers on the intermediate server.
+    inquirer_display = models.CharField("照会機関（表示）", max_length=100)
+    inquirer_department_display = models.CharField("情報照会者部署名（表示）", max_length=200, blank=True)
+    provider_display = models.CharField("提供機関（表示）", max_length=100)
+    state = models.CharField("状態", max_length=20, choices=ExchangeState.choices, default=ExchangeState.PENDING)
+    inquired_at = models.DateTimeField("照会日時")
+    provided_at = models.DateTimeField("提供日時", null=True, blank=True)
+    inquired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="照会者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # 不開示コード on each side, and how it got there.
+    inquiry_code = models.BooleanField("不開示コード（照会時）", default=False)
+    inquiry_code_source = models.CharField(
+        "照会時コード設定", max_length=10, choices=CodeSource.choices, blank=True, default=CodeSource.NONE
+    )
+    inquiry_code_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="照会時コード設定者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    provision_code = models.BooleanField("不開示コード（提供時）", default=False)
+    provision_code_source = models.CharField(
+        "提供時コード設定", max_length=10, choices=CodeSource.choices, blank=True, default=CodeSource.NONE
+    )
+    provision_code_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提供時コード設定者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    replica = models.ForeignKey(
+        Replica, verbose_name="提供元の副本", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    provided_content = models.JSONField("提供内容", null=True, blank=True)
+    content_corrected = models.BooleanField("提供内容を手動で修正", default=False)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="手動応答者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decline_reason = models.TextField("提供しない理由", blank=True)
+    appended_nondisclosure_at = models.DateTimeField("追記依頼（不開示）反映日時", null=True, blank=True)
+
+    objects = ExchangeRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "情報提供等記録"
+        verbose_name_plural = "情報提供等記録"
+        ordering = ["-inquired_at", "-id"]
+        indexes = [
+            # マイナポータル やりとり履歴: one person's records by time.
+            models.Index(fields=["subject", "-inquired_at"], name="exchange_subject_time_idx"),
+            # Manual-response queue: one insurer's records in a state.
+            models.Index(fields=["provider", "state", "inquired_at"], name="exchange_queue_idx"),
+            # Staff history: one insurer's records by time, either side.
+            models.Index(fields=["inquirer", "-inquired_at"], name="exchange_inquirer_time_idx"),
+            models.Index(fields=["provider", "-inquired_at"], name="exchange_provider_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} {self.item} {self.inquired_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        _guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _guard()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def handle_with_care(self) -> bool:
+        """「取り扱い注意」: the record carries 不開示コード on either side (別添 ①)."""
+        return self.inquiry_code or self.provision_code
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state == ExchangeState.PROVIDED
+
+
+class AppendRequest(models.Model):
+    """追記依頼: an insurer asks NWS to mark an existing record 不開示 after the fact (別紙2 §4)."""
+
+    id = models.UUIDField("依頼ID", primary_key=True, default=uuid.uuid4, editable=False)
+    record = models.ForeignKey(
+        ExchangeRecord, verbose_name="情報提供等記録", on_delete=models.PROTECT, related_name="append_requests"
+    )
+    institution = models.ForeignKey(Institution, verbose_name="依頼機関", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("理由")
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    processed_at = models.DateTimeField("NWS反映日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "追記依頼"
+        verbose_name_plural = "追記依頼"
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["institution", "-requested_at"], name="append_institution_idx")]
+
+    def __str__(self) -> str:
+        return f"追記依頼 {self.requested_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,210 @@
+"""The member settings (不開示該当・自己情報提供不可・自動応答不可), protection cases and clearing requests."""
+
+from django.conf import settings as django_settings
+from django.db import models
+
+from flags.policy import SETTING_LABELS, ActiveSetting, SettingKind
+from institutions.models import Institution
+from members.models import InfoItem, Member, Person
+
+SettingKindChoices = models.TextChoices(
+    "SettingKindChoices", [(kind.name, (kind.value, SETTING_LABELS[kind])) for kind in SettingKind]
+)
+
+
+class SettingSource(models.TextChoices):
+    CONSOLE = "console", "画面"
+    CASE = "case", "設定対象者"
+    API = "api", "API"
+    IMPORT = "import", "CSV取込"
+    PEER = "peer", "自治体（シミュレーション）"
+
+
+class SettingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "institution_id", None):
+            return self.none()
+        return self.filter(institution_id=user.institution_id)
+
+    def active(self):
+        return self.filter(cleared_at__isnull=True)
+
+
+class Setting(models.Model):
+    """One setting on one member, whole (item is null: 被保険者枝番単位) or one 特定個人情報 (特定個人情報単位).
+
+    Set and cleared only through flags.services; a cleared setting stays as history with who, when and why.
+    For a simulated municipality the setting is on a resident: `member` is empty and `person` is set.
+    """
+
+    institution = models.ForeignKey(Institution, verbose_name="設定機関", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, verbose_name="被保険者", on_delete=models.PROTECT, null=True, blank=True, related_name="settings"
+    )
+    person = models.ForeignKey(Person, verbose_name="個人", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("設定種別", max_length=20, choices=SettingKindChoices.choices)
+    item = models.ForeignKey(
+        InfoItem,
+        verbose_name="特定個人情報",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="空欄は被保険者枝番単位（全体）",
+    )
+    source = models.CharField("設定経路", max_length=20, choices=SettingSource.choices, default=SettingSource.CONSOLE)
+    case = models.ForeignKey(
+        "flags.ProtectionCase", verbose_name="設定対象者", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="settings",
+    )
+    reason = models.TextField("設定理由")
+    set_at = models.DateTimeField("設定日時")
+    set_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="設定者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    set_by_name = models.CharField("設定者名", max_length=150, blank=True)
+    cleared_at = models.DateTimeField("解除日時", null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="解除者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    cleared_by_name = models.CharField("解除者名", max_length=150, blank=True)
+    clear_reason = models.TextField("解除理由", blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "不開示該当フラグ等の設定"
+        verbose_name_plural = "不開示該当フラグ等の設定"
+        ordering = ["-set_at", "-id"]
+        indexes = [
+            models.Index(fields=["institution", "person", "cleared_at"], name="setting_lookup_idx"),
+            models.Index(fields=["institution", "kind", "cleared_at"], name="setting_export_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "person", "kind"],
+                condition=models.Q(cleared_at__isnull=True, item__isnull=True),
+                name="one_active_whole_setting",
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "person", "kind", "item"],
+                condition=models.Q(cleared_at__isnull=True, item__isnull=False),
+                name="one_active_item_setting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.scope_label}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None
+
+    @property
+    def scope_label(self) -> str:
+        return self.item.name if self.item_id else "全体"
+
+    @property
+    def state_label(self) -> str:
+        return "設定中" if self.is_active else "解除済"
+
+    def as_policy(self) -> ActiveSetting:
+        return ActiveSetting(kind=SettingKind(self.kind), item_code=self.item.code if self.item_id else None)
+
+
+class ClearingRequestState(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    APPROVED = "approved", "承認済"
+    REJECTED = "rejected", "却下"
+
+
+class ClearingRequest(models.Model):
+    """A request to clear a setting. A supervisor other than the requester approves it (four eyes)."""
+
+    setting = models.ForeignKey(Setting, verbose_name="設定", on_delete=models.PROTECT, related_name="clearing_requests")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("解除理由")
+    state = models.CharField(
+        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
+    )
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
+    decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "解除依頼"
+        verbose_name_plural = "解除依頼"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setting"], condition=models.Q(state="pending"), name="one_pending_clearing_per_setting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"解除依頼: {self.setting}"
+
+
+class ProtectionCase(models.Model):
+    """設定対象者 (別紙2 §2–3): a DV・虐待等被害者 who is our member, and what was confirmed and advised."""
+
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, verbose_name="被保険者", on_delete=models.PROTECT, related_name="protection_cases")
+    # 別紙2 §2: ア and イ confirmed; ウ requested, or the need is evident without a request.
+    victim_confirmed = models.BooleanField("ア DV・虐待等被害者である（確認済）", default=False)
+    fled_confirmed = models.BooleanField("イ 加害者の下から避難している（確認済）", default=False)
+    requested_by_person = models.BooleanField("ウ 本人からの申出あり", default=False)
+    need_evident = models.BooleanField(
+        "申出はないが設定を要することが明らか（あらかじめ把握している場合を含む）", default=False
+    )
+    request_date = models.DateField("申出日", null=True, blank=True)
+    # 別紙2 §3.
+    case_card_or_proxy = models.BooleanField(
+        "ケース① カードが加害者の手元にある／加害者が代理人", default=False
+    )
+    case_inquiry_about_abuser = models.BooleanField("ケース② 加害者に係る情報照会を行う", default=False)
+    no_auto_response_wanted = models.BooleanField("自動応答を望まない（自動応答不可フラグ）", default=False)
+    abuser = models.ForeignKey(
+        Person, verbose_name="加害者（被保険者でない個人）", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    # カード停止等手続 checklist.
+    card_suspension_advised = models.BooleanField("カード停止を案内した", default=False)
+    card_suspension_done = models.BooleanField("カード停止の完了を確認した", default=False)
+    proxy_cancel_advised = models.BooleanField("代理人設定の解除を案内した", default=False)
+    proxy_cancel_done = models.BooleanField("代理人設定の解除の完了を確認した", default=False)
+    number_change_advised = models.BooleanField("個人番号の変更・カード再交付を案内した", default=False)
+    number_change_done = models.BooleanField("個人番号の変更・カード再交付の完了を確認した", default=False)
+    notes = models.TextField("備考", blank=True)
+    opened_at = models.DateTimeField("登録日時")
+    opened_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "設定対象者（保護ケース）"
+        verbose_name_plural = "設定対象者（保護ケース）"
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"設定対象者: {self.member.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -1,0 +1,105 @@
+"""The rules of the four settings (別紙1), as pure functions: plain values in, decisions out. No ORM here.
+
+Every path that sends, answers or shows an exchange asks this module:
+- 不開示該当フラグ (NON_DISCLOSURE): provision and inquiry get 不開示コード automatically; record hidden.
+- 自己情報提供不可フラグ (NO_SELF_INFO): マイナポータル 自己情報 shows 「回答なし」 for the covered items.
+- 自動応答不可フラグ (NO_AUTO_RESPONSE): no automatic answer; staff check, correct and approve or decline.
+- 不開示コード (on one exchange): the record is not shown in やりとり履歴.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SettingKind(StrEnum):
+    NON_DISCLOSURE = "non_disclosure"  # 不開示該当フラグ
+    NO_SELF_INFO = "no_self_info"  # 自己情報提供不可フラグ
+    NO_AUTO_RESPONSE = "no_auto_response"  # 自動応答不可フラグ
+
+
+SETTING_LABELS = {
+    SettingKind.NON_DISCLOSURE: "不開示該当フラグ",
+    SettingKind.NO_SELF_INFO: "自己情報提供不可フラグ",
+    SettingKind.NO_AUTO_RESPONSE: "自動応答不可フラグ",
+}
+
+# Plain-Japanese effect of each setting, shown beside it in the console (the 別紙1 table).
+SETTING_EFFECTS = {
+    SettingKind.NON_DISCLOSURE: {
+        "answer": "自動で情報提供します。提供時・照会時に不開示コードが自動で付きます。",
+        "self_info": "影響しません。",
+        "history": "やりとり履歴に表示されません。",
+    },
+    SettingKind.NO_SELF_INFO: {
+        "answer": "自動で情報提供します。",
+        "self_info": "対象の情報は表示されず「回答なし」になります。",
+        "history": "影響しません。",
+    },
+    SettingKind.NO_AUTO_RESPONSE: {
+        "answer": "自動応答しません。職員が情報提供内容入力画面で確認・修正し、送信許可または提供しないを選びます。",
+        "self_info": "影響しません。",
+        "history": "未応答の間は表示されません。応答後は、不開示コードを付けない限り表示されます。",
+    },
+}
+
+# Server names, equal to institutions.models.Server values.
+SERVER_INSURERS = "insurers"  # 医療保険者等向け中間サーバー
+SERVER_MUNICIPAL = "municipal"  # 自治体中間サーバー
+
+
+class CodeSource(StrEnum):
+    NONE = ""
+    AUTO = "auto"  # 自動設定
+    MANUAL = "manual"  # 手動設定
+
+
+@dataclass(frozen=True)
+class ActiveSetting:
+    """A setting in force on one member (or a municipality's resident). item_code None: the whole member."""
+
+    kind: SettingKind
+    item_code: str | None = None
+
+
+def applies(settings: Iterable[ActiveSetting], kind: SettingKind, item_code: str) -> bool:
+    """A setting applies to an item when it covers the whole member (被保険者枝番単位) or that item (特定個人情報単位)."""
+    return any(s.kind == kind and (s.item_code is None or s.item_code == item_code) for s in settings)
+
+
+def provision_gets_code(settings: Iterable[ActiveSetting], item_code: str) -> bool:
+    """別紙1 ①: the provider attaches 不開示コード automatically. Both servers do this (別添 ① 1/4, 2/4)."""
+    return applies(settings, SettingKind.NON_DISCLOSURE, item_code)
+
+
+def answers_automatically(settings: Iterable[ActiveSetting], item_code: str) -> bool:
+    """別紙1 ③: with 自動応答不可 the inquiry waits for a manual response (△); otherwise it is answered (○)."""
+    return not applies(settings, SettingKind.NO_AUTO_RESPONSE, item_code)
+
+
+def self_info_allowed(settings: Iterable[ActiveSetting], item_code: str) -> bool:
+    """別紙1 ②, ※3: 自己情報提供不可 → マイナポータル shows 「回答なし」 for the item."""
+    return not applies(settings, SettingKind.NO_SELF_INFO, item_code)
+
+
+def inquiry_gets_code(settings: Iterable[ActiveSetting], item_code: str, *, server: str) -> bool:
+    """Renewal ①: an insurer's inquiry about its own flagged member carries 不開示コード automatically.
+
+    The 自治体中間サーバー does not do this on inquiries (別添 ① 2/4), only on provisions.
+    """
+    if server != SERVER_INSURERS:
+        return False
+    return applies(settings, SettingKind.NON_DISCLOSURE, item_code)
+
+
+def approval_code(settings: Iterable[ActiveSetting], item_code: str, *, requested: bool) -> CodeSource:
+    """At the approval of a manual response the rules are checked again (別紙1 ※2): 不開示該当 in force at that
+    moment forces the code; otherwise staff may attach it by hand."""
+    if provision_gets_code(settings, item_code):
+        return CodeSource.AUTO
+    return CodeSource.MANUAL if requested else CodeSource.NONE
+
+
+def shown_in_history(*, complete: bool, inquiry_code: bool, provision_code: bool, appended: bool) -> bool:
+    """Rule 3 / 別紙1 ※1 ※2: shown only when complete, no 不開示コード on either side, and no 追記依頼 applied."""
+    return complete and not inquiry_code and not provision_code and not appended

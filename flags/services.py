@@ -1,0 +1,291 @@
+"""The one way to change a setting, open a protection case, and clear a setting (four eyes).
+
+Each function runs in one transaction: check the actor's role and insurer, validate, save, write the audit entry.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import record
+from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
+from flags.policy import SETTING_LABELS, SettingKind
+from institutions.models import Institution, Role
+from members.models import InfoItem, Member, Person
+
+
+def _require_changer(actor) -> None:
+    if not getattr(actor, "is_insurer_staff", False) or actor.role not in (Role.CLERK, Role.SUPERVISOR):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def _require_own_member(actor, member: Member) -> None:
+    if member.insurer_id != actor.institution_id:
+        raise ValidationError("他の保険者の被保険者には設定できません。", code="other_insurer")
+
+
+def _setting_snapshot(setting: Setting) -> dict:
+    return {
+        "kind": setting.kind,
+        "scope": setting.scope_label,
+        "state": setting.state_label,
+        "member": setting.member.branch_number if setting.member_id else None,
+    }
+
+
+def set_setting(
+    *,
+    actor,
+    member: Member,
+    kind: SettingKind | str,
+    reason: str,
+    item: InfoItem | None = None,
+    source: str = SettingSource.CONSOLE,
+    case: ProtectionCase | None = None,
+) -> Setting:
+    """Set 不開示該当 / 自己情報提供不可 / 自動応答不可 on one of the actor's members, whole or for one item kind."""
+    _require_changer(actor)
+    _require_own_member(actor, member)
+    try:
+        kind = SettingKind(kind)
+    except ValueError:
+        raise ValidationError({"kind": "設定種別が正しくありません。"}, code="invalid_kind") from None
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "設定理由を入力してください。"}, code="reason_required")
+    with transaction.atomic():
+        if Setting.objects.active().filter(member=member, kind=kind, item=item).exists():
+            scope = item.name if item else "全体"
+            raise ValidationError(f"{SETTING_LABELS[kind]}（{scope}）はすでに設定されています。", code="duplicate")
+        setting = Setting(
+            institution_id=member.insurer_id,
+            member=member,
+            person_id=member.person_id,
+            kind=kind,
+            item=item,
+            source=source,
+            case=case,
+            reason=reason,
+            set_at=timezone.now(),
+            set_by=actor,
+            set_by_name=str(actor),
+        )
+        setting.full_clean()
+        try:
+            with transaction.atomic():
+                setting.save()
+        except IntegrityError:
+            raise ValidationError(f"{SETTING_LABELS[kind]}はすでに設定されています。", code="duplicate") from None
+        record(
+            actor=actor,
+            action="setting.set",
+            target=setting,
+            after=_setting_snapshot(setting),
+            message=reason,
+        )
+    return setting
+
+
+def request_clearing(*, actor, setting: Setting, reason: str) -> ClearingRequest:
+    """A clerk or supervisor asks to clear a setting; it stays in force until another supervisor approves."""
+    _require_changer(actor)
+    if setting.institution_id != actor.institution_id:
+        raise ValidationError("他の保険者の設定は解除できません。", code="other_insurer")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "解除理由を入力してください。"}, code="reason_required")
+    with transaction.atomic():
+        setting = Setting.objects.select_for_update().get(pk=setting.pk)
+        if not setting.is_active:
+            raise ValidationError("この設定はすでに解除されています。", code="already_cleared")
+        if ClearingRequest.objects.filter(setting=setting, state=ClearingRequestState.PENDING).exists():
+            raise ValidationError("この設定にはすでに承認待ちの解除依頼があります。", code="pending_exists")
+        request = ClearingRequest.objects.create(
+            setting=setting,
+            institution_id=setting.institution_id,
+            reason=reason,
+            requested_at=timezone.now(),
+            requested_by=actor,
+            requested_by_name=str(actor),
+        )
+        record(actor=actor, action="setting.clear_requested", target=setting, message=reason)
+    return request
+
+
+def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, note: str = "") -> ClearingRequest:
+    """A supervisor other than the requester approves (the setting is cleared) or rejects a clearing request."""
+    if not getattr(actor, "is_insurer_staff", False) or actor.role != Role.SUPERVISOR:
+        raise PermissionDenied("解除の承認は責任者のみが行えます。")
+    if clearing_request.institution_id != actor.institution_id:
+        raise ValidationError("他の保険者の解除依頼は扱えません。", code="other_insurer")
+    with transaction.atomic():
+        clearing_request = ClearingRequest.objects.select_for_update().get(pk=clearing_request.pk)
+        if clearing_request.state != ClearingRequestState.PENDING:
+            raise ValidationError("この解除依頼はすでに処理されています。", code="already_decided")
+        if clearing_request.requested_by_id == actor.pk:
+            raise ValidationError("解除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+        now = timezone.now()
+        clearing_request.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
+        clearing_request.decided_at = now
+        clearing_request.decided_by = actor
+        clearing_request.decided_by_name = str(actor)
+        clearing_request.decision_note = note
+        clearing_request.save()
+        setting = Setting.objects.select_for_update().get(pk=clearing_request.setting_id)
+        if approve:
+            before = _setting_snapshot(setting)
+            setting.cleared_at = now
+            setting.cleared_by = clearing_request.requested_by
+            setting.cleared_by_name = clearing_request.requested_by_name
+            setting.clear_reason = clearing_request.reason
+            setting.save(update_fields=["cleared_at", "cleared_by", "cleared_by_name", "clear_reason"])
+            record(
+                actor=actor,
+                action="setting.cleared",
+                target=setting,
+                before=before,
+                after=_setting_snapshot(setting),
+                message=f"{clearing_request.reason}（承認: {actor}）",
+            )
+        else:
+            record(actor=actor, action="setting.clear_rejected", target=setting, message=note)
+    return clearing_request
+
+
+def open_protection_case(
+    *,
+    actor,
+    member: Member,
+    victim_confirmed: bool,
+    fled_confirmed: bool,
+    requested_by_person: bool,
+    need_evident: bool = False,
+    request_date=None,
+    case_card_or_proxy: bool = False,
+    case_inquiry_about_abuser: bool = False,
+    wants_non_disclosure: bool = True,
+    wants_no_self_info: bool = False,
+    no_auto_response_wanted: bool = False,
+    abuser: Person | None = None,
+    notes: str = "",
+    reason: str = "",
+    source: str = SettingSource.CASE,
+) -> ProtectionCase:
+    """Record a 設定対象者 and set, in the same step, the settings the case needs (別紙2 §2–3).
+
+    Case ①: 不開示該当 and 自己情報提供不可 on the whole member until カード停止等手続 is confirmed.
+    自動応答不可 where the person does not want automatic answers.
+    """
+    _require_changer(actor)
+    _require_own_member(actor, member)
+    errors = {}
+    if not victim_confirmed:
+        errors["victim_confirmed"] = "ア（DV・虐待等被害者であること）の確認が必要です。"
+    if not fled_confirmed:
+        errors["fled_confirmed"] = "イ（加害者の下から避難していること）の確認が必要です。"
+    if not (requested_by_person or need_evident):
+        errors["requested_by_person"] = "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"
+    if not (case_card_or_proxy or case_inquiry_about_abuser):
+        errors["case_card_or_proxy"] = "ケース①またはケース②を選んでください。"
+    if abuser is not None and abuser.memberships.filter(insurer_id=member.insurer_id).exists():
+        errors["abuser"] = "加害者として自保険者の被保険者は指定できません（加害者は被保険者でない個人です）。"
+    if abuser is not None and abuser.pk == member.person_id:
+        errors["abuser"] = "本人を加害者に指定することはできません。"
+    if errors:
+        raise ValidationError(errors)
+    if case_card_or_proxy:
+        wants_non_disclosure = wants_no_self_info = True
+    if not (wants_non_disclosure or wants_no_self_info):
+        raise ValidationError("不開示該当フラグまたは自己情報提供不可フラグの少なくとも一方を設定してください。")
+    reason = (reason or "").strip() or "設定対象者（別紙2）として登録"
+    with transaction.atomic():
+        case = ProtectionCase.objects.create(
+            institution_id=member.insurer_id,
+            member=member,
+            victim_confirmed=victim_confirmed,
+            fled_confirmed=fled_confirmed,
+            requested_by_person=requested_by_person,
+            need_evident=need_evident,
+            request_date=request_date,
+            case_card_or_proxy=case_card_or_proxy,
+            case_inquiry_about_abuser=case_inquiry_about_abuser,
+            no_auto_response_wanted=no_auto_response_wanted,
+            abuser=abuser,
+            notes=notes,
+            opened_at=timezone.now(),
+            opened_by=actor,
+        )
+        record(actor=actor, action="case.opened", target=case, message=reason)
+        wanted = [
+            (SettingKind.NON_DISCLOSURE, wants_non_disclosure),
+            (SettingKind.NO_SELF_INFO, wants_no_self_info),
+            (SettingKind.NO_AUTO_RESPONSE, no_auto_response_wanted),
+        ]
+        active_kinds = set(
+            Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True)
+        )
+        for kind, wanted_flag in wanted:
+            if wanted_flag and kind not in active_kinds:
+                set_setting(actor=actor, member=member, kind=kind, reason=reason, source=source, case=case)
+    return case
+
+
+CHECKLIST_FIELDS = (
+    "card_suspension_advised",
+    "card_suspension_done",
+    "proxy_cancel_advised",
+    "proxy_cancel_done",
+    "number_change_advised",
+    "number_change_done",
+)
+
+
+def update_case_checklist(*, actor, case: ProtectionCase, notes: str | None = None, **checks: bool) -> ProtectionCase:
+    """Tick the カード停止等手続 checklist of a case. Clearing the flags afterwards goes through request_clearing."""
+    _require_changer(actor)
+    if case.institution_id != actor.institution_id:
+        raise ValidationError("他の保険者の設定対象者は扱えません。", code="other_insurer")
+    unknown = set(checks) - set(CHECKLIST_FIELDS)
+    if unknown:
+        raise ValidationError(f"不明な項目です: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        case = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+        before = {f: getattr(case, f) for f in CHECKLIST_FIELDS}
+        for field, value in checks.items():
+            setattr(case, field, bool(value))
+        if notes is not None:
+            case.notes = notes
+        case.save()
+        record(
+            actor=actor,
+            action="case.checklist_updated",
+            target=case,
+            before=before,
+            after={f: getattr(case, f) for f in CHECKLIST_FIELDS},
+        )
+    return case
+
+
+def set_peer_setting(
+    *, institution: Institution, person: Person, kind: SettingKind | str, reason: str, item: InfoItem | None = None
+) -> Setting:
+    """A simulated municipality sets its own flag on a resident (peer behaviour; no staff of ours involved)."""
+    if institution.is_tenant:
+        raise ValidationError("Nakama利用保険者の設定は set_setting で行ってください。")
+    kind = SettingKind(kind)
+    with transaction.atomic():
+        existing = Setting.objects.active().filter(institution=institution, person=person, kind=kind, item=item).first()
+        if existing:
+            return existing
+        setting = Setting.objects.create(
+            institution=institution,
+            person=person,
+            kind=kind,
+            item=item,
+            source=SettingSource.PEER,
+            reason=reason or "自治体による設定",
+            set_at=timezone.now(),
+            set_by_name=institution.name,
+        )
+        record(actor=None, institution=None, action="peer.setting.set", target=setting, message=reason)
+    return setting

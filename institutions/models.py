@@ -1,0 +1,169 @@
+"""Institutions on the simulated 情報提供NWS (insurers and municipalities), their departments, and staff."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from institutions.insurer_number import insurer_number_error
+
+# Every insurer on the 医療保険者等向け中間サーバー appears on NWS records under the fund's name (renewal ②).
+FUND_DISPLAY_NAME = "社会保険診療報酬支払基金"
+
+
+class InstitutionKind(models.TextChoices):
+    HEALTH_INSURANCE_SOCIETY = "kenpo_kumiai", "健康保険組合"
+    KYOKAI_KENPO = "kyokai_kenpo", "全国健康保険協会（協会けんぽ）"
+    MUTUAL_AID = "kyosai", "共済組合"
+    LATE_ELDERLY_UNION = "koki_kourei", "後期高齢者医療広域連合"
+    MUNICIPAL_NHI = "shichoson_kokuho", "市町村国保"
+    NHI_SOCIETY = "kokuho_kumiai", "国保組合"
+    MUNICIPALITY = "municipality", "市町村（自治体中間サーバー）"
+
+
+EIGHT_DIGIT_KINDS = {
+    InstitutionKind.HEALTH_INSURANCE_SOCIETY,
+    InstitutionKind.KYOKAI_KENPO,
+    InstitutionKind.MUTUAL_AID,
+    InstitutionKind.LATE_ELDERLY_UNION,
+}
+SIX_DIGIT_KINDS = {InstitutionKind.MUNICIPAL_NHI, InstitutionKind.NHI_SOCIETY}
+
+
+class Server(models.TextChoices):
+    """Which intermediate server an institution sits behind; each has its own 不開示コード rule."""
+
+    INSURERS = "insurers", "医療保険者等向け中間サーバー"
+    MUNICIPAL = "municipal", "自治体中間サーバー"
+
+
+class InstitutionQuerySet(models.QuerySet):
+    def insurers(self):
+        return self.exclude(kind=InstitutionKind.MUNICIPALITY)
+
+    def municipalities(self):
+        return self.filter(kind=InstitutionKind.MUNICIPALITY)
+
+    def tenants(self):
+        return self.filter(is_tenant=True)
+
+
+class Institution(models.Model):
+    """保険者 or 市町村: a party of exchanges. Tenants are the insurers whose staff use this Nakama."""
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("種別", max_length=20, choices=InstitutionKind.choices)
+    insurer_number = models.CharField("保険者番号", max_length=8, blank=True, db_index=True)
+    is_tenant = models.BooleanField(
+        "Nakama利用保険者", default=False, help_text="この中間サーバーを利用し、職員がいる保険者"
+    )
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "機関（保険者・市町村）"
+        verbose_name_plural = "機関（保険者・市町村）"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurer_number"], condition=~models.Q(insurer_number=""), name="unique_insurer_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_insurer(self) -> bool:
+        return self.kind != InstitutionKind.MUNICIPALITY
+
+    @property
+    def server(self) -> str:
+        return Server.MUNICIPAL if self.kind == InstitutionKind.MUNICIPALITY else Server.INSURERS
+
+    @property
+    def nws_display_name(self) -> str:
+        """The institution as 照会機関 / 提供機関 on an NWS record (renewal ②)."""
+        return FUND_DISPLAY_NAME if self.server == Server.INSURERS else self.name
+
+    def clean(self) -> None:
+        if self.kind == InstitutionKind.MUNICIPALITY:
+            if self.insurer_number:
+                raise ValidationError({"insurer_number": "市町村には保険者番号を設定できません。"})
+            return
+        expected = 8 if self.kind in EIGHT_DIGIT_KINDS else 6
+        error = insurer_number_error(self.insurer_number or "", expected)
+        if error:
+            raise ValidationError({"insurer_number": error})
+
+
+class Department(models.Model):
+    """部署 of an institution, e.g. 業務部."""
+
+    institution = models.ForeignKey(Institution, verbose_name="機関", on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField("部署名", max_length=100)
+
+    class Meta:
+        verbose_name = "部署"
+        verbose_name_plural = "部署"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="unique_department_name")]
+
+    def __str__(self) -> str:
+        return f"{self.institution.name} {self.name}"
+
+    @property
+    def nws_display_name(self) -> str:
+        """情報照会者部署名 on a record: 「<保険者名> <部署名>」 for insurers (renewal ②), the bare name otherwise."""
+        if self.institution.server == Server.INSURERS:
+            return f"{self.institution.name} {self.name}"
+        return self.name
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "担当者"
+    SUPERVISOR = "supervisor", "責任者"
+    AUDITOR = "auditor", "監査者"
+
+
+class Staff(AbstractUser):
+    """A staff account: one insurer, one department, one role. The server operator is a superuser without one."""
+
+    institution = models.ForeignKey(
+        Institution, verbose_name="保険者", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="部署", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
+    display_name = models.CharField("氏名", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "職員"
+        verbose_name_plural = "職員"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_insurer_staff(self) -> bool:
+        return self.institution_id is not None and self.role in Role.values
+
+    @property
+    def can_change(self) -> bool:
+        return self.role in (Role.CLERK, Role.SUPERVISOR)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == Role.AUDITOR
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role and not self.institution_id:
+            raise ValidationError({"institution": "職員には保険者が必要です。"})
+        if self.department_id and self.department.institution_id != self.institution_id:
+            raise ValidationError({"department": "部署は同じ保険者のものを選んでください。"})

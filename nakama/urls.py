@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Nakama 運用管理（サーバー運用者専用）"
+admin.site.site_title = "Nakama 運用管理"
+admin.site.index_title = "運用管理"
+
+urlpatterns = [
+    path("ops-admin/", admin.site.urls),
+    path("portal/", include("portal_sim.urls")),
+    path("api/", include("api.urls")),
+    path("", include("console.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortalSimConfig(AppConfig):
+    name = "portal_sim"
+    verbose_name = "マイナポータル（シミュレーション）"

@@ -1,0 +1,144 @@
+"""Shared people and places for the suite: alice (clerk), sam (supervisor), audrey (auditor) of insurer A;
+bob, an outsider who is a clerk of insurer B. Municipalities: 甲市 (where the abuser lives), 乙市 (where the victim
+fled). The catalogue of 特定個人情報 and 事務 comes from the data migration."""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from institutions.models import InstitutionKind, Role
+from members.models import InfoItem, Procedure
+from tests import factories as f
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under .ci/run nothing may be skipped: a skip there means a missing database feature or browser."""
+    if os.environ.get("NAKAMA_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        reporter.write_line(f"NAKAMA_FORBID_SKIPS: {skipped} test(s) skipped; CI requires none.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def requires_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...; .ci/run does)")
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        pytest.skip("needs Debian chromium (apt-get install chromium fonts-noto-cjk; .ci/run does)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        pytest.skip("needs playwright for Python (pip install -e .[dev])")
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser(chromium_path):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                  "--no-first-run", "--disable-component-update", "--disable-sync"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def items(db):
+    return {item.code: item for item in InfoItem.objects.all()}
+
+
+@pytest.fixture
+def procedures(db):
+    return {p.code: p for p in Procedure.objects.all()}
+
+
+@pytest.fixture
+def insurer_a(db):
+    return f.InsurerFactory(name="Ａ健康保険組合")
+
+
+@pytest.fixture
+def insurer_b(db):
+    return f.InsurerFactory(name="Ｂ県後期高齢者医療広域連合", kind=InstitutionKind.LATE_ELDERLY_UNION)
+
+
+@pytest.fixture
+def dept_a(insurer_a):
+    return f.DepartmentFactory(institution=insurer_a, name="業務部")
+
+
+@pytest.fixture
+def dept_b(insurer_b):
+    return f.DepartmentFactory(institution=insurer_b, name="資格保険料課")
+
+
+@pytest.fixture
+def alice(dept_a):
+    return f.StaffFactory(username="alice", display_name="アリス 担当", department=dept_a, role=Role.CLERK)
+
+
+@pytest.fixture
+def sam(dept_a):
+    return f.StaffFactory(username="sam", display_name="サム 責任者", department=dept_a, role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def sue(dept_a):
+    return f.StaffFactory(username="sue", display_name="スー 責任者", department=dept_a, role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def audrey(dept_a):
+    return f.StaffFactory(username="audrey", display_name="オードリー 監査", department=dept_a, role=Role.AUDITOR)
+
+
+@pytest.fixture
+def bob(dept_b):
+    return f.StaffFactory(username="bob", display_name="ボブ 担当", department=dept_b, role=Role.CLERK)
+
+
+@pytest.fixture
+def city_ko(db):
+    city = f.MunicipalityFactory(name="甲市")
+    f.DepartmentFactory(institution=city, name="税務課")
+    return city
+
+
+@pytest.fixture
+def city_otsu(db):
+    city = f.MunicipalityFactory(name="乙市")
+    f.DepartmentFactory(institution=city, name="福祉課")
+    return city
+
+
+@pytest.fixture
+def victim(insurer_a, items):
+    """佐藤 花子: fled from 甲市 and joined insurer A; her 副本 names A."""
+    person = f.PersonFactory(name="佐藤 花子", kana="サトウ ハナコ")
+    member = f.MemberFactory(insurer=insurer_a, person=person, branch_number="A0000001")
+    f.ReplicaFactory(member=member)
+    return member
+
+
+@pytest.fixture
+def abuser(db):
+    """佐藤 太郎: not a member of insurer A."""
+    return f.PersonFactory(name="佐藤 太郎", kana="サトウ タロウ")
