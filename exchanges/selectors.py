@@ -1,8 +1,11 @@
 """Reads of exchange records. What a person may see goes through flags.policy.shown_in_history."""
 
+from dataclasses import dataclass
+
 from exchanges.models import ExchangeRecord, ExchangeState
 from flags import policy
-from members.models import Person
+from flags import selectors as flag_selectors
+from members.models import Person, Replica
 
 
 def portal_history(*, person: Person) -> list[ExchangeRecord]:
@@ -41,3 +44,43 @@ def is_shown_in_portal(record: ExchangeRecord) -> bool:
         provision_code=record.provision_code,
         appended=record.appended_nondisclosure_at is not None,
     )
+
+
+# マイナポータル sections of 自己情報 this simulation answers; always rendered, so absence and hiding look alike.
+SELF_INFO_SECTIONS = ("健康保険",)
+
+
+@dataclass(frozen=True)
+class SelfInfoRow:
+    """One institution's latest 副本 of one item, as マイナポータル shows it."""
+
+    section: str
+    item_name: str
+    content: dict
+
+
+def self_information(*, person: Person) -> dict[str, list[SelfInfoRow]]:
+    """自己情報提供: the latest 副本 of each institution and item in SELF_INFO_SECTIONS that 自己情報提供不可 allows.
+
+    A 副本 covered by 自己情報提供不可 adds nothing (別紙3 ②: not even the insurer's name). Always exactly two
+    queries, whatever the person has, so hiding cannot be told from absence by timing or query count.
+    """
+    replicas = (
+        Replica.objects.filter(person=person, item__portal_group__in=SELF_INFO_SECTIONS)
+        .select_related("item")
+        .order_by("institution_id", "item_id", "-registered_at", "-id")
+    )
+    settings = flag_selectors.settings_by_institution(person_id=person.pk)
+    result: dict[str, list[SelfInfoRow]] = {section: [] for section in SELF_INFO_SECTIONS}
+    seen: set[tuple[int, int]] = set()
+    for replica in replicas:
+        key = (replica.institution_id, replica.item_id)
+        if key in seen:
+            continue  # an older registration: only the latest answers
+        seen.add(key)
+        if not policy.self_info_allowed(settings.get(replica.institution_id, []), replica.item.code):
+            continue
+        result[replica.item.portal_group].append(
+            SelfInfoRow(section=replica.item.portal_group, item_name=replica.item.name, content=replica.content)
+        )
+    return result
