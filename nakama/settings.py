@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "exchanges",
     "portal_sim",
     "console",
+    "flagcsv",
     "api",
     "demo",
 ]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("ops-admin/", admin.site.urls),
     path("portal/", include("portal_sim.urls")),
     path("api/", include("api.urls")),
+    path("settings-csv/", include("flagcsv.urls")),
     path("", include("console.urls")),
 ]
