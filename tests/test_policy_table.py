@@ -27,7 +27,7 @@ KINDS = list(BESSHI1)
 
 def _settings(combo):
     result = []
-    for kind, scope in zip(KINDS, combo):
+    for kind, scope in zip(KINDS, combo, strict=True):
         if scope == "whole":
             result.append(ActiveSetting(kind=kind, item_code=None))
         elif scope == "same_item":
@@ -39,14 +39,14 @@ def _settings(combo):
 
 def _effective(combo):
     """Settings that cover the requested item: whole member or the same item; another item's setting has no effect."""
-    return {kind for kind, scope in zip(KINDS, combo) if scope in ("whole", "same_item")}
+    return {kind for kind, scope in zip(KINDS, combo, strict=True) if scope in ("whole", "same_item")}
 
 
 COMBOS = list(itertools.product(SCOPES, repeat=3))
 
 
 def _id(combo):
-    return ",".join(f"{policy.SETTING_LABELS[k]}={s}" for k, s in zip(KINDS, combo))
+    return ",".join(f"{policy.SETTING_LABELS[k]}={s}" for k, s in zip(KINDS, combo, strict=True))
 
 
 def test_table_covers_every_combination():
