@@ -1,0 +1,47 @@
+"""seed_demo builds the same world every time and prints the logins."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from flags.models import Setting
+from institutions.models import Institution, InstitutionKind, Role, Staff
+from members.models import Member, Person
+
+
+def _facts():
+    return {
+        "institutions": sorted(Institution.objects.values_list("name", "kind", "insurer_number")),
+        "persons": sorted(Person.objects.values_list("sim_id", "name")),
+        "members": sorted(Member.objects.values_list("insurer__name", "branch_number", "name")),
+        "staff": sorted(Staff.objects.values_list("username", "role", "institution__name")),
+        "settings": sorted(Setting.objects.values_list("member__branch_number", "kind", "item__code", "cleared_at")),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_deterministic_and_prints_logins():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _facts()
+    assert "a_clerk" in out.getvalue() and "nakama-demo-2026" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--reset", stdout=StringIO())
+    assert _facts() == first
+
+    kinds = set(Institution.objects.values_list("kind", flat=True))
+    assert {InstitutionKind.HEALTH_INSURANCE_SOCIETY, InstitutionKind.LATE_ELDERLY_UNION,
+            InstitutionKind.MUNICIPAL_NHI, InstitutionKind.MUNICIPALITY} <= kinds
+    assert Institution.objects.municipalities().count() >= 2
+    for insurer in ("Ａ健康保険組合", "Ｂ県後期高齢者医療広域連合"):
+        roles = set(Staff.objects.filter(institution__name=insurer).values_list("role", flat=True))
+        assert roles == set(Role.values), insurer
+    for inst in Institution.objects.insurers():
+        inst.full_clean()  # every demo 保険者番号 has a valid 検証番号
+    assert authenticate(username="a_clerk", password="nakama-demo-2026") is not None
+    victim = Member.objects.get(person__sim_id="SIM-HANA-KOSA")
+    assert victim.protection_cases.get().abuser.sim_id == "SIM-TARO-KOSA"
+    assert not Member.objects.filter(person__sim_id="SIM-TARO-KOSA", insurer=victim.insurer).exists()
