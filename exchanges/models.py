@@ -9,6 +9,7 @@ import contextlib
 import contextvars
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -138,6 +139,11 @@ class ExchangeRecord(models.Model):
         verbose_name = "情報提供等記録"
         verbose_name_plural = "情報提供等記録"
         ordering = ["-inquired_at", "-id"]
+        # Django's internal paths (related lookups, refresh) use the base manager: guard it too, so
+        # ExchangeRecord._base_manager.update(...) cannot skip the choke point.
+        base_manager_name = "objects"
+        # The NWS never forgets an exchange: on PostgreSQL the database itself refuses DELETE (raw SQL included).
+        triggers = [pgtrigger.Protect(name="exchange_record_no_delete", operation=pgtrigger.Delete)]
         indexes = [
             # マイナポータル やりとり履歴: one person's records by time.
             models.Index(fields=["subject", "-inquired_at"], name="exchange_subject_time_idx"),
@@ -161,8 +167,14 @@ class ExchangeRecord(models.Model):
 
     @property
     def handle_with_care(self) -> bool:
-        """「取り扱い注意」: the record carries 不開示コード on either side (別添 ①)."""
-        return self.inquiry_code or self.provision_code
+        """「取り扱い注意」: the record carries 不開示コード on either side (別添 ①: 「不開示コードがある情報は取り扱い注意」),
+        or NWS marked it 不開示 after the fact through a 追記依頼 (別紙2 §4) — it is then just as sensitive."""
+        return self.inquiry_code or self.provision_code or self.appended_nondisclosure_at is not None
+
+    @property
+    def is_appended(self) -> bool:
+        """追記依頼 (不開示) applied by NWS."""
+        return self.appended_nondisclosure_at is not None
 
     @property
     def is_complete(self) -> bool:

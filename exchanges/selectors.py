@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 
-from exchanges.models import ExchangeRecord, ExchangeState
+from django.db.models import QuerySet
+
+from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from flags import policy
 from flags import selectors as flag_selectors
+from flags.models import ProtectionCase
 from members.models import Person, Replica
 
 
@@ -44,6 +47,47 @@ def is_shown_in_portal(record: ExchangeRecord) -> bool:
         provision_code=record.provision_code,
         appended=record.appended_nondisclosure_at is not None,
     )
+
+
+def records_for(user) -> QuerySet[ExchangeRecord]:
+    """Staff history: every record in which the user's insurer took part, hidden ones included, newest first."""
+    return ExchangeRecord.objects.visible_to(user).select_related("procedure", "item", "subject")
+
+
+def manual_queue_for(user) -> QuerySet[ExchangeRecord]:
+    """The manual-response queue (手動応答待ち) of the user's insurer, oldest first (served by exchange_queue_idx)."""
+    institution_id = getattr(user, "institution_id", None)
+    if not institution_id:
+        return ExchangeRecord.objects.none()
+    return (
+        ExchangeRecord.objects.manual_queue(institution_id)
+        .select_related("procedure", "item", "subject")
+        .order_by("inquired_at", "id")
+    )
+
+
+def append_requests_for(user) -> QuerySet[AppendRequest]:
+    """追記依頼 filed by the user's insurer, newest first; nothing for anyone without an insurer."""
+    institution_id = getattr(user, "institution_id", None)
+    if not institution_id:
+        return AppendRequest.objects.none()
+    return (
+        AppendRequest.objects.filter(institution_id=institution_id)
+        .select_related("record", "record__item", "record__procedure")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def abuser_cases_naming(user, person: Person) -> QuerySet[ProtectionCase]:
+    """Open 設定対象者 cases of the user's insurer that name `person` as the abuser.
+
+    別紙2 §4 asks that a 設定対象者 be recognisable by the system at each inquiry; the console warns before an
+    inquiry about such a person goes out without 不開示コード (case ②: it would name our insurer to him).
+    """
+    institution_id = getattr(user, "institution_id", None)
+    if not institution_id:
+        return ProtectionCase.objects.none()
+    return ProtectionCase.objects.filter(institution_id=institution_id, abuser=person, closed_at__isnull=True)
 
 
 # マイナポータル sections of 自己情報 this simulation answers; always rendered, so absence and hiding look alike.

@@ -16,18 +16,32 @@ from audit.services import record as audit
 from exchanges.models import AppendRequest, CodeSource, ExchangeRecord, ExchangeState, nws_write
 from flags import policy
 from flags import selectors as flag_selectors
-from institutions.models import Department, Institution, Role
+from institutions.models import Department, Institution, Role, Server
 from members.models import InfoItem, Member, Person, Procedure, Replica
 
 
-class InquiryNotSent(Exception):
-    """The 不開示該当フラグ check could not be completed, so the inquiry was not sent (fail closed)."""
+class ExchangeNotSent(Exception):
+    """Base of the fail-closed errors: a check could not be completed, so nothing left for NWS."""
+
+    message = "確認ができなかったため、送信しませんでした。時間をおいて再度お試しください。"
+    code = "check_failed"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InquiryNotSent(ExchangeNotSent):
+    """The 不開示該当フラグ check could not be completed, so the inquiry was not sent (fail closed, rule 1)."""
 
     message = "不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした。時間をおいて再度お試しください。"
     code = "flag_check_failed"
 
-    def __str__(self) -> str:
-        return self.message
+
+class ProvisionNotSent(ExchangeNotSent):
+    """At approval of a manual response the 不開示該当フラグ check could not be completed: nothing was provided."""
+
+    message = "不開示該当フラグの確認ができなかったため、情報提供を送信しませんでした。時間をおいて再度お試しください。"
+    code = "flag_check_failed"
 
 
 def _require_changer(actor) -> None:
@@ -94,6 +108,14 @@ def _answer(record: ExchangeRecord) -> None:
     _provide(record, content=replica.content if replica else None, replica=replica, code=code)
 
 
+def _department_display(inquirer: Institution, department: Department | None) -> str:
+    """情報照会者部署名 (renewal ②). An insurer without a department still shows its own name: the display exists
+    so that the inquiring insurer is identifiable, and hiding it by omission would misstate the record."""
+    if department is not None:
+        return department.nws_display_name
+    return inquirer.name if inquirer.server == Server.INSURERS else ""
+
+
 def _new_record(
     *, inquirer: Institution, department: Department | None, provider: Institution, subject: Person,
     procedure: Procedure, item: InfoItem, inquired_by=None,
@@ -106,11 +128,21 @@ def _new_record(
         item=item,
         subject=subject,
         inquirer_display=inquirer.nws_display_name,
-        inquirer_department_display=department.nws_display_name if department else "",
+        inquirer_department_display=_department_display(inquirer, department),
         provider_display=provider.nws_display_name,
         inquired_at=timezone.now(),
         inquired_by=inquired_by,
     )
+
+
+def _snapshot(record: ExchangeRecord) -> dict:
+    return {
+        "state": record.state,
+        "inquiry_code": record.inquiry_code,
+        "inquiry_code_source": record.inquiry_code_source,
+        "provision_code": record.provision_code,
+        "provision_code_source": record.provision_code_source,
+    }
 
 
 @dataclass(frozen=True)
@@ -129,42 +161,47 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
     """情報照会 by our insurer: the only function that sends one.
 
     Renewal ①: a subject who is our member with 不開示該当フラグ (whole, or the requested item) gets 不開示コード
-    automatically; staff may also set it by hand on any inquiry (case ②). If the flag check cannot be completed,
-    nothing is sent and InquiryNotSent is raised.
+    automatically; staff may also set it by hand on any inquiry (case ②). If the flag check cannot be completed
+    — any database error on the way, including the provider's side of the answer — nothing is sent, nothing is
+    half-written, and InquiryNotSent (with its Japanese message) is raised.
     """
     _require_changer(actor)
+    if request.member is not None and (request.sim_id or "").strip():
+        raise ValidationError("照会対象者は被保険者か個人識別子のどちらか一方で指定してください。", code="ambiguous_subject")
     if request.provider.pk == actor.institution_id:
         raise ValidationError({"provider": "自保険者に対して情報照会はできません。"}, code="self_inquiry")
-    _check_procedure_allows(request.procedure, request.item)
-    subject = resolve_subject(actor=actor, member=request.member, sim_id=request.sim_id)
-    with transaction.atomic(), nws_write():
-        try:
-            with transaction.atomic():
-                settings = flag_selectors.active_settings(institution_id=actor.institution_id, person_id=subject.pk)
-        except DatabaseError as exc:
-            raise InquiryNotSent() from exc
-        record = _new_record(
-            inquirer=actor.institution,
-            department=actor.department,
-            provider=request.provider,
-            subject=subject,
-            procedure=request.procedure,
-            item=request.item,
-            inquired_by=actor,
-        )
-        if policy.inquiry_gets_code(settings, request.item.code, server=actor.institution.server):
-            record.inquiry_code, record.inquiry_code_source = True, CodeSource.AUTO
-        elif request.nondisclosure_code:
-            record.inquiry_code, record.inquiry_code_source, record.inquiry_code_by = True, CodeSource.MANUAL, actor
-        record.save()
-        audit(
-            actor=actor,
-            action="inquiry.sent",
-            target=record,
-            after={"inquiry_code": record.inquiry_code, "inquiry_code_source": record.inquiry_code_source},
-        )
-        _answer(record)
-        record.save()
+    try:
+        _check_procedure_allows(request.procedure, request.item)
+        subject = resolve_subject(actor=actor, member=request.member, sim_id=request.sim_id)
+        # The savepoint makes the rollback ours even when a caller already holds a transaction.
+        with transaction.atomic(), nws_write():
+            settings = flag_selectors.active_settings(institution_id=actor.institution_id, person_id=subject.pk)
+            record = _new_record(
+                inquirer=actor.institution,
+                department=actor.department,
+                provider=request.provider,
+                subject=subject,
+                procedure=request.procedure,
+                item=request.item,
+                inquired_by=actor,
+            )
+            if policy.inquiry_gets_code(settings, request.item.code, server=actor.institution.server):
+                # Automatic and final: a hand-set request adds nothing and cannot take it away.
+                record.inquiry_code, record.inquiry_code_source = True, CodeSource.AUTO
+            elif request.nondisclosure_code:
+                record.inquiry_code, record.inquiry_code_source, record.inquiry_code_by = True, CodeSource.MANUAL, actor
+            record.save()
+            _answer(record)
+            record.save()
+            audit(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))
+            if request.provider.is_tenant:
+                # The other insurer on this server received it: its own trail shows it (and nothing of ours).
+                audit(
+                    actor=None, institution=request.provider, action="inquiry.received", target=record,
+                    after=_snapshot(record), message=f"{actor.institution.name} からの照会",
+                )
+    except DatabaseError as exc:
+        raise InquiryNotSent() from exc
     return record
 
 
@@ -184,11 +221,11 @@ def receive_inquiry(
     自治体中間サーバー (別添 ① 2/4). Our insurer then answers automatically or queues it for a manual response.
     """
     if inquirer.is_tenant:
-        raise ValidationError("Nakama利用保険者からの照会は send_inquiry で行ってください。")
+        raise ValidationError("Nakama利用保険者からの照会は send_inquiry で行ってください。", code="tenant_inquirer")
     if department is not None and department.institution_id != inquirer.pk:
-        raise ValidationError({"department": "部署は照会機関のものを指定してください。"})
+        raise ValidationError({"department": "部署は照会機関のものを指定してください。"}, code="foreign_department")
     if inquirer.pk == provider.pk:
-        raise ValidationError({"provider": "自機関に対して情報照会はできません。"})
+        raise ValidationError({"provider": "自機関に対して情報照会はできません。"}, code="self_inquiry")
     _check_procedure_allows(procedure, item)
     if provider.is_tenant and not Member.objects.filter(insurer=provider, person=subject).exists():
         raise ValidationError({"subject": "照会先の保険者にこの個人の被保険者資格がありません。"}, code="not_member")
@@ -209,17 +246,21 @@ def receive_inquiry(
             institution=provider if provider.is_tenant else None,
             action="inquiry.received",
             target=record,
-            after={"state": record.state, "inquiry_code": record.inquiry_code, "provision_code": record.provision_code},
+            after=_snapshot(record),
             message=f"{inquirer.name} からの照会",
         )
     return record
 
 
 def _locked_queued_record(*, actor, record_id) -> ExchangeRecord:
-    """Lock a queued record of the actor's insurer so two approvals cannot both send it."""
+    """Lock a queued record of the actor's insurer so two approvals cannot both send it.
+
+    of=("self",): lock the record only, not the joined catalogue row (which would serialize every approval of
+    that item kind on the whole server).
+    """
     record = (
-        ExchangeRecord.objects.select_for_update()
-        .select_related("item")
+        ExchangeRecord.objects.select_for_update(of=("self",))
+        .select_related("item", "provider")
         .filter(pk=record_id, provider_id=actor.institution_id)
         .first()
     )
@@ -227,7 +268,7 @@ def _locked_queued_record(*, actor, record_id) -> ExchangeRecord:
         raise ValidationError("対象の照会が見つかりません。", code="not_found")
     if record.state != ExchangeState.MANUAL:
         raise ValidationError(
-            f"この照会はすでに処理されています（状態: {record.get_state_display()}）。", code="already_answered"
+            f"この照会はすでに処理されています（状態: {record.get_state_display()}）。", code="already_processed"
         )
     return record
 
@@ -238,33 +279,44 @@ def approve_manual_response(
     """送信許可 on the 情報提供内容入力画面: send the (possibly corrected) content.
 
     The rules are checked again now (別紙1 ※2): 不開示該当 in force at this moment attaches 不開示コード
-    automatically, also when it was set while the inquiry waited; otherwise staff may attach it.
+    automatically, also when it was set while the inquiry waited, and nothing the clerk passes removes it;
+    otherwise staff may attach it. If that check cannot be completed nothing is sent (ProvisionNotSent).
     """
     _require_changer(actor)
-    with transaction.atomic(), nws_write():
-        record = _locked_queued_record(actor=actor, record_id=record.pk)
-        settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
-        code = policy.approval_code(settings, record.item.code, requested=nondisclosure_code)
-        replica = _latest_replica(
-            institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
-        )
-        original = replica.content if replica else None
-        final = content if content is not None else original
-        _provide(record, content=final, replica=replica, code=code, code_by=actor, by=actor)
-        record.content_corrected = content is not None and content != original
-        record.save()
-        audit(
-            actor=actor,
-            action="manual_response.approved",
-            target=record,
-            before={"content": original},
-            after={"content": final, "provision_code": record.provision_code, "source": record.provision_code_source},
-        )
+    if content is not None and (not isinstance(content, dict) or not content):
+        raise ValidationError({"content": "提供内容を入力してください。"}, code="content_required")
+    try:
+        with transaction.atomic(), nws_write():
+            record = _locked_queued_record(actor=actor, record_id=record.pk)
+            settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
+            code = policy.approval_code(settings, record.item.code, requested=nondisclosure_code)
+            replica = _latest_replica(
+                institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
+            )
+            original = replica.content if replica else None
+            final = content if content is not None else original
+            if final is None:
+                raise ValidationError(
+                    {"content": "登録済みの副本がありません。提供内容を入力してください。"}, code="content_required"
+                )
+            _provide(record, content=final, replica=replica, code=code, code_by=actor, by=actor)
+            record.content_corrected = content is not None and content != original
+            record.save()
+            audit(
+                actor=actor,
+                action="manual_response.approved",
+                target=record,
+                before={"state": ExchangeState.MANUAL, "content": original},
+                after={**_snapshot(record), "content": final, "content_corrected": record.content_corrected},
+                message="提供内容を修正して送信" if record.content_corrected else "副本の内容で送信",
+            )
+    except DatabaseError as exc:
+        raise ProvisionNotSent() from exc
     return record
 
 
 def decline_manual_response(*, actor, record: ExchangeRecord, reason: str) -> ExchangeRecord:
-    """提供せず: staff decide not to provide."""
+    """提供せず: staff decide not to provide. The record stays incomplete, so it is never shown (別紙1 ※1)."""
     _require_changer(actor)
     reason = (reason or "").strip()
     if not reason:
@@ -276,12 +328,23 @@ def decline_manual_response(*, actor, record: ExchangeRecord, reason: str) -> Ex
         record.decline_reason = reason
         record.provided_at = None
         record.save()
-        audit(actor=actor, action="manual_response.declined", target=record, message=reason)
+        audit(
+            actor=actor,
+            action="manual_response.declined",
+            target=record,
+            before={"state": ExchangeState.MANUAL},
+            after={"state": record.state},
+            message=reason,
+        )
     return record
 
 
 def file_append_request(*, actor, record: ExchangeRecord, reason: str) -> AppendRequest:
-    """追記依頼: mark a record in which our insurer took part as 不開示 after the fact; NWS applies it at once."""
+    """追記依頼: mark a record in which our insurer took part as 不開示 after the fact; NWS applies it at once.
+
+    For records about our member and about a non-member such as the abuser (別紙2 §4, case ②). A record in which
+    the insurer took no part answers "not found", as any other insurer's data does.
+    """
     _require_changer(actor)
     reason = (reason or "").strip()
     if not reason:
@@ -289,7 +352,11 @@ def file_append_request(*, actor, record: ExchangeRecord, reason: str) -> Append
     with transaction.atomic(), nws_write():
         locked = ExchangeRecord.objects.select_for_update().filter(pk=record.pk).visible_to(actor).first()
         if locked is None:
-            raise ValidationError("自保険者が関与していない記録には追記依頼できません。", code="not_party")
+            raise ValidationError(
+                "対象の記録が見つかりません。追記依頼は自保険者が照会または提供した記録にのみ行えます。", code="not_party"
+            )
+        if locked.appended_nondisclosure_at is not None:
+            raise ValidationError("この記録にはすでに追記依頼（不開示）が反映されています。", code="already_appended")
         now = timezone.now()
         request = AppendRequest.objects.create(
             record=locked,
@@ -300,8 +367,27 @@ def file_append_request(*, actor, record: ExchangeRecord, reason: str) -> Append
             requested_by_name=str(actor),
             processed_at=now,
         )
-        if locked.appended_nondisclosure_at is None:
-            locked.appended_nondisclosure_at = now
-            locked.save(update_fields=["appended_nondisclosure_at"])
-        audit(actor=actor, action="append_request.filed", target=locked, message=reason)
+        locked.appended_nondisclosure_at = now
+        locked.save(update_fields=["appended_nondisclosure_at"])
+        audit(
+            actor=actor,
+            action="append_request.filed",
+            target=locked,
+            after={"append_request": str(request.pk), "processed_at": now.isoformat()},
+            message=reason,
+        )
     return request
+
+
+def register_peer_replica(*, institution: Institution, person: Person, item: InfoItem, content: dict) -> Replica:
+    """The simulated data a peer institution (a municipality, a peer insurer) answers our inquiries from."""
+    if institution.is_tenant:
+        raise ValidationError("Nakama利用保険者の副本は副本登録（members.services）で行ってください。")
+    if not isinstance(content, dict) or not content:
+        raise ValidationError({"content": "副本の内容を入力してください。"})
+    with transaction.atomic():
+        replica = Replica.objects.create(
+            institution=institution, person=person, item=item, content=content, registered_at=timezone.now()
+        )
+        audit(actor=None, institution=None, action="peer.replica.registered", target=replica, after={"item": item.code})
+    return replica
