@@ -1,0 +1,114 @@
+"""Every entry point that can send a 情報照会 ends at the one choke point (exchanges.services.send_inquiry).
+
+Each entry point is tested by its outcome: an inquiry about a member flagged 不開示該当 made through it ends with
+不開示コード set automatically; the control, the same inquiry without the flag, ends without.
+
+To add an entry point (console page, API endpoint, import, ...): write a `send(case)` function that makes the
+inquiry the way a user of that entry point would — about `case.member`, item `case.item` under
+`case.procedure`, to `case.provider`, as `case.actor` (use `case.client` for HTTP) — and append
+`EntryPoint("name", send)` to ENTRY_POINTS. Do not pass a 不開示コード: the point is that the flag alone sets it.
+If the entry point needs something to exist before the flag is set, give it a `prepare(case)` as well.
+The test finds the record the entry point created by itself, so `send` need not return it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.management import call_command
+
+from exchanges.models import ExchangeRecord
+from exchanges.services import InquiryRequest, send_inquiry
+from flags.policy import SettingKind
+from flags.services import set_setting
+from institutions.models import Staff
+
+
+@dataclass
+class InquiryCase:
+    actor: Staff  # alice, a 担当者 of Ａ健康保険組合
+    member: object  # the victim, her member
+    provider: object  # 甲市
+    procedure: object
+    item: object
+    client: object  # django.test.Client, not logged in
+    scratch: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str
+    send: Callable[[InquiryCase], object]
+    prepare: Callable[[InquiryCase], object] = lambda case: None
+
+
+def _service(case: InquiryCase):
+    send_inquiry(
+        actor=case.actor,
+        request=InquiryRequest(procedure=case.procedure, item=case.item, provider=case.provider, member=case.member),
+    )
+
+
+def _management_command(case: InquiryCase):
+    call_command(
+        "send_inquiry", "--staff", case.actor.username, "--branch", case.member.branch_number,
+        "--procedure", case.procedure.code, "--item", case.item.code, "--provider", case.provider.name,
+    )
+
+
+def _admin_prepare(case: InquiryCase):
+    """The operator re-sends an inquiry alice made before the flag was set (see ExchangeRecordAdmin)."""
+    _service(case)
+    case.scratch["original"] = ExchangeRecord.objects.get()
+    case.scratch["operator"] = Staff.objects.create_superuser(username="ops", password="ops-pw-for-tests")
+
+
+def _admin_action(case: InquiryCase):
+    case.client.force_login(case.scratch["operator"])
+    response = case.client.post(
+        "/ops-admin/exchanges/exchangerecord/",
+        {"action": "resend_inquiries", "_selected_action": [str(case.scratch["original"].pk)]},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+ENTRY_POINTS = [
+    EntryPoint("service", _service),
+    EntryPoint("management_command", _management_command),
+    EntryPoint("admin_action", _admin_action, prepare=_admin_prepare),
+    # Console and API branches append their entries here.
+]
+
+
+@pytest.fixture
+def case(alice, victim, city_ko, procedures, items, client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return InquiryCase(
+        actor=alice, member=victim, provider=city_ko, procedure=procedures["kenpo_benefit"],
+        item=items["local_tax"], client=client,
+    )
+
+
+def _sent_through(entry: EntryPoint, case: InquiryCase) -> ExchangeRecord:
+    before = set(ExchangeRecord.objects.values_list("pk", flat=True))
+    entry.send(case)
+    [record] = ExchangeRecord.objects.exclude(pk__in=before)
+    assert record.subject_id == case.member.person_id and record.inquirer_id == case.actor.institution_id
+    return record
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: e.name)
+def test_inquiry_about_flagged_member_ends_with_nondisclosure_code(entry, case):
+    entry.prepare(case)
+    set_setting(actor=case.actor, member=case.member, kind=SettingKind.NON_DISCLOSURE, reason="ケース①")
+    record = _sent_through(entry, case)
+    assert (record.inquiry_code, record.inquiry_code_source) == (True, "auto")
+    assert record.handle_with_care
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: e.name)
+def test_control_inquiry_about_unflagged_member_ends_without_code(entry, case):
+    entry.prepare(case)
+    record = _sent_through(entry, case)
+    assert (record.inquiry_code, record.inquiry_code_source) == (False, "")
+    assert not record.handle_with_care
