@@ -1,15 +1,28 @@
-"""Cards, PINs and proxies of the simulated マイナポータル. Operator acts (suspend, reissue) are audited."""
+"""Cards, PINs and proxies of the simulated マイナポータル, and the audited staff preview.
+
+Operator acts (issue, suspend, reissue) and the person's own acts (naming / removing a proxy) are audited.
+"""
 
 import secrets
+from functools import lru_cache
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from audit.services import record
+from flags.models import ProtectionCase
 from members.models import Person
 from portal_sim.models import MAX_PIN_ATTEMPTS, Card, Proxy
+
+# One message for an unknown card and a wrong PIN, so the form does not confirm which card numbers exist.
+BAD_CREDENTIALS = "カード識別子または暗証番号が正しくありません。"
+# One message for a suspended and a replaced card: the holder of an old card learns no more than "it stopped".
+CARD_STOPPED = "このカードは利用が停止されているため、ログインできません。"
+CARD_LOCKED = "暗証番号を3回続けて誤ったため、このカードはロックされています。市区町村の窓口でロックの解除を申請してください。"
+CARD_LOCKED_NOW = "暗証番号を3回続けて誤ったため、このカードはロックされました。市区町村の窓口でロックの解除を申請してください。"
 
 
 class SignInRefused(Exception):
@@ -25,46 +38,73 @@ def _new_card_number() -> str:
     return "CARD-" + secrets.token_hex(6).upper()
 
 
+def new_pin() -> str:
+    """A random 4-digit PIN for a new or reissued card (shown once to the operator, stored only hashed)."""
+    return f"{secrets.randbelow(10_000):04d}"
+
+
 def _validate_pin(pin: str) -> None:
-    if not (pin.isascii() and pin.isdigit() and len(pin) == 4):
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and len(pin) == 4):
         raise ValidationError({"pin": "暗証番号は数字4桁です。"})
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return make_password("nakama-no-such-card")
+
+
 def issue_card(*, person: Person, pin: str, card_number: str | None = None, actor=None) -> Card:
-    """Issue a card with a 4-digit PIN (stored hashed). Any earlier usable card of the person stops working."""
+    """Issue a card with a 4-digit PIN (stored hashed). Every earlier card of the person stops working."""
     _validate_pin(pin)
+    card_number = (card_number or _new_card_number()).strip().upper()
     with transaction.atomic():
         now = timezone.now()
         Card.objects.filter(person=person, replaced_at__isnull=True).update(replaced_at=now)
-        card = Card.objects.create(person=person, card_number=card_number or _new_card_number(), pin_hash=make_password(pin))
+        card = Card(person=person, card_number=card_number, pin_hash=make_password(pin))
+        card.full_clean(exclude=["person"])
+        try:
+            with transaction.atomic():
+                card.save()
+        except IntegrityError:
+            raise ValidationError({"card_number": "このカード識別子はすでに使われています。"}) from None
         record(actor=actor, action="card.issued", target=card, message=person.sim_id)
     return card
 
 
 def sign_in(*, card_number: str, pin: str) -> Card:
-    """Check a card and PIN. Three wrong PINs lock the card, as on the real card."""
+    """Check a card and PIN. Three wrong PINs in a row lock the card, as on the real card.
+
+    The failed attempt is committed before the refusal is raised: raising inside the transaction would roll the
+    counter back and the card would never lock.
+    """
+    refusal: SignInRefused | None = None
     with transaction.atomic():
-        card = Card.objects.select_for_update().filter(card_number=(card_number or "").strip()).first()
+        card = Card.objects.select_for_update().filter(card_number=(card_number or "").strip().upper()).first()
         if card is None:
-            raise SignInRefused("カード識別子または暗証番号が正しくありません。", "bad_credentials")
+            check_password(pin or "", _dummy_hash())  # the same work as for a real card: timing tells nothing
+            raise SignInRefused(BAD_CREDENTIALS, "bad_credentials")
         if card.replaced_at is not None or card.suspended_at is not None:
-            raise SignInRefused("このカードは停止されているため利用できません。", "suspended")
+            raise SignInRefused(CARD_STOPPED, "suspended")
         if card.locked_at is not None:
-            raise SignInRefused(
-                "暗証番号を3回続けて誤ったため、このカードはロックされています。市区町村の窓口で解除してください。", "locked"
-            )
-        if not check_password(pin or "", card.pin_hash):
+            raise SignInRefused(CARD_LOCKED, "locked")
+        if check_password(pin or "", card.pin_hash):
+            if card.failed_attempts:
+                card.failed_attempts = 0
+                card.save(update_fields=["failed_attempts"])
+        else:
             card.failed_attempts += 1
             if card.failed_attempts >= MAX_PIN_ATTEMPTS:
                 card.locked_at = timezone.now()
+                refusal = SignInRefused(CARD_LOCKED_NOW, "locked")
+                record(actor=None, action="card.locked", target=card, message="暗証番号の連続誤り")
+            else:
+                remaining = MAX_PIN_ATTEMPTS - card.failed_attempts
+                refusal = SignInRefused(
+                    f"{BAD_CREDENTIALS}暗証番号をあと{remaining}回誤るとカードがロックされます。", "bad_credentials"
+                )
             card.save(update_fields=["failed_attempts", "locked_at"])
-            if card.locked_at:
-                raise SignInRefused("暗証番号を3回続けて誤ったため、このカードはロックされました。", "locked")
-            remaining = MAX_PIN_ATTEMPTS - card.failed_attempts
-            raise SignInRefused(f"カード識別子または暗証番号が正しくありません（あと{remaining}回でロックされます）。", "bad_credentials")
-        if card.failed_attempts:
-            card.failed_attempts = 0
-            card.save(update_fields=["failed_attempts"])
+    if refusal is not None:
+        raise refusal
     return card
 
 
@@ -72,21 +112,25 @@ def suspend_card(*, card: Card, actor=None, reason: str = "") -> Card:
     """カード停止: the card can no longer sign in. Proxies named by its holder stay (as in the real portal)."""
     with transaction.atomic():
         card = Card.objects.select_for_update().get(pk=card.pk)
-        if card.suspended_at is None:
+        already = card.suspended_at is not None
+        if not already:
             card.suspended_at = timezone.now()
             card.save(update_fields=["suspended_at"])
-        record(actor=actor, action="card.suspended", target=card, message=reason)
+        record(
+            actor=actor, action="card.suspended", target=card, message=reason or ("停止済み" if already else "")
+        )
     return card
 
 
-def reissue_card(*, person: Person, pin: str, actor=None) -> Card:
-    """再交付: a new card identifier and PIN; the old card stops working."""
-    return issue_card(person=person, pin=pin, actor=actor)
+def reissue_card(*, person: Person, pin: str | None = None, actor=None) -> Card:
+    """再交付: a new card identifier and PIN; every old card of the person stops working."""
+    return issue_card(person=person, pin=pin if pin is not None else new_pin(), actor=actor)
 
 
 def name_proxy(*, principal: Person, agent: Person) -> Proxy:
+    """The signed-in principal names `agent` as 代理人. Callers pass the signed-in person, never one from input."""
     if principal.pk == agent.pk:
-        raise ValidationError("本人を代理人に設定することはできません。")
+        raise ValidationError("ご本人を代理人に設定することはできません。")
     with transaction.atomic():
         existing = Proxy.objects.filter(principal=principal, agent=agent, removed_at__isnull=True).first()
         if existing:
@@ -99,14 +143,33 @@ def name_proxy(*, principal: Person, agent: Person) -> Proxy:
 def remove_proxy(*, principal: Person, agent: Person) -> None:
     """Only the principal removes a proxy: callers pass the signed-in principal, never a person id from input."""
     with transaction.atomic():
-        updated = Proxy.objects.filter(principal=principal, agent=agent, removed_at__isnull=True).update(
-            removed_at=timezone.now()
+        proxy = (
+            Proxy.objects.select_for_update()
+            .select_related("principal", "agent")
+            .filter(principal=principal, agent=agent, removed_at__isnull=True)
+            .first()
         )
-        if not updated:
+        if proxy is None:
             raise ValidationError("この代理人設定はありません。")
-        record(actor=None, action="proxy.removed", target=principal)
+        proxy.removed_at = timezone.now()
+        proxy.save(update_fields=["removed_at"])
+        record(actor=None, action="proxy.removed", target=proxy)
 
 
 def principals_of(agent: Person) -> list[Person]:
     """People who named `agent` as their proxy and have not removed it."""
-    return [p.principal for p in Proxy.objects.filter(agent=agent, removed_at__isnull=True).select_related("principal")]
+    return [
+        p.principal
+        for p in Proxy.objects.filter(agent=agent, removed_at__isnull=True).select_related("principal").order_by("id")
+    ]
+
+
+def record_staff_preview(*, actor, case: ProtectionCase) -> AuditEntry:
+    """Staff looked at what a protected person's card holder or proxy sees (SPEC rule 10: views are audited)."""
+    return record(
+        actor=actor,
+        institution=case.institution,
+        action="portal.preview",
+        target=case,
+        message="マイナポータル表示の確認（カード所持者・代理人に見える内容、加害者のやりとり履歴）",
+    )
