@@ -195,7 +195,7 @@ def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | N
     content, errors = {}, {}
     for n, key in enumerate(form.content_keys):
         name = f"field_{n}"
-        value = normalize(form.cleaned_data.get(name, ""))
+        value = (form.cleaned_data.get(name) or "").strip()  # not NFKC: 副本 text is sent as staff left it
         original_value = original.get(key)
         if value == "":
             content[key] = None
