@@ -1,12 +1,33 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console import views
+from console.views import auditor, cases, exchanges, home, inquiries, members, supervisor
 
 app_name = "console"
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    # 担当者 (and read by 監査者)
+    path("members/", members.member_search, name="member_search"),
+    path("members/<int:pk>/", members.member_detail, name="member_detail"),
+    path("members/<int:member_pk>/cases/new/", cases.case_new, name="case_new"),
+    path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("inquiries/new/", inquiries.inquiry_new, name="inquiry_new"),
+    path("exchanges/", exchanges.exchange_list, name="exchange_list"),
+    path("exchanges/<uuid:pk>/", exchanges.exchange_detail, name="exchange_detail"),
+    path("append-requests/", exchanges.append_list, name="append_list"),
+    path("manual-responses/", exchanges.manual_queue, name="manual_queue"),
+    path("manual-responses/<uuid:pk>/", exchanges.manual_response, name="manual_response"),
+    # 責任者
+    path("dashboard/", supervisor.dashboard, name="dashboard"),
+    path("clearing-requests/", supervisor.clearing_list, name="clearing_list"),
+    path("clearing-requests/<int:pk>/", supervisor.clearing_detail, name="clearing_detail"),
+    path("staff/", supervisor.staff_list, name="staff_list"),
+    path("staff/new/", supervisor.staff_new, name="staff_new"),
+    # 監査者
+    path("audit-trail/", auditor.audit_trail, name="audit_trail"),
 ]

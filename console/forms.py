@@ -1,0 +1,285 @@
+"""Console forms: input shape and Japanese messages only. The rules live in the services they feed."""
+
+import datetime
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from exchanges.models import ExchangeState
+from flags.policy import SETTING_LABELS, SettingKind
+from institutions.models import Department, Institution, Role, Staff
+from members.models import InfoItem, Procedure
+
+from console.selectors import CODE_FILTERS, normalize
+
+REQUIRED = {"required": "この項目は必須です。"}
+DATE_ERRORS = {"invalid": "日付は 2026-04-01 のような形式で入力してください。"}
+KIND_CHOICES = [(k.value, SETTING_LABELS[k]) for k in SettingKind]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MemberSearchForm(forms.Form):
+    branch_number = forms.CharField(label="被保険者枝番（完全一致）", required=False, max_length=20)
+    name = forms.CharField(label="氏名（部分一致）", required=False, max_length=100)
+    kana = forms.CharField(label="カナ氏名（前方一致）", required=False, max_length=100)
+    symbol_number = forms.CharField(label="記号・番号（完全一致）", required=False, max_length=40)
+
+    def clean(self):
+        data = super().clean()
+        if not any(normalize(data.get(f, "")) for f in ("branch_number", "name", "kana", "symbol_number")):
+            raise ValidationError("検索条件を1つ以上入力してください。")
+        return data
+
+
+class SettingForm(forms.Form):
+    """Set one setting on one member (whole, or one 特定個人情報)."""
+
+    kind = forms.ChoiceField(label="設定種別", choices=KIND_CHOICES, error_messages=REQUIRED | {
+        "invalid_choice": "設定種別を選んでください。"
+    })
+    item = forms.ModelChoiceField(
+        label="範囲", queryset=InfoItem.objects.all(), required=False, empty_label="全体（被保険者枝番単位）",
+        error_messages={"invalid_choice": "特定個人情報を選び直してください。"},
+    )
+    reason = forms.CharField(label="設定理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "設定理由を入力してください。"})
+
+
+class ClearingRequestForm(forms.Form):
+    reason = forms.CharField(label="解除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "解除理由を入力してください。"})
+
+
+class ClearingDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "承認"), ("reject", "却下")],
+                                 error_messages={"required": "承認か却下かを選んでください。",
+                                                 "invalid_choice": "承認か却下かを選んでください。"})
+    note = forms.CharField(label="メモ", required=False, max_length=1000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "却下する場合は理由を入力してください。")
+        return data
+
+
+class ProtectionCaseForm(forms.Form):
+    """設定対象者 (別紙2 §2–3). Field names follow flags.services.open_protection_case."""
+
+    victim_confirmed = forms.BooleanField(label="ア DV・虐待等被害者である（被害を受けるおそれがある者を含む）ことを確認した",
+                                          required=False)
+    fled_confirmed = forms.BooleanField(label="イ 加害者の下から避難先市町村に避難していることを確認した", required=False)
+    requested_by_person = forms.BooleanField(label="ウ 本人から不開示該当フラグ又は自己情報提供不可フラグの設定の申出がある",
+                                             required=False)
+    need_evident = forms.BooleanField(
+        label="申出はないが、ア・イに該当し設定を要することが明らか（あらかじめ把握している場合を含む）", required=False
+    )
+    request_date = forms.DateField(label="申出日", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    case_card_or_proxy = forms.BooleanField(
+        label="ケース① マイナンバーカードが加害者の手元にある、又は加害者を代理人に設定している", required=False
+    )
+    case_inquiry_about_abuser = forms.BooleanField(
+        label="ケース② 加害者に係る情報照会を行う（加害者の情報を必要とする手続がある）", required=False
+    )
+    abuser_sim_id = forms.CharField(
+        label="加害者の個人識別子（分かる場合）", required=False, max_length=20,
+        help_text="加害者は当保険者の被保険者ではありません。個人識別子（SIM-から始まる）を正確に入力してください。",
+    )
+    wants_non_disclosure = forms.BooleanField(label="不開示該当フラグ（全体）を設定する", required=False, initial=True)
+    wants_no_self_info = forms.BooleanField(label="自己情報提供不可フラグ（全体）を設定する", required=False)
+    no_auto_response_wanted = forms.BooleanField(
+        label="自動応答不可フラグ（全体）を設定する（本人が自動応答を望まない）", required=False
+    )
+    reason = forms.CharField(label="設定理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "設定理由を入力してください。"})
+    notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+
+    def clean_abuser_sim_id(self):
+        return normalize(self.cleaned_data.get("abuser_sim_id", "")).upper()
+
+
+class ChecklistForm(forms.Form):
+    card_suspension_advised = forms.BooleanField(label="カード停止を案内した", required=False)
+    card_suspension_done = forms.BooleanField(label="カード停止の完了を確認した", required=False)
+    proxy_cancel_advised = forms.BooleanField(label="代理人設定の解除を案内した", required=False)
+    proxy_cancel_done = forms.BooleanField(label="代理人設定の解除の完了を確認した", required=False)
+    number_change_advised = forms.BooleanField(label="個人番号の変更・カード再交付を案内した", required=False)
+    number_change_done = forms.BooleanField(label="個人番号の変更・カード再交付の完了を確認した", required=False)
+    notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+
+    def clean(self):
+        data = super().clean()
+        for done, advised in (
+            ("card_suspension_done", "card_suspension_advised"),
+            ("proxy_cancel_done", "proxy_cancel_advised"),
+            ("number_change_done", "number_change_advised"),
+        ):
+            if data.get(done) and not data.get(advised):
+                self.add_error(done, "完了を確認する前に、案内したことにも印を付けてください。")
+        return data
+
+
+class InquiryForm(forms.Form):
+    """情報照会: the subject is one of our members (枝番) or a person identifier typed in exactly."""
+
+    SUBJECT_CHOICES = [("member", "当保険者の被保険者（枝番で指定）"), ("person", "個人識別子で指定（被保険者でない個人など）")]
+
+    subject_type = forms.ChoiceField(label="照会対象者の指定方法", choices=SUBJECT_CHOICES, widget=forms.RadioSelect,
+                                     initial="member", error_messages=REQUIRED)
+    branch_number = forms.CharField(label="被保険者枝番", required=False, max_length=20)
+    sim_id = forms.CharField(label="個人識別子", required=False, max_length=20)
+    procedure = forms.ModelChoiceField(label="事務", queryset=Procedure.objects.all(), empty_label="選んでください",
+                                       error_messages={"required": "事務を選んでください。",
+                                                       "invalid_choice": "事務を選び直してください。"})
+    item = forms.ModelChoiceField(label="特定個人情報", queryset=InfoItem.objects.all(), empty_label="選んでください",
+                                  error_messages={"required": "特定個人情報を選んでください。",
+                                                  "invalid_choice": "特定個人情報を選び直してください。"})
+    provider = forms.ModelChoiceField(label="照会先", queryset=Institution.objects.none(), empty_label="選んでください",
+                                      error_messages={"required": "照会先を選んでください。",
+                                                      "invalid_choice": "照会先を選び直してください。"})
+    # Step 2 (確認画面) only.
+    nondisclosure_code = forms.BooleanField(label="不開示コードを設定する", required=False)
+    send_without_code_confirmed = forms.BooleanField(
+        label="加害者に係る照会であることを承知のうえで、不開示コードを付けずに送信する", required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Institution.objects.exclude(pk=user.institution_id).order_by("kind", "name")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("subject_type")
+        data["branch_number"] = normalize(data.get("branch_number", "")).upper()
+        data["sim_id"] = normalize(data.get("sim_id", "")).upper()
+        if kind == "member" and not data["branch_number"]:
+            self.add_error("branch_number", "被保険者枝番を入力してください。")
+        if kind == "person" and not data["sim_id"]:
+            self.add_error("sim_id", "個人識別子を入力してください。")
+        procedure, item = data.get("procedure"), data.get("item")
+        if procedure and item and not procedure.items.filter(pk=item.pk).exists():
+            self.add_error("item", f"事務「{procedure.name}」では特定個人情報「{item.name}」を照会できません。")
+        return data
+
+
+class ManualDeclineForm(forms.Form):
+    reason = forms.CharField(label="提供しない理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "提供しない理由を入力してください。"})
+
+
+def manual_response_form(content: dict | None, data=None) -> forms.Form:
+    """情報提供内容入力画面: one text field per item of the 副本, so staff can correct it (別紙3 ③)."""
+    fields = {}
+    for n, (key, value) in enumerate((content or {}).items()):
+        fields[f"field_{n}"] = forms.CharField(
+            label=key, required=False, max_length=200, initial="" if value is None else str(value)
+        )
+    fields["nondisclosure_code"] = forms.BooleanField(label="不開示コードを付けて提供する", required=False)
+    form_class = type("ManualResponseForm", (forms.Form,), fields)
+    form = form_class(data=data)
+    form.content_keys = list((content or {}).keys())
+    return form
+
+
+def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | None, dict[str, str]]:
+    """The content as staff left it: empty means 「設定なし」 (None). Dates (keys ending in 日) must be real dates."""
+    if original is None:
+        return None, {}
+    content, errors = {}, {}
+    for n, key in enumerate(form.content_keys):
+        name = f"field_{n}"
+        value = (form.cleaned_data.get(name) or "").strip()  # not NFKC: 副本 text is sent as staff left it
+        original_value = original.get(key)
+        if value == "":
+            content[key] = None
+            continue
+        if key.endswith("日"):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                errors[name] = f"「{key}」は 2026-07-01 のような形式の日付で入力してください。"
+        # Keep the original value's type where staff did not change it (e.g. numbers stay numbers).
+        content[key] = original_value if str(original_value) == value else value
+    return content, errors
+
+
+class AppendRequestForm(forms.Form):
+    reason = forms.CharField(label="追記依頼の理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "追記依頼の理由を入力してください。"})
+
+
+class ExchangeFilterForm(forms.Form):
+    date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    person = forms.CharField(label="対象者（個人識別子または枝番）", required=False, max_length=20)
+    state = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて")] + list(ExchangeState.choices),
+                              error_messages={"invalid_choice": "状態を選び直してください。"})
+    code = forms.ChoiceField(label="不開示コード", required=False,
+                             choices=[("", "すべて")] + [(k, v[0]) for k, v in CODE_FILTERS.items()],
+                             error_messages={"invalid_choice": "不開示コードの条件を選び直してください。"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("期間の開始日は終了日以前の日付にしてください。")
+        return data
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="操作", required=False, choices=[])
+    actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
+    date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+
+    def __init__(self, *args, actions: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "すべて")] + actions
+        self.fields["action"].error_messages["invalid_choice"] = "操作を選び直してください。"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("期間の開始日は終了日以前の日付にしてください。")
+        return data
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(label="ユーザー名（半角英数字）", max_length=150, error_messages=REQUIRED)
+    display_name = forms.CharField(label="氏名", max_length=100, error_messages=REQUIRED)
+    department = forms.ModelChoiceField(label="部署", queryset=Department.objects.none(), empty_label="選んでください",
+                                        error_messages={"required": "部署を選んでください。",
+                                                        "invalid_choice": "部署を選び直してください。"})
+    role = forms.ChoiceField(label="役割", choices=Role.choices, error_messages={
+        "required": "役割を選んでください。", "invalid_choice": "役割を選び直してください。"})
+    password1 = forms.CharField(label="初期パスワード", widget=forms.PasswordInput, error_messages=REQUIRED)
+    password2 = forms.CharField(label="初期パスワード（確認）", widget=forms.PasswordInput, error_messages=REQUIRED)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(institution_id=user.institution_id)
+
+    def clean_username(self):
+        username = normalize(self.cleaned_data["username"])
+        Staff.username_validator(username)
+        if Staff.objects.filter(username__iexact=username).exists():
+            raise ValidationError("このユーザー名はすでに使われています。")
+        return username
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "確認用のパスワードが一致しません。")
+        elif p1:
+            try:
+                validate_password(p1, Staff(username=data.get("username", ""), display_name=data.get("display_name", "")))
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -1,0 +1,405 @@
+"""Reads for the console. Every query starts from a `visible_to(user)` queryset; nothing here writes."""
+
+import datetime
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, models
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
+from exchanges.selectors import is_shown_in_portal
+from flags import policy
+from flags import selectors as flag_selectors
+from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting
+from flags.policy import SETTING_EFFECTS, SETTING_LABELS, SettingKind
+from institutions.models import Staff
+from members.models import InfoItem, Member, Person
+
+SEARCH_LIMIT = 100
+
+
+def normalize(text: str) -> str:
+    """Half-width カナ and full-width letters/digits as staff may type them → the stored form (NFKC)."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def to_katakana(text: str) -> str:
+    """ひらがな typed into the カナ field is searched as カタカナ."""
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in normalize(text))
+
+
+def search_members(
+    user, *, branch_number: str = "", name: str = "", kana: str = "", symbol_number: str = ""
+) -> models.QuerySet[Member]:
+    """被保険者検索: 枝番 exact, 氏名 contains, カナ prefix (index member_kana_prefix_idx), 記号・番号 exact."""
+    qs = Member.objects.visible_to(user)
+    if branch_number:
+        qs = qs.filter(branch_number=normalize(branch_number).upper())
+    if name:
+        qs = qs.filter(name__contains=normalize(name))
+    if kana:
+        qs = qs.filter(kana__startswith=to_katakana(kana))
+    if symbol_number:
+        qs = qs.filter(symbol_number=normalize(symbol_number))
+    return qs.order_by("kana", "branch_number")
+
+
+def protected_member_ids(user, member_ids) -> set[int]:
+    """Members (of the caller's insurer) with an open protection case or any active setting."""
+    ids = list(member_ids)
+    with_setting = Setting.objects.visible_to(user).active().filter(member_id__in=ids).values_list("member_id", flat=True)
+    with_case = (
+        ProtectionCase.objects.visible_to(user)
+        .filter(member_id__in=ids, closed_at__isnull=True)
+        .values_list("member_id", flat=True)
+    )
+    return set(with_setting) | set(with_case)
+
+
+def is_protected(user, member: Member) -> bool:
+    return member.pk in protected_member_ids(user, [member.pk])
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    kind: str
+    label: str
+    answer: str
+    self_info: str
+    history: str
+
+
+def setting_effects() -> list[EffectRow]:
+    """The 別紙1 table in plain Japanese, one row per setting kind, for display beside the choices."""
+    return [
+        EffectRow(kind=k.value, label=SETTING_LABELS[k], **SETTING_EFFECTS[k])
+        for k in (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE)
+    ]
+
+
+def member_settings(user, member: Member) -> list[Setting]:
+    """All settings on the member, active first, then history (cleared), newest first."""
+    rows = (
+        Setting.objects.visible_to(user)
+        .filter(member=member)
+        .select_related("item", "case")
+        .prefetch_related(
+            models.Prefetch(
+                "clearing_requests",
+                queryset=ClearingRequest.objects.order_by("-requested_at"),
+                to_attr="requests",
+            )
+        )
+    )
+    rows = list(rows)
+    for s in rows:
+        s.pending_request = next((r for r in s.requests if r.state == ClearingRequestState.PENDING), None)
+    return sorted(rows, key=lambda s: (not s.is_active, -s.set_at.timestamp()))
+
+
+def cases_naming_abuser(user, person: Person) -> models.QuerySet[ProtectionCase]:
+    """Cases of the caller's insurer that name this person as the abuser (rule 2, case ②)."""
+    return ProtectionCase.objects.visible_to(user).filter(abuser=person).select_related("member")
+
+
+@dataclass
+class InquiryPreview:
+    """What the console tells staff before an inquiry is sent."""
+
+    person: Person
+    member: Member | None
+    auto_code: bool
+    check_failed: bool
+    abuser_cases: list[ProtectionCase] = field(default_factory=list)
+
+    @property
+    def is_named_abuser(self) -> bool:
+        return bool(self.abuser_cases)
+
+
+def inquiry_preview(user, *, person: Person, item: InfoItem | None) -> InquiryPreview:
+    """Renewal ①: will 不開示コード be set automatically? Rule 2: is the subject a named abuser?
+
+    The decision at sending is made again by exchanges.services.send_inquiry; this is only for display.
+    """
+    member = Member.objects.visible_to(user).filter(person=person).first()
+    auto_code, check_failed = False, False
+    try:
+        settings = flag_selectors.active_settings(institution_id=user.institution_id, person_id=person.pk)
+        if item is not None:
+            auto_code = policy.inquiry_gets_code(settings, item.code, server=user.institution.server)
+        else:
+            auto_code = any(s.kind == SettingKind.NON_DISCLOSURE and s.item_code is None for s in settings)
+    except DatabaseError:
+        check_failed = True
+    return InquiryPreview(
+        person=person,
+        member=member,
+        auto_code=auto_code,
+        check_failed=check_failed,
+        abuser_cases=list(cases_naming_abuser(user, person)),
+    )
+
+
+# Exchange history (やりとり履歴) for staff.
+
+CODE_FILTERS = {
+    "any": ("不開示コードあり（いずれか）", Q(inquiry_code=True) | Q(provision_code=True)),
+    "inquiry": ("照会時の不開示コードあり", Q(inquiry_code=True)),
+    "provision": ("提供時の不開示コードあり", Q(provision_code=True)),
+    "appended": ("追記依頼により不開示", Q(appended_nondisclosure_at__isnull=False)),
+    "none": (
+        "不開示コードなし",
+        Q(inquiry_code=False, provision_code=False, appended_nondisclosure_at__isnull=True),
+    ),
+}
+
+
+def persons_matching(user, text: str) -> list[int]:
+    """A person typed as 個人識別子 (exact) or as one of our members' 枝番 (exact)."""
+    text = normalize(text).upper()
+    ids = set(Person.objects.filter(sim_id=text).values_list("pk", flat=True))
+    ids |= set(Member.objects.visible_to(user).filter(branch_number=text).values_list("person_id", flat=True))
+    return list(ids)
+
+
+def exchange_history(
+    user,
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    person: str = "",
+    state: str = "",
+    code: str = "",
+) -> models.QuerySet[ExchangeRecord]:
+    """Every record of the caller's insurer (as inquirer or provider), hidden ones included."""
+    qs = ExchangeRecord.objects.visible_to(user).select_related(
+        "inquirer", "provider", "procedure", "item", "subject", "inquired_by", "inquiry_code_by",
+        "provision_code_by", "responded_by",
+    )
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(inquired_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
+    if date_to:
+        end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        qs = qs.filter(inquired_at__lt=end)
+    if person:
+        qs = qs.filter(subject_id__in=persons_matching(user, person))
+    if state:
+        qs = qs.filter(state=state)
+    if code in CODE_FILTERS:
+        qs = qs.filter(CODE_FILTERS[code][1])
+    return qs.order_by("-inquired_at", "-id")
+
+
+def annotate_records(user, records) -> list[ExchangeRecord]:
+    """Add, for display: our side (照会/提供), our member if the subject is one, and whether the portal shows it."""
+    records = list(records)
+    person_ids = {r.subject_id for r in records}
+    members = {
+        m.person_id: m for m in Member.objects.visible_to(user).filter(person_id__in=person_ids)
+    }
+    appends: dict = {}
+    for a in AppendRequest.objects.filter(institution_id=user.institution_id, record__in=records):
+        appends.setdefault(a.record_id, []).append(a)
+    for r in records:
+        r.our_side = "照会" if r.inquirer_id == user.institution_id else "提供"
+        r.partner = r.provider if r.inquirer_id == user.institution_id else r.inquirer
+        r.our_member = members.get(r.subject_id)
+        r.shown_in_portal = is_shown_in_portal(r)
+        r.our_appends = appends.get(r.pk, [])
+    return records
+
+
+def manual_queue(user) -> list[ExchangeRecord]:
+    rows = (
+        ExchangeRecord.objects.visible_to(user)
+        .manual_queue(user.institution_id)
+        .select_related("inquirer", "procedure", "item", "subject")
+        .order_by("inquired_at")
+    )
+    return annotate_records(user, rows)
+
+
+def append_requests(user) -> models.QuerySet[AppendRequest]:
+    return (
+        AppendRequest.objects.filter(institution_id=user.institution_id, record__in=ExchangeRecord.objects.visible_to(user))
+        .select_related("record", "record__item", "record__subject")
+        .order_by("-requested_at")
+    )
+
+
+# Audit trail.
+
+ACTION_LABELS = {
+    "auth.login": "ログイン",
+    "auth.login_failed": "ログイン失敗",
+    "auth.logout": "ログアウト",
+    "setting.set": "フラグ設定",
+    "setting.clear_requested": "解除依頼",
+    "setting.cleared": "解除（承認）",
+    "setting.clear_rejected": "解除依頼の却下",
+    "case.opened": "設定対象者の登録",
+    "case.checklist_updated": "カード停止等手続の更新",
+    "inquiry.sent": "情報照会の送信",
+    "inquiry.received": "情報照会の受信",
+    "manual_response.approved": "手動応答（送信許可）",
+    "manual_response.declined": "手動応答（提供せず）",
+    "append_request.filed": "追記依頼",
+    "member.enrolled": "被保険者の加入",
+    "member.lost": "資格喪失",
+    "replica.registered": "副本登録",
+    "protected.viewed": "設定対象者等の閲覧",
+    "audit.exchanges_viewed": "やりとり履歴（監査）の閲覧",
+    "audit.trail_viewed": "監査証跡の閲覧",
+    "staff.created": "職員の登録",
+    "csv.exported": "設定CSVの出力",
+    "csv.imported": "設定CSVの取込",
+    "card.issued": "カード交付",
+    "card.suspended": "カード停止",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def audit_entries(
+    user,
+    *,
+    action: str = "",
+    actor: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> models.QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.visible_to(user)
+    tz = timezone.get_current_timezone()
+    if action:
+        qs = qs.filter(action=action)
+    if actor:
+        qs = qs.filter(actor_name__contains=normalize(actor))
+    if date_from:
+        qs = qs.filter(at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
+    if date_to:
+        qs = qs.filter(at__lt=datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+    return qs.order_by("-at", "-id")
+
+
+def audit_action_choices(user) -> list[tuple[str, str]]:
+    actions = AuditEntry.objects.visible_to(user).values_list("action", flat=True).distinct().order_by("action")
+    return [(a, action_label(a)) for a in actions]
+
+
+# Staff.
+
+
+def staff_of(user) -> models.QuerySet[Staff]:
+    if not getattr(user, "institution_id", None):
+        return Staff.objects.none()
+    return Staff.objects.filter(institution_id=user.institution_id).select_related("department").order_by("role", "username")
+
+
+# Supervisor dashboard.
+
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DayBar:
+    day: datetime.date
+    total: int
+    hidden: int
+    x: float
+    width: float
+    total_y: float
+    total_h: float
+    hidden_y: float
+    hidden_h: float
+
+    @property
+    def hidden_percent(self) -> int:
+        return round(100 * self.hidden / self.total) if self.total else 0
+
+
+@dataclass
+class Dashboard:
+    settings_by_kind: list[tuple[str, int]]
+    open_manual: int
+    oldest_manual_age: datetime.timedelta | None
+    manual_rows: list[ExchangeRecord]
+    pending_clearing: int
+    days: list[DayBar]
+    chart_width: int
+    chart_height: int
+    chart_max: int
+    total_14: int
+    hidden_14: int
+
+
+def _bars(counts: dict[datetime.date, tuple[int, int]], days: list[datetime.date]) -> tuple[list[DayBar], int]:
+    width, height, gap = 560, 160, 6
+    bar_w = (width - gap * (len(days) + 1)) / len(days)
+    peak = max([t for t, _ in counts.values()] + [1])
+    bars = []
+    for i, day in enumerate(days):
+        total, hidden = counts.get(day, (0, 0))
+        total_h = height * total / peak
+        hidden_h = height * hidden / peak
+        bars.append(
+            DayBar(
+                day=day, total=total, hidden=hidden, x=round(gap + i * (bar_w + gap), 1), width=round(bar_w, 1),
+                total_y=round(height - total_h, 1), total_h=round(total_h, 1),
+                hidden_y=round(height - hidden_h, 1), hidden_h=round(hidden_h, 1),
+            )
+        )
+    return bars, peak
+
+
+def dashboard(user, *, now: datetime.datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    active = Setting.objects.visible_to(user).active()
+    by_kind = dict(active.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    settings_by_kind = [(SETTING_LABELS[k], by_kind.get(k.value, 0)) for k in SettingKind]
+
+    queue = ExchangeRecord.objects.visible_to(user).manual_queue(user.institution_id)
+    oldest = queue.aggregate(oldest=Min("inquired_at"))["oldest"]
+    manual_rows = list(queue.select_related("item", "subject", "inquirer").order_by("inquired_at")[:10])
+    for r in manual_rows:
+        r.age = now - r.inquired_at
+
+    pending = ClearingRequest.objects.visible_to(user).filter(state=ClearingRequestState.PENDING).count()
+
+    today = timezone.localdate(now)
+    days = [today - datetime.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    since = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=timezone.get_current_timezone())
+    hidden_q = Q(inquiry_code=True) | Q(provision_code=True) | Q(appended_nondisclosure_at__isnull=False)
+    rows = (
+        ExchangeRecord.objects.visible_to(user)
+        .filter(inquired_at__gte=since)
+        .annotate(day=TruncDate("inquired_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Count("id"), hidden=Count("id", filter=hidden_q))
+    )
+    counts = {r["day"]: (r["total"], r["hidden"]) for r in rows}
+    bars, peak = _bars(counts, days)
+    return Dashboard(
+        settings_by_kind=settings_by_kind,
+        open_manual=queue.count(),
+        oldest_manual_age=(now - oldest) if oldest else None,
+        manual_rows=manual_rows,
+        pending_clearing=pending,
+        days=bars,
+        chart_width=560,
+        chart_height=160,
+        chart_max=peak,
+        total_14=sum(b.total for b in bars),
+        hidden_14=sum(b.hidden for b in bars),
+    )
+
+
+def exchange_states() -> list[tuple[str, str]]:
+    return list(ExchangeState.choices)

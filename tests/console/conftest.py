@@ -1,0 +1,81 @@
+"""A small world for the console: insurer A with a protected person (case ① and ②, abuser named), an ordinary
+member with 自動応答不可 whose inquiry waits in the manual queue, an inquiry about the abuser with 不開示コード,
+a pending clearing request and a 追記依頼; insurer B's clerk, supervisor and auditor as outsiders."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from exchanges.models import AppendRequest, ExchangeRecord
+from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
+from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.policy import SettingKind
+from flags.services import open_protection_case, request_clearing, set_setting
+from institutions.models import Role
+from members.models import Member
+from tests import factories as f
+
+
+@dataclass
+class Scene:
+    victim: Member
+    ordinary: Member
+    case: ProtectionCase
+    setting: Setting
+    abuser_record: ExchangeRecord
+    manual_record: ExchangeRecord
+    clearing_request: ClearingRequest
+    append_request: AppendRequest
+
+
+@pytest.fixture
+def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, insurer_a) -> Scene:
+    case = open_protection_case(
+        actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+    )
+    ordinary = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="鈴木 一郎", kana="スズキ イチロウ"),
+                               branch_number="A0000002")
+    f.ReplicaFactory(member=ordinary)
+    set_setting(actor=alice, member=ordinary, kind=SettingKind.NO_AUTO_RESPONSE, item=items["medical_eligibility"],
+                reason="副本登録の遅延（別紙3 ③）")
+    manual_record = receive_inquiry(
+        inquirer=city_otsu, department=city_otsu.departments.first(), provider=insurer_a, subject=ordinary.person,
+        procedure=procedures["welfare"], item=items["medical_eligibility"],
+    )
+    abuser_record = send_inquiry(actor=alice, request=InquiryRequest(
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, sim_id=abuser.sim_id,
+        nondisclosure_code=True,
+    ))
+    setting = Setting.objects.get(member=victim, kind=SettingKind.NON_DISCLOSURE)
+    clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
+    append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
+                 manual_record=manual_record, clearing_request=clearing_request, append_request=append_request)
+
+
+@pytest.fixture
+def bob_super(dept_b):
+    return f.StaffFactory(username="bob_super", display_name="ビル 責任者", department=dept_b, role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def bob_audit(dept_b):
+    return f.StaffFactory(username="bob_audit", display_name="ベス 監査", department=dept_b, role=Role.AUDITOR)
+
+
+@pytest.fixture
+def as_user(client):
+    """as_user(user) → the test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Many staff accounts per test: hash their passwords cheaply (only in the console tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,78 @@
+"""The console's permission matrix: every named URL, who may read it (GET) and act on it (POST), and how to
+build its arguments from the test scene. The test fails when a URL of a listed namespace is missing here.
+
+To add the pages of another app (the lead: flagcsv, portal_sim:staff_preview), append its namespace to
+NAMESPACES (or its full URL names to EXTRA_NAMES) and add Page entries to PAGES; nothing else changes.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+C, S, A = "clerk", "supervisor", "auditor"
+ALL = frozenset({C, S, A})
+CHANGERS = frozenset({C, S})
+NONE: frozenset = frozenset()
+
+NAMESPACES = ["console"]
+EXTRA_NAMES: list[str] = []  # single URL names from namespaces not fully covered, e.g. "portal_sim:staff_preview"
+PUBLIC = {"console:login", "console:logout"}
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    read: frozenset
+    write: frozenset = NONE
+    kwargs: Callable | None = None  # scene → kwargs: an object page (another insurer gets 404)
+    query: str = ""  # for a list page: a query that would find the scene's people
+    markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
+
+    @property
+    def is_object_page(self) -> bool:
+        return self.kwargs is not None
+
+
+PAGES = {
+    p.name: p
+    for p in [
+        Page("console:home", ALL),
+        Page("console:member_search", ALL, query="?kana=サトウ"),
+        Page("console:member_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.victim.pk}),
+        Page("console:case_new", CHANGERS, CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}),
+        Page("console:setting_request_clearing", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.setting.pk}),
+        Page("console:case_list", ALL),
+        Page("console:case_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:inquiry_new", CHANGERS, CHANGERS),
+        Page("console:exchange_list", ALL),
+        Page("console:exchange_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.abuser_record.pk}),
+        Page("console:append_list", ALL),
+        Page("console:manual_queue", ALL),
+        Page("console:manual_response", ALL, CHANGERS, kwargs=lambda s: {"pk": s.manual_record.pk}),
+        Page("console:dashboard", frozenset({S, A})),
+        Page("console:clearing_list", frozenset({S, A})),
+        Page("console:clearing_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.clearing_request.pk}),
+        Page("console:staff_list", frozenset({S, A})),
+        Page("console:staff_new", frozenset({S}), frozenset({S})),
+        Page("console:audit_trail", frozenset({A})),
+    ]
+}
+
+
+def _names(patterns, prefix: str) -> set[str]:
+    names = set()
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            names |= _names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(f"{prefix}{p.name}")
+    return names
+
+
+def resolver_names() -> set[str]:
+    """Every named URL of NAMESPACES (and EXTRA_NAMES that exist), as the URL resolver knows them."""
+    all_names = _names(get_resolver().url_patterns, "")
+    wanted = {n for n in all_names if n.split(":", 1)[0] in NAMESPACES}
+    return wanted | {n for n in EXTRA_NAMES if n in all_names}

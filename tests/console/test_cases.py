@@ -1,0 +1,129 @@
+"""設定対象者: registration with ア/イ/ウ, case ①/②, the abuser typed in, the settings in one step; case detail
+with the カード停止等手続 checklist, the portal preview link and the card status when available."""
+
+import sys
+import types
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEntry
+from flags.models import ProtectionCase, Setting
+from flags.policy import SettingKind
+from tests import factories as f
+
+CASE_OK = {
+    "victim_confirmed": "on", "fled_confirmed": "on", "requested_by_person": "on", "request_date": "2026-04-03",
+    "case_card_or_proxy": "on", "case_inquiry_about_abuser": "on", "wants_non_disclosure": "on",
+    "reason": "本人の申出（ケース①・②）",
+}
+
+
+def _open(client, member, **changes):
+    data = {**CASE_OK, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post(reverse("console:case_new", args=[member.pk]), data)
+
+
+def test_new_case_page_explains_each_setting(victim, alice, as_user):
+    body = as_user(alice).get(reverse("console:case_new", args=[victim.pk])).content.decode()
+    assert "ア DV・虐待等被害者" in body and "ケース①" in body and "ケース②" in body
+    assert "対象の情報は表示されず「回答なし」になります。" in body  # 別紙1 自己情報提供不可, plain Japanese
+    assert "自動応答しません。" in body
+
+
+def test_case_1_sets_non_disclosure_and_no_self_info_on_the_whole_member(victim, abuser, alice, as_user):
+    response = _open(as_user(alice), victim, abuser_sim_id=abuser.sim_id.lower())
+    case = ProtectionCase.objects.get(member=victim)
+    assert response.status_code == 302 and response["Location"] == reverse("console:case_detail", args=[case.pk])
+    assert case.abuser == abuser and case.victim_confirmed and case.case_card_or_proxy
+    kinds = set(Setting.objects.active().filter(member=victim, item__isnull=True).values_list("kind", flat=True))
+    assert kinds == {SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO}
+    assert set(case.settings.values_list("kind", flat=True)) == kinds
+
+
+def test_case_2_only_with_no_auto_response(victim, alice, as_user):
+    _open(as_user(alice), victim, case_card_or_proxy=None, no_auto_response_wanted="on")
+    kinds = set(Setting.objects.active().filter(member=victim).values_list("kind", flat=True))
+    assert kinds == {SettingKind.NON_DISCLOSURE, SettingKind.NO_AUTO_RESPONSE}
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"victim_confirmed": None}, "ア（DV・虐待等被害者であること）の確認が必要です。"),
+        ({"fled_confirmed": None}, "イ（加害者の下から避難していること）の確認が必要です。"),
+        ({"requested_by_person": None}, "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"),
+        ({"case_card_or_proxy": None, "case_inquiry_about_abuser": None}, "ケース①またはケース②を選んでください。"),
+        ({"abuser_sim_id": "SIM-NONE-XXXX"}, "入力された個人識別子に該当する個人が見つかりません。"),
+        ({"reason": ""}, "設定理由を入力してください。"),
+        ({"request_date": "2026/13/45"}, "日付は 2026-04-01 のような形式で入力してください。"),
+        ({"case_card_or_proxy": None, "wants_non_disclosure": None}, "少なくとも一方を設定してください。"),
+    ],
+)
+def test_bad_case_input_is_refused_in_japanese_and_nothing_is_written(changes, message, victim, alice, as_user):
+    response = _open(as_user(alice), victim, **changes)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ProtectionCase.objects.exists()
+    assert not Setting.objects.exists()
+    assert not AuditEntry.objects.filter(action__in=["case.opened", "setting.set"]).exists()
+
+
+def test_our_own_member_cannot_be_named_abuser(victim, insurer_a, alice, as_user):
+    other = f.MemberFactory(insurer=insurer_a)
+    response = _open(as_user(alice), victim, abuser_sim_id=other.person.sim_id)
+    assert response.status_code == 400
+    assert "加害者として自保険者の被保険者は指定できません" in response.content.decode()
+    assert not ProtectionCase.objects.exists()
+
+
+def test_need_evident_without_request_is_accepted(victim, alice, as_user):
+    response = _open(as_user(alice), victim, requested_by_person=None, need_evident="on")
+    assert response.status_code == 302
+    assert ProtectionCase.objects.get(member=victim).need_evident
+
+
+def test_case_detail_links_portal_preview_and_says_card_status_unknown(scene, alice, as_user):
+    body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+    assert f'href="/portal/staff-preview/case/{scene.case.pk}/"' in body
+    assert "カード状況は未取得" in body
+    assert scene.case.abuser.sim_id in body
+
+
+def test_case_detail_shows_card_status_when_the_portal_provides_it(scene, alice, as_user, monkeypatch):
+    module = types.ModuleType("portal_sim.selectors")
+    module.card_status = lambda person: f"{person.name}さんのカードは停止済み"
+    monkeypatch.setitem(sys.modules, "portal_sim.selectors", module)
+    body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+    assert "佐藤 花子さんのカードは停止済み" in body
+
+
+def test_viewing_a_case_is_audited(scene, audrey, as_user):
+    as_user(audrey).get(reverse("console:case_detail", args=[scene.case.pk]))
+    entry = AuditEntry.objects.get(action="protected.viewed")
+    assert entry.actor == audrey and entry.message == "設定対象者詳細"
+
+
+def test_checklist_update_is_saved_and_audited(scene, alice, as_user):
+    response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {
+        "card_suspension_advised": "on", "card_suspension_done": "on", "proxy_cancel_advised": "on", "notes": "電話で案内",
+    })
+    assert response.status_code == 302
+    scene.case.refresh_from_db()
+    assert scene.case.card_suspension_done and scene.case.proxy_cancel_advised and not scene.case.proxy_cancel_done
+    assert scene.case.notes == "電話で案内"
+    assert AuditEntry.objects.filter(action="case.checklist_updated", actor=alice).exists()
+
+
+def test_checklist_done_without_advice_is_refused(scene, alice, as_user):
+    response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {"proxy_cancel_done": "on"})
+    assert response.status_code == 400
+    assert "完了を確認する前に、案内したことにも印を付けてください。" in response.content.decode()
+    scene.case.refresh_from_db()
+    assert not scene.case.proxy_cancel_done
+
+
+def test_case_list_shows_our_cases(scene, alice, as_user):
+    body = as_user(alice).get(reverse("console:case_list")).content.decode()
+    assert "佐藤 花子" in body and "ケース①" in body and scene.case.abuser.sim_id in body

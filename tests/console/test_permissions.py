@@ -1,0 +1,85 @@
+"""The permission matrix, run from the URL resolver: anonymous → sign-in; each role only what it allows;
+another insurer's staff → 404 on object pages and nothing of ours on list pages; auditors' POSTs → 403."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories as f
+from tests.console.permission_matrix import PAGES, PUBLIC, resolver_names
+
+PAGE_NAMES = sorted(PAGES)
+
+
+def url_of(page, scene) -> str:
+    return reverse(page.name, kwargs=page.kwargs(scene) if page.kwargs else None)
+
+
+def test_every_console_url_is_in_the_matrix():
+    names = resolver_names()
+    missing = names - set(PAGES) - PUBLIC
+    assert not missing, f"console URLs missing from the permission matrix: {sorted(missing)}"
+    stale = set(PAGES) - names
+    assert not stale, f"matrix entries with no URL: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_anonymous_is_sent_to_sign_in(name, scene, client):
+    page = PAGES[name]
+    url = url_of(page, scene)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("console:login") + "?next=")
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+@pytest.mark.parametrize("role_user", ["alice", "sam", "audrey"])
+def test_each_role_gets_only_what_it_allows(name, role_user, scene, request, as_user):
+    page = PAGES[name]
+    user = request.getfixturevalue(role_user)
+    client = as_user(user)
+    url = url_of(page, scene) + page.query
+    response = client.get(url)
+    if user.role in page.read:
+        assert response.status_code == 200, (name, user.role)
+    else:
+        assert response.status_code == 403, (name, user.role)
+    response = client.post(url_of(page, scene), {})
+    if user.role in page.write:
+        assert response.status_code in (200, 302, 400), (name, user.role, response.status_code)
+    else:
+        assert response.status_code == 403, (name, user.role)
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+@pytest.mark.parametrize("outsider", ["bob", "bob_super", "bob_audit"])
+def test_another_insurer_gets_404_or_nothing_of_ours(name, outsider, scene, request, as_user):
+    page = PAGES[name]
+    user = request.getfixturevalue(outsider)
+    client = as_user(user)
+    url = url_of(page, scene)
+    response = client.get(url + page.query)
+    if user.role not in page.read:
+        assert response.status_code == 403
+    elif page.is_object_page:
+        assert response.status_code == 404, (name, user.role)
+    else:
+        assert response.status_code == 200
+        body = response.content.decode()
+        for marker in page.markers:
+            assert marker not in body, (name, marker)
+    if page.is_object_page and user.role in page.write:
+        assert client.post(url, {"reason": "x", "decision": "approve"}).status_code == 404
+
+
+def test_auditor_posts_are_refused_everywhere(scene, audrey, as_user):
+    client = as_user(audrey)
+    for name, page in PAGES.items():
+        assert client.post(url_of(page, scene), {"reason": "x"}).status_code == 403, name
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_operator_without_insurer_is_refused(name, scene, client, db):
+    operator = f.StaffFactory(username="ops", institution=None, department=None, role="")
+    client.force_login(operator)
+    assert client.get(url_of(PAGES[name], scene)).status_code == 403
