@@ -17,7 +17,9 @@ def _facts():
         "persons": sorted(Person.objects.values_list("sim_id", "name")),
         "members": sorted(Member.objects.values_list("insurer__name", "branch_number", "name")),
         "staff": sorted(Staff.objects.values_list("username", "role", "institution__name")),
-        "settings": sorted(Setting.objects.values_list("member__branch_number", "kind", "item__code", "cleared_at")),
+        "settings": sorted(
+            Setting.objects.values_list("member__branch_number", "kind", "item__code", "cleared_at"), key=str
+        ),
     }
 
 

@@ -1,11 +1,10 @@
 """設定対象者 (protection cases, 別紙2 §2–3): list, the one-step registration with its settings, and the checklist."""
 
-import importlib
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from console import selectors
 from console.access import ALL_ROLES, CHANGERS, case_for, console_view, member_for
@@ -15,18 +14,7 @@ from console.views.common import add_service_errors
 from flags.models import ProtectionCase
 from flags.services import CHECKLIST_FIELDS, open_protection_case, update_case_checklist
 from members.models import Person
-
-PORTAL_PREVIEW_PATH = "/portal/staff-preview/case/{pk}/"  # portal_sim:staff_preview, built on another branch
-
-
-def card_status(person: Person):
-    """The person's card and proxy status from portal_sim, when that selector exists; None otherwise."""
-    try:
-        module = importlib.import_module("portal_sim.selectors")
-    except ImportError:
-        return None
-    status = getattr(module, "card_status", None)
-    return status(person) if status else None
+from portal_sim.selectors import card_status
 
 
 @console_view(read=ALL_ROLES)
@@ -93,7 +81,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "settings": settings,
         "effects": selectors.setting_effects(),
         "card_status": card_status(case.member.person),
-        "portal_preview_url": PORTAL_PREVIEW_PATH.format(pk=case.pk),
+        "portal_preview_url": reverse("portal_sim:staff_preview", kwargs={"case_pk": case.pk}),
         "procedures_done": procedures_done,
         "can_change": request.user.can_change,
     }

@@ -1,8 +1,6 @@
 """設定対象者: registration with ア/イ/ウ, case ①/②, the abuser typed in, the settings in one step; case detail
 with the カード停止等手続 checklist, the portal preview link and the card status when available."""
 
-import sys
-import types
 
 import pytest
 from django.urls import reverse
@@ -84,19 +82,22 @@ def test_need_evident_without_request_is_accepted(victim, alice, as_user):
     assert ProtectionCase.objects.get(member=victim).need_evident
 
 
-def test_case_detail_links_portal_preview_and_says_card_status_unknown(scene, alice, as_user):
-    body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+def test_case_detail_links_portal_preview_and_shows_cards_and_proxies(scene, alice, as_user):
+    from portal_sim.services import issue_card, name_proxy, suspend_card
+
+    victim = scene.case.member.person
+    card = issue_card(person=victim, pin="1234", card_number="CARD-TEST-0001")
+    url = reverse("console:case_detail", args=[scene.case.pk])
+    body = as_user(alice).get(url).content.decode()
     assert f'href="/portal/staff-preview/case/{scene.case.pk}/"' in body
-    assert "カード状況は未取得" in body
+    assert "＊＊＊＊0001" in body and "利用可能" in body and "CARD-TEST-0001" not in body
+    assert "有効な代理人設定はありません" in body
     assert scene.case.abuser.sim_id in body
-
-
-def test_case_detail_shows_card_status_when_the_portal_provides_it(scene, alice, as_user, monkeypatch):
-    module = types.ModuleType("portal_sim.selectors")
-    module.card_status = lambda person: f"{person.name}さんのカードは停止済み"
-    monkeypatch.setitem(sys.modules, "portal_sim.selectors", module)
-    body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
-    assert "佐藤 花子さんのカードは停止済み" in body
+    suspend_card(card=card)
+    name_proxy(principal=victim, agent=scene.case.abuser)
+    body = as_user(alice).get(url).content.decode()
+    assert "停止済" in body and "利用可能" not in body
+    assert "代理人設定が残っています" in body and scene.case.abuser.name in body
 
 
 def test_viewing_a_case_is_audited(scene, audrey, as_user):
