@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 
 from flags.models import Setting
 from institutions.models import Institution, InstitutionKind, Role, Staff
-from members.models import Member, Person
+from members.catalogue import ensure_catalogue
+from members.models import InfoItem, Member, Person, Procedure
 
 
 def _facts():
@@ -23,8 +24,10 @@ def _facts():
     }
 
 
-@pytest.mark.django_db
+# transaction=True: --reset flushes (TRUNCATE), which PostgreSQL refuses inside the test's wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_seed_demo_is_deterministic_and_prints_logins():
+    ensure_catalogue(InfoItem, Procedure)  # a transactional test starts from flushed tables
     out = StringIO()
     call_command("seed_demo", stdout=out)
     first = _facts()
