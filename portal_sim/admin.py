@@ -16,7 +16,7 @@ class CardAdmin(ReadOnlyAdmin):
     list_filter = ("suspended_at", "locked_at", "replaced_at")
     search_fields = ("card_number", "person__sim_id")
     exclude = ("pin_hash",)
-    actions = ["suspend_selected", "reissue_selected"]
+    actions = ("suspend_selected", "reissue_selected")
 
     @admin.action(description="選択したカードを停止する（カード停止）")
     def suspend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

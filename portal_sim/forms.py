@@ -19,7 +19,9 @@ class SignInForm(forms.Form):
 
 class NameProxyForm(forms.Form):
     sim_id = forms.CharField(
-        label="代理人の個人識別子", max_length=20, error_messages={**_REQUIRED, "max_length": "個人識別子が長すぎます。"},
+        label="代理人の個人識別子",
+        max_length=20,
+        error_messages={**_REQUIRED, "max_length": "個人識別子が長すぎます。"},
         help_text="代理人になる方の個人識別子（例: SIM-ABCD-EFGH）を入力してください。",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

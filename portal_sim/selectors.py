@@ -64,7 +64,8 @@ def person_by_sim_id(sim_id: str) -> Person | None:
 
 def active_proxies(principal: Person) -> list[Proxy]:
     """The proxies a principal has named (shown only to that principal)."""
-    return list(Proxy.objects.filter(principal=principal, removed_at__isnull=True).select_related("agent").order_by("id"))
+    rows = Proxy.objects.filter(principal=principal, removed_at__isnull=True).select_related("agent").order_by("id")
+    return list(rows)
 
 
 def active_principals(agent: Person) -> list[Person]:

@@ -21,8 +21,9 @@ from portal_sim.models import MAX_PIN_ATTEMPTS, Card, Proxy
 BAD_CREDENTIALS = "カード識別子または暗証番号が正しくありません。"
 # One message for a suspended and a replaced card: the holder of an old card learns no more than "it stopped".
 CARD_STOPPED = "このカードは利用が停止されているため、ログインできません。"
-CARD_LOCKED = "暗証番号を3回続けて誤ったため、このカードはロックされています。市区町村の窓口でロックの解除を申請してください。"
-CARD_LOCKED_NOW = "暗証番号を3回続けて誤ったため、このカードはロックされました。市区町村の窓口でロックの解除を申請してください。"
+_UNLOCK = "市区町村の窓口でロックの解除を申請してください。"
+CARD_LOCKED = "暗証番号を3回続けて誤ったため、このカードはロックされています。" + _UNLOCK
+CARD_LOCKED_NOW = "暗証番号を3回続けて誤ったため、このカードはロックされました。" + _UNLOCK
 
 
 class SignInRefused(Exception):

@@ -19,7 +19,8 @@ from portal_sim.forms import NameProxyForm, SignInForm
 from portal_sim.selectors import PortalViewer
 
 PORTAL_CARD_KEY = "portal_sim.card_id"  # the signed-in card (its holder is the person)
-PORTAL_ACTING_FOR_KEY = "portal_sim.acting_for"  # a principal chosen by the holder acting as 代理人; re-checked on every request
+# A principal chosen by the holder acting as 代理人; re-checked against active proxies on every request.
+PORTAL_ACTING_FOR_KEY = "portal_sim.acting_for"
 
 
 def _forget(request: HttpRequest) -> None:
@@ -155,10 +156,8 @@ def proxy_name(request: HttpRequest) -> HttpResponse:
 @require_POST
 def proxy_remove(request: HttpRequest) -> HttpResponse:
     # Looked up among the holder's own proxies only; the holder is always the principal here.
-    agent = next(
-        (p.agent for p in selectors.active_proxies(request.portal.holder) if p.agent.sim_id == request.POST.get("agent")),
-        None,
-    )
+    wanted = request.POST.get("agent")
+    agent = next((p.agent for p in selectors.active_proxies(request.portal.holder) if p.agent.sim_id == wanted), None)
     if agent is None:
         return _not_found(request)
     services.remove_proxy(principal=request.portal.holder, agent=agent)

@@ -46,13 +46,13 @@ def page(client: Client, url: str) -> str:
 
 def main_of(html: str) -> str:
     """The page's <main>: what is shown of the person whose portal it is (the header names who is signed in)."""
-    match = re.search(r"<main class=\"portal-main\">(.*?)</main>", html, re.S)
+    match = re.search(r"<main class=\"portal-main\">(.*?)</main>", html, re.DOTALL)
     assert match, "no <main> in the page"
     return match.group(1)
 
 
 def between(html: str, marker: str) -> str:
-    match = re.search(rf"<!--{marker}-->(.*?)<!--/{marker}-->", html, re.S)
+    match = re.search(rf"<!--{marker}-->(.*?)<!--/{marker}-->", html, re.DOTALL)
     assert match, f"no {marker} block in the page"
     return match.group(1)
 
@@ -105,4 +105,4 @@ def history_rows(html: str) -> list[dict[str, str]]:
     return [dict(zip(parser.headers, row, strict=True)) for row in parser.rows]
 
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
+UUID_RE = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.IGNORECASE)

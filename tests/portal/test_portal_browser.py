@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from exchanges.services import receive_inquiry
 from flags.services import open_protection_case
@@ -52,6 +53,15 @@ def _shot(page, name):
 
 
 def test_sign_in_and_read_history(browser, live_server, world):
+    try:
+        _walk_through(browser, live_server, world)
+    finally:
+        # Under Playwright's sync API the test body runs in its own context, so Django opened a separate database
+        # connection for it; close it here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
+
+
+def _walk_through(browser, live_server, world):
     context = browser.new_context(locale="ja-JP", viewport={"width": 1200, "height": 800})
     page = context.new_page()
     page.goto(live_server.url + "/portal/")

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from flags.policy import SettingKind
 from flags.services import set_setting
+from portal_sim import services
 from tests import factories as f
-from tests.portal.helpers import SELF_INFO, main_of, page, person_portal, without_name
+from tests.portal.helpers import SELF_INFO, act_for, card_for, main_of, page, person_portal, signed_in, without_name
 
 
 def _portal_of(person, pin="1234"):
@@ -97,3 +98,20 @@ def test_hiding_one_of_several_leaves_no_empty_slot(victim, bob, insurer_b):
     hidden = page(_portal_of(victim.person), SELF_INFO)
     plain = page(_portal_of(other), SELF_INFO)
     assert without_name(hidden, "佐藤 花子") == without_name(plain, "山田 一郎")
+
+
+def test_proxy_view_of_hidden_and_absent_is_the_same_too(victim, alice, abuser, django_assert_num_queries):
+    set_setting(actor=alice, member=victim, kind=SettingKind.NO_SELF_INFO, reason="別紙3 ②")
+    nobody = f.PersonFactory(name="山田 一郎")
+    for principal in (victim.person, nobody):
+        services.name_proxy(principal=principal, agent=abuser)
+    his_card, viewers = card_for(abuser, "2222"), []
+    for principal in (victim.person, nobody):
+        client = signed_in(his_card, "2222")
+        act_for(client, principal)
+        viewers.append(client)
+    bodies = []
+    for client in viewers:
+        with django_assert_num_queries(5):  # session, card + holder, proxy + principal, 副本, settings
+            bodies.append(client.get(SELF_INFO).content.decode())
+    assert without_name(bodies[0], "佐藤 花子") == without_name(bodies[1], "山田 一郎")

@@ -70,7 +70,7 @@ def test_a_right_pin_resets_the_count(card):
 def test_unknown_card_gets_the_same_words_as_a_wrong_pin_without_confirming_anything(card):
     html = _login(Client(), "CARD-NOPE-NOPE", "1234").content.decode()
     assert "カード識別子または暗証番号が正しくありません。" in html
-    assert "ロック" not in re.sub(r"<p class=\"portal-muted\">.*?</p>", "", html, flags=re.S)
+    assert "ロック" not in re.sub(r"<p class=\"portal-muted\">.*?</p>", "", html, flags=re.DOTALL)
 
 
 def test_empty_form_asks_for_both_fields_in_japanese(db):
@@ -155,7 +155,7 @@ def test_portal_pages_are_japanese(card, url):
     client = Client() if url == LOGIN else signed_in(card)
     html = page(client, url)
     assert '<html lang="ja">' in html
-    text = re.sub(r"<[^>]+>|<!--.*?-->", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S))
+    text = re.sub(r"<[^>]+>|<!--.*?-->", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.DOTALL))
     # Only data may be Latin (card and person identifiers, like SIM-ABCD-EFGH); no English words in the UI.
     text = re.sub(r"\b(SIM|CARD)-[A-Z0-9-]+", " ", text)
     words = set(re.findall(r"[A-Za-z]{2,}", text))
