@@ -12,7 +12,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from exchanges.models import ExchangeRecord
 from flags.models import ClearingRequest, ProtectionCase, Setting
@@ -42,7 +42,7 @@ def console_view(*, read: Iterable[str] = (), write: Iterable[str] = ()) -> Call
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not getattr(user, "is_insurer_staff", False):
-                raise PermissionDenied("職員コンソールは保険者の職員のみ利用できます。")
+                return _refused(request, "職員コンソールは保険者の職員のみ利用できます。")
             if request.method in ("GET", "HEAD"):
                 allowed = read_roles
             elif request.method == "POST":
@@ -50,14 +50,24 @@ def console_view(*, read: Iterable[str] = (), write: Iterable[str] = ()) -> Call
             else:
                 return HttpResponseNotAllowed(["GET", "POST"])
             if user.role not in allowed:
-                raise PermissionDenied("この画面・操作を行う権限がありません。")
-            return view(request, *args, **kwargs)
+                return _refused(request, "この画面・操作を行う権限がありません。")
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                # Same page whether the object does not exist or belongs to another insurer.
+                return render(request, "console/not_found.html", status=404)
+            except PermissionDenied as exc:
+                return _refused(request, str(exc) or "この画面・操作を行う権限がありません。")
 
         wrapper.console_read_roles = read_roles  # for documentation and the permission test's sanity check
         wrapper.console_write_roles = write_roles
         return wrapper
 
     return decorator
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "console/forbidden.html", {"message": message}, status=403)
 
 
 # Single objects: always through the caller's scope, so another insurer's object is simply not found (404).

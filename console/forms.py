@@ -218,7 +218,7 @@ class AppendRequestForm(forms.Form):
 class ExchangeFilterForm(forms.Form):
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
-    person = forms.CharField(label="対象者（個人識別子または枝番）", required=False, max_length=20)
+    person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
     state = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて")] + list(ExchangeState.choices),
                               error_messages={"invalid_choice": "状態を選び直してください。"})
     code = forms.ChoiceField(label="不開示コード", required=False,

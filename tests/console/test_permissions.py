@@ -1,6 +1,8 @@
 """The permission matrix, run from the URL resolver: anonymous → sign-in; each role only what it allows;
 another insurer's staff → 404 on object pages and nothing of ours on list pages; auditors' POSTs → 403."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -83,3 +85,21 @@ def test_operator_without_insurer_is_refused(name, scene, client, db):
     operator = f.StaffFactory(username="ops", institution=None, department=None, role="")
     client.force_login(operator)
     assert client.get(url_of(PAGES[name], scene)).status_code == 403
+
+
+def test_refusals_and_not_found_are_in_japanese(scene, bob, audrey, as_user):
+    response = as_user(bob).get(reverse("console:member_detail", args=[scene.victim.pk]))
+    assert response.status_code == 404 and "見つかりません" in response.content.decode()
+    response = as_user(audrey).get(reverse("console:inquiry_new"))
+    assert response.status_code == 403 and "この画面・操作を行う権限がありません。" in response.content.decode()
+
+
+def test_not_found_for_missing_and_foreign_objects_looks_the_same(scene, bob, as_user):
+    client = as_user(bob)
+    foreign = client.get(reverse("console:case_detail", args=[scene.case.pk]))
+    missing = client.get(reverse("console:case_detail", args=[scene.case.pk + 1000]))
+    assert foreign.status_code == missing.status_code == 404
+    def without_token(response):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert without_token(foreign) == without_token(missing)
