@@ -39,15 +39,25 @@ def usable_card(card_id: int | None) -> Card | None:
     return card
 
 
+_MAX_ID = 2**63 - 1  # bigint: a larger id from the URL cannot exist (and SQLite would overflow)
+
+
+def _bounded_id(value) -> int | None:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= _MAX_ID else None
+
+
 def principal_for(*, agent: Person, person_id) -> Person | None:
     """The principal `person_id` if they named `agent` as proxy and have not removed it; otherwise None.
 
     The id comes from the URL or the session: it is only ever a key into the agent's own proxies, so an id of
     someone who did not name the agent finds nothing, exactly like an id that does not exist.
     """
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
+    person_id = _bounded_id(person_id)
+    if person_id is None:
         return None
     proxy = (
         Proxy.objects.select_related("principal")
@@ -214,7 +224,8 @@ def card_status(person: Person) -> CardStatus:
 
 def case_for_preview(*, user, case_pk) -> ProtectionCase | None:
     """A protection case of the staff member's own insurer (any role); None for anyone else (the view 404s)."""
-    if not getattr(user, "is_insurer_staff", False):
+    case_pk = _bounded_id(case_pk)
+    if case_pk is None or not getattr(user, "is_insurer_staff", False):
         return None
     return (
         ProtectionCase.objects.visible_to(user)

@@ -186,3 +186,10 @@ def test_proxy_signing_in_with_his_own_suspended_card_is_refused(principal, agen
     services.suspend_card(card=card)
     response = Client().post("/portal/login/", {"card_number": card.card_number, "pin": "2222"})
     assert "このカードは利用が停止されているため、ログインできません。" in response.content.decode()
+
+
+def test_an_out_of_range_id_is_the_same_404(principal, agent):
+    him = person_portal(agent)
+    huge = him.post(f"/portal/principals/{10**30}/switch/")
+    missing = him.post("/portal/principals/987654321/switch/")
+    assert huge.status_code == 404 and huge.content == missing.content

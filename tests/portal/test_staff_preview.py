@@ -148,3 +148,7 @@ def test_ordinary_member_case_of_another_member_is_scoped(insurer_a, alice, bob,
     )
     assert _staff(alice).get(_url(case_b)).status_code == 404
     assert _staff(bob).get(_url(case_b)).status_code == 200
+
+
+def test_an_out_of_range_case_id_is_a_plain_404(alice):
+    assert _staff(alice).get(f"/portal/staff-preview/case/{10**30}/").status_code == 404
