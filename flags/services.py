@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.services import record
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
+from flags.selectors import lock_person_settings
 from institutions.models import Institution, Role
 from members.models import InfoItem, Member, Person
 
@@ -54,6 +55,7 @@ def set_setting(
     if not reason:
         raise ValidationError({"reason": "設定理由を入力してください。"}, code="reason_required")
     with transaction.atomic():
+        lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)
         if Setting.objects.active().filter(member=member, kind=kind, item=item).exists():
             scope = item.name if item else "全体"
             raise ValidationError(f"{SETTING_LABELS[kind]}（{scope}）はすでに設定されています。", code="duplicate")
@@ -132,6 +134,7 @@ def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, 
         clearing_request.decision_note = note
         clearing_request.save()
         setting = Setting.objects.select_for_update().get(pk=clearing_request.setting_id)
+        lock_person_settings(institution_id=setting.institution_id, person_id=setting.person_id)
         if approve:
             before = _setting_snapshot(setting)
             setting.cleared_at = now
@@ -274,6 +277,7 @@ def set_peer_setting(
         raise ValidationError("Nakama利用保険者の設定は set_setting で行ってください。")
     kind = SettingKind(kind)
     with transaction.atomic():
+        lock_person_settings(institution_id=institution.pk, person_id=person.pk)
         existing = Setting.objects.active().filter(institution=institution, person=person, kind=kind, item=item).first()
         if existing:
             return existing

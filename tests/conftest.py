@@ -58,6 +58,11 @@ def browser(chromium_path):
             yield b
         finally:
             b.close()
+            # Under Playwright's sync API the test body may have opened its own database connection; PostgreSQL
+            # refuses to drop the test database while it is open.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
