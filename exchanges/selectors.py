@@ -130,6 +130,7 @@ class SelfInfoRow:
     section: str
     item_name: str
     content: dict
+    institution_id: int  # not shown to the person; lets the staff preview keep to its own insurer's data
 
 
 def self_information(*, person: Person) -> dict[str, list[SelfInfoRow]]:
@@ -154,6 +155,11 @@ def self_information(*, person: Person) -> dict[str, list[SelfInfoRow]]:
         if not policy.self_info_allowed(settings.get(replica.institution_id, []), replica.item.code):
             continue
         result[replica.item.portal_group].append(
-            SelfInfoRow(section=replica.item.portal_group, item_name=replica.item.name, content=replica.content)
+            SelfInfoRow(
+                section=replica.item.portal_group,
+                item_name=replica.item.name,
+                content=replica.content,
+                institution_id=replica.institution_id,
+            )
         )
     return result

@@ -117,15 +117,18 @@ class SelfInfoSection:
     entries: list[SelfInfoEntry] = field(default_factory=list)
 
 
-def self_info_sections(*, person: Person) -> list[SelfInfoSection]:
+def self_info_sections(*, person: Person, only_institution_id: int | None = None) -> list[SelfInfoSection]:
     """自己情報 as shown: every section always present; an empty one renders 「回答なし」 by the same template path.
 
     Exactly the queries of exchanges.selectors.self_information (two), whatever the person has or is hidden.
+    `only_institution_id` is for the staff preview: an insurer's staff never see another insurer's data (SPEC).
     """
     sections = []
     for name, rows in exchange_selectors.self_information(person=person).items():
         entries = []
         for row in rows:
+            if only_institution_id is not None and row.institution_id != only_institution_id:
+                continue
             known = [(k, _display_value(row.content.get(k))) for k in FIELD_ORDER if k in row.content]
             extra = [(k, _display_value(v)) for k, v in sorted(row.content.items()) if k not in FIELD_ORDER]
             entries.append(SelfInfoEntry(item_name=row.item_name, fields=known + extra))
@@ -133,9 +136,15 @@ def self_info_sections(*, person: Person) -> list[SelfInfoSection]:
     return sections
 
 
-def history(*, person: Person) -> list[ExchangeRecord]:
-    """やりとり履歴: exactly exchanges.selectors.portal_history (rule 3); shaped by the template, without ids."""
-    return exchange_selectors.portal_history(person=person)
+def history(*, person: Person, only_institution_id: int | None = None) -> list[ExchangeRecord]:
+    """やりとり履歴: exactly exchanges.selectors.portal_history (rule 3); shaped by the template, without ids.
+
+    `only_institution_id` is for the staff preview: the records in which that insurer took part, and no others.
+    """
+    records = exchange_selectors.portal_history(person=person)
+    if only_institution_id is None:
+        return records
+    return [r for r in records if only_institution_id in (r.inquirer_id, r.provider_id)]
 
 
 # ---- カード停止等手続 (for the console's case checklist) ----------------------------------------------------

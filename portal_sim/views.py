@@ -196,8 +196,10 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
         "portal_sim/staff_preview.html",
         {
             "case": case,
-            "sections": selectors.self_info_sections(person=person),
-            "records": selectors.history(person=person),
+            # Her portal as her card holder or proxy sees it, kept to this insurer's own part: staff of one
+            # insurer never see another insurer's 副本 or records (SPEC, tenancy), even inside a preview.
+            "sections": selectors.self_info_sections(person=person, only_institution_id=case.institution_id),
+            "records": selectors.history(person=person, only_institution_id=case.institution_id),
             "card_status": selectors.card_status(person),
             "abuser_records": selectors.abuser_records_for_preview(user=request.user, case=case),
         },

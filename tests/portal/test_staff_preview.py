@@ -86,17 +86,31 @@ def test_operator_without_insurer_gets_404(case, django_user_model):
     assert _staff(ops).get(_url(case)).status_code == 404
 
 
-def test_shows_exactly_what_her_card_holder_sees(case, victim, alice, city_otsu, city_ko, procedures, items):
+def test_shows_exactly_what_her_card_holder_sees(case, victim, alice, city_otsu, procedures, items):
     receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
                     procedure=procedures["welfare"], item=items["medical_eligibility"])  # hidden (不開示該当)
-    receive_inquiry(inquirer=city_ko, department=None, provider=city_otsu, subject=victim.person,
-                    procedure=procedures["local_tax_levy"], item=items["medical_eligibility"])  # shown
     holder = signed_in(card_for(victim.person))
     preview = page(_staff(alice), _url(case))
     assert between(preview, "self-info") == between(page(holder, SELF_INFO), "self-info")
     assert between(preview, "history") == between(page(holder, HISTORY), "history")
     assert "回答なし" in between(preview, "self-info")
     assert "<form" not in preview.split("<main>")[1]  # read-only
+
+
+def test_preview_keeps_to_the_insurers_own_part(case, victim, alice, insurer_b, city_otsu, city_ko, procedures, items):
+    """Her card holder also sees other institutions' 副本 and records; an insurer's staff never do (SPEC)."""
+    former = f.MemberFactory(insurer=insurer_b, person=victim.person)
+    f.ReplicaFactory(member=former)  # her former insurer's 副本, not flagged there
+    receive_inquiry(inquirer=city_ko, department=None, provider=city_otsu, subject=victim.person,
+                    procedure=procedures["local_tax_levy"], item=items["medical_eligibility"])  # A took no part
+    holder = signed_in(card_for(victim.person))
+    holder_self, holder_history = page(holder, SELF_INFO), page(holder, HISTORY)
+    assert insurer_b.name in holder_self and "甲市" in holder_history
+    preview = page(_staff(alice), _url(case))
+    assert insurer_b.name not in preview and insurer_b.insurer_number not in preview
+    assert "甲市" not in between(preview, "history") and "乙市" not in between(preview, "history")
+    assert "回答なし" in between(preview, "self-info")
+    assert "当保険者が照会機関または提供機関である記録に限ります" in preview
 
 
 def test_abuser_records_of_this_insurer_are_marked_shown_or_hidden(case, abuser, alice, bob, city_ko, city_otsu,
