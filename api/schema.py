@@ -1,7 +1,8 @@
 """OpenAPI pieces shared by every operation: the error body and the usual 4xx responses."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -58,3 +59,13 @@ class NakamaAutoSchema(AutoSchema):
         if "." in qualname and name.startswith(cls.__name__):
             name = qualname.replace(".", "") + name[len(cls.__name__):]
         return name
+
+
+def id_param(description: str, *, uuid: bool = False) -> OpenApiParameter:
+    """The {id} of a path: an integer, or an opaque UUID for exchange records."""
+    return OpenApiParameter("id", OpenApiTypes.UUID if uuid else OpenApiTypes.INT, OpenApiParameter.PATH,
+                            description=description)
+
+
+def str_param(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)

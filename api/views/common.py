@@ -1,6 +1,7 @@
 """Small helpers every /api/v1/ view uses: the scoped 404 lookup and the audit of protected reads."""
 
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
@@ -11,8 +12,12 @@ from api.services import record_protected_views
 
 
 def get_scoped(queryset, **lookup):
-    """One object from a scoped queryset (the caller's insurer), or 404: never 403, which would confirm it exists."""
-    obj = queryset.filter(**lookup).first()
+    """One object from a scoped queryset (the caller's insurer), or 404: never 403, which would confirm it exists.
+    A malformed id (not a number, not a UUID) is a 404 too."""
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):
+        raise Http404 from None
     if obj is None:
         raise Http404
     return obj
@@ -58,3 +63,9 @@ def valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown paths under /api/: the same JSON error body as every other error."""
+    return JsonResponse({"code": "not_found", "message": "見つかりません。", "fields": {}}, status=404,
+                        json_dumps_params={"ensure_ascii": False})

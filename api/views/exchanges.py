@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from api.errors import ApiError, exception_handler
 from api.pagination import AppendCursor, ExchangeCursor
 from api.permissions import IsInsurerStaff
-from api.schema import ErrorSerializer, read_responses, write_responses
+from api.schema import id_param, str_param, ErrorSerializer, read_responses, write_responses
 from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
@@ -301,7 +301,7 @@ class ApproveManualResponseView(ApiView):
                                         help_text="修正した提供内容（省略・null は最新の副本のまま）")
         nondisclosure_code = serializers.BooleanField(default=False, help_text="不開示コードを付けて提供する")
 
-    @extend_schema(summary="手動応答の送信許可", request=Input, responses=write_responses(ExchangeOut, extra=(409,)),
+    @extend_schema(summary="手動応答の送信許可", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
                    tags=["手動応答"])
     def post(self, request, pk):
         record = _provided_by_us(request, pk)
@@ -319,7 +319,7 @@ class DeclineManualResponseView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="提供しない理由")
 
-    @extend_schema(summary="手動応答: 提供しない", request=Input, responses=write_responses(ExchangeOut, extra=(409,)),
+    @extend_schema(summary="手動応答: 提供しない", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
                    tags=["手動応答"])
     def post(self, request, pk):
         record = _provided_by_us(request, pk)
@@ -336,7 +336,7 @@ class FileAppendRequestView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="追記依頼の理由")
 
-    @extend_schema(summary="追記依頼", request=Input, responses=write_responses(AppendRequestOut, status=201),
+    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201),
                    tags=["追記依頼"])
     def post(self, request, pk):
         record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from api.errors import ApiError
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
-from api.schema import read_responses, write_responses
+from api.schema import id_param, str_param, read_responses, write_responses
 from api.serializers import ClearingRequestOut, ProtectionCaseOut, SettingOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
@@ -85,9 +85,9 @@ class RequestClearingView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="解除理由（例: カード停止等手続の完了を確認）")
 
-    @extend_schema(summary="解除依頼", request=Input,
+    @extend_schema(summary="解除依頼", request=Input, parameters=[id_param("設定ID")],
                    responses=write_responses(ClearingRequestOut, status=201, extra=(409,)), tags=["設定"])
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         setting = get_scoped(Setting.objects.visible_to(request.user).filter(member__isnull=False), pk=pk)
         data = valid(self.Input, request)
         clearing = request_clearing(actor=request.user, setting=setting, reason=data["reason"])
@@ -128,9 +128,9 @@ class DecideClearingView(ApiView):
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                                      help_text="承認・却下メモ")
 
-    @extend_schema(summary="解除の承認・却下", request=Input,
+    @extend_schema(summary="解除の承認・却下", request=Input, parameters=[id_param("解除依頼ID")],
                    responses=write_responses(ClearingRequestOut, extra=(409,)), tags=["設定"])
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         clearing = get_scoped(ClearingRequest.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
         clearing = decide_clearing(actor=request.user, clearing_request=clearing, approve=data["approve"],
@@ -211,9 +211,9 @@ class CaseChecklistView(ApiView):
                                                       help_text="個人番号の変更・カード再交付の完了を確認した")
         notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="備考")
 
-    @extend_schema(summary="カード停止等手続の記録", request=Input, responses=write_responses(ProtectionCaseOut),
+    @extend_schema(summary="カード停止等手続の記録", request=Input, parameters=[id_param("設定対象者ID")], responses=write_responses(ProtectionCaseOut),
                    tags=["設定対象者"])
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
         notes = data.pop("notes", None)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from api.errors import ApiError
 from api.pagination import MemberCursor
 from api.permissions import IsInsurerStaff
-from api.schema import read_responses, write_responses
+from api.schema import id_param, str_param, read_responses, write_responses
 from api.serializers import MemberOut, ReplicaOut, SettingOut
 from api.services import BulkRowError, ReplicaRow, register_replicas_bulk
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
@@ -100,6 +100,9 @@ class EnrolView(ApiView):
         if person is None:
             raise ApiError(code="invalid", message="入力内容に誤りがあります。",
                            fields={"sim_id": ["入力された個人識別子に該当する個人が見つかりません。"]})
+        if Member.objects.visible_to(request.user).filter(branch_number=data["branch_number"]).exists():
+            raise ApiError(code="invalid", message="入力内容に誤りがあります。",
+                           fields={"branch_number": ["この保険者には同じ被保険者枝番がすでに登録されています。"]})
         birth_date = data.get("birth_date") or person.birth_date
         if birth_date is None:
             raise ApiError(code="invalid", message="入力内容に誤りがあります。",
@@ -125,7 +128,7 @@ class LossView(ApiView):
     class Input(serializers.Serializer):
         lost_on = serializers.DateField(help_text="資格喪失日")
 
-    @extend_schema(summary="資格喪失の登録", request=Input, responses=write_responses(MemberOut), tags=["被保険者"])
+    @extend_schema(summary="資格喪失の登録", request=Input, parameters=[str_param("branch_number", "被保険者枝番")], responses=write_responses(MemberOut), tags=["被保険者"])
     def post(self, request, branch_number: str):
         member = get_scoped(Member.objects.visible_to(request.user).select_related("person"), branch_number=branch_number)
         data = valid(self.Input, request)
@@ -149,7 +152,7 @@ class ReplicaView(ApiView):
 
     permission_classes = [IsInsurerStaff]
 
-    @extend_schema(summary="副本登録", request=ReplicaIn, responses=write_responses(ReplicaOut, status=201),
+    @extend_schema(summary="副本登録", request=ReplicaIn, parameters=[str_param("branch_number", "被保険者枝番")], responses=write_responses(ReplicaOut, status=201),
                    tags=["副本"])
     def post(self, request, branch_number: str):
         member = get_scoped(Member.objects.visible_to(request.user), branch_number=branch_number)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from api import sim_services
 from api.errors import ApiError
-from api.schema import sim_responses
+from api.schema import id_param, str_param, sim_responses
 from api.views.flags import SETTING_KIND_CHOICES
 from api.views.common import ApiView, get_scoped, valid
 from exchanges.selectors import portal_history, self_information
@@ -114,9 +114,9 @@ class CreateStaffView(SimView):
         role = serializers.CharField(help_text="役割")
         token = serializers.CharField(help_text="APIトークン（この応答でのみ表示。保存はハッシュのみ）")
 
-    @extend_schema(summary="職員の作成（APIトークンを発行）", request=Input, responses=sim_responses(Output, status=201),
+    @extend_schema(summary="職員の作成（APIトークンを発行）", request=Input, parameters=[id_param("保険者の機関ID")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.insurers().tenants(), pk=pk)
         data = valid(self.Input, request)
         staff, token = sim_services.create_staff(
@@ -168,7 +168,7 @@ class EnrolPersonView(SimView):
         insurer = serializers.IntegerField(help_text="保険者の機関ID")
         branch_number = serializers.CharField(help_text="被保険者枝番")
 
-    @extend_schema(summary="個人を保険者に加入させる", request=Input, responses=sim_responses(Output, status=201),
+    @extend_schema(summary="個人を保険者に加入させる", request=Input, parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
     def post(self, request, sim_id: str):
         person = get_scoped(Person.objects.all(), sim_id=sim_id.upper())
@@ -191,9 +191,9 @@ class PeerReplicaView(SimView):
     class Output(serializers.Serializer):
         registered = serializers.BooleanField(help_text="登録した")
 
-    @extend_schema(summary="他機関（市町村など）の副本登録", request=Input, responses=sim_responses(Output, status=201),
+    @extend_schema(summary="他機関（市町村など）の副本登録", request=Input, parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)
         sim_services.register_peer_replica(institution=institution, person=_person(data["sim_id"]), item=data["item"],
@@ -224,9 +224,9 @@ class PeerInquiryView(SimView):
                                             help_text="特定個人情報のコード")
         nondisclosure_code = serializers.BooleanField(default=False, help_text="不開示コードを手動で設定する")
 
-    @extend_schema(summary="他機関からの情報照会", request=Input, responses=sim_responses(SimExchangeOut, status=201),
+    @extend_schema(summary="他機関からの情報照会", request=Input, parameters=[id_param("照会する機関ID（Nakama利用保険者以外）")], responses=sim_responses(SimExchangeOut, status=201),
                    tags=TAGS)
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         inquirer = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)
         department = None
@@ -258,8 +258,8 @@ class PeerSettingView(SimView):
         kind = serializers.CharField(help_text="設定種別")
         active = serializers.BooleanField(help_text="設定中")
 
-    @extend_schema(summary="他機関のフラグ設定", request=Input, responses=sim_responses(Output, status=201), tags=TAGS)
-    def post(self, request, pk: int):
+    @extend_schema(summary="他機関のフラグ設定", request=Input, parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201), tags=TAGS)
+    def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)
         setting = set_peer_setting(institution=institution, person=_person(data["sim_id"]), kind=data["kind"],
@@ -277,7 +277,7 @@ class SuspendCardView(SimView):
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                                        help_text="停止の理由")
 
-    @extend_schema(summary="カード停止", request=Input, responses=sim_responses(CardOut), tags=TAGS)
+    @extend_schema(summary="カード停止", request=Input, parameters=[str_param("card_number", "カード識別子")], responses=sim_responses(CardOut), tags=TAGS)
     def post(self, request, card_number: str):
         card = get_scoped(Card.objects.all(), card_number=card_number)
         data = valid(self.Input, request)
@@ -289,7 +289,7 @@ class ReissueCardView(SimView):
     class Input(serializers.Serializer):
         pin = serializers.RegexField(r"^[0-9]{4}$", help_text="新しいカードの暗証番号（数字4桁）")
 
-    @extend_schema(summary="カード再交付（旧カードは失効）", request=Input, responses=sim_responses(CardOut, status=201),
+    @extend_schema(summary="カード再交付（旧カードは失効）", request=Input, parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(CardOut, status=201),
                    tags=TAGS)
     def post(self, request, sim_id: str):
         person = get_scoped(Person.objects.all(), sim_id=sim_id.upper())

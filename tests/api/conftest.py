@@ -52,3 +52,9 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    """Staff passwords and card PINs are hashed; the test people don't need a slow hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
