@@ -5,9 +5,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
-from api.schema import NakamaAutoSchema
-
 from api.permissions import IsInsurerStaff
+from api.schema import NakamaAutoSchema
 from api.services import record_protected_views
 
 

@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.errors import ApiError, exception_handler
+from api.errors import exception_handler
 from api.pagination import AppendCursor, ExchangeCursor
 from api.permissions import IsInsurerStaff
-from api.schema import id_param, str_param, ErrorSerializer, read_responses, write_responses
+from api.schema import ErrorSerializer, id_param, read_responses, write_responses
 from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
@@ -26,6 +26,10 @@ from institutions.models import Institution
 from members.models import InfoItem, Member, Procedure, Replica
 
 MAX_BATCH = 100
+ABUSER_WARNING = (
+    "この個人は設定対象者の加害者として登録されています。加害者に係る照会には都度、不開示コードを設定してください"
+    "（別紙2 ケース②）。必要なら追記依頼を行ってください。"
+)
 
 
 class InstitutionOut(serializers.ModelSerializer):
@@ -126,8 +130,7 @@ def _abuser_warnings(user, record: ExchangeRecord) -> list[str]:
         return []
     named = ProtectionCase.objects.visible_to(user).filter(abuser_id=record.subject_id, closed_at__isnull=True)
     if named.exists():
-        return ["この個人は設定対象者の加害者として登録されています。加害者に係る照会には都度、不開示コードを設定してください"
-                "（別紙2 ケース②）。必要なら追記依頼を行ってください。"]
+        return [ABUSER_WARNING]
     return []
 
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from api.errors import ApiError
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
-from api.schema import id_param, str_param, read_responses, write_responses
+from api.schema import id_param, read_responses, write_responses
 from api.serializers import ClearingRequestOut, ProtectionCaseOut, SettingOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from api.errors import ApiError
 from api.pagination import MemberCursor
 from api.permissions import IsInsurerStaff
-from api.schema import id_param, str_param, read_responses, write_responses
+from api.schema import read_responses, str_param, write_responses
 from api.serializers import MemberOut, ReplicaOut, SettingOut
 from api.services import BulkRowError, ReplicaRow, register_replicas_bulk
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid

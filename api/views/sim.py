@@ -13,16 +13,16 @@ from rest_framework.response import Response
 
 from api import sim_services
 from api.errors import ApiError
-from api.schema import id_param, str_param, sim_responses
-from api.views.flags import SETTING_KIND_CHOICES
+from api.schema import id_param, sim_responses, str_param
 from api.views.common import ApiView, get_scoped, valid
+from api.views.flags import SETTING_KIND_CHOICES
 from exchanges.selectors import portal_history, self_information
 from exchanges.services import receive_inquiry
 from flags.services import set_peer_setting
 from institutions.models import Institution, InstitutionKind, Role
 from members.models import InfoItem, Person, Procedure
 from portal_sim.models import Card
-from portal_sim.services import name_proxy, principals_of, remove_proxy, reissue_card, sign_in, suspend_card
+from portal_sim.services import name_proxy, principals_of, reissue_card, remove_proxy, sign_in, suspend_card
 
 TAGS = ["シミュレーション"]
 NO_ANSWER = "回答なし"  # 別紙1 ※3

@@ -93,6 +93,18 @@ def _fixed_path(world, path: str) -> dict | None:
     return None
 
 
+def _checker(strategy, count, headers, tried, statuses, key):
+    @given(case=strategy)
+    @hypothesis.settings(max_examples=count, deadline=None, derandomize=True, database=None,
+                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    def check(case):
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        tried[key] += 1
+        statuses[response.status_code // 100 * 100] += 1
+
+    return check
+
+
 def test_schemathesis_no_server_error_and_responses_match_the_schema(
     alice, sam, audrey, victim, abuser, city_ko, items, procedures, settings, in_process_wsgi
 ):
@@ -117,17 +129,7 @@ def test_schemathesis_no_server_error_and_responses_match_the_schema(
             strategies.append((mode, count, strategy))
 
         for mode, count, strategy in strategies:
-
-            @given(case=strategy)
-            @hypothesis.settings(max_examples=count, deadline=None, derandomize=True, database=None,
-                                 phases=[Phase.explicit, Phase.generate],
-                                 suppress_health_check=list(HealthCheck))
-            def check(case):
-                response = case.call_and_validate(headers=headers, checks=CHECKS)
-                tried[(label, mode.value)] += 1
-                statuses[response.status_code // 100 * 100] += 1
-
-            check()
+            _checker(strategy, count, headers, tried, statuses, (label, mode.value))()
 
     roles = {"clerk": alice, "supervisor": sam, "auditor": audrey}
     v1 = [op for op in operations if op.path.startswith("/api/v1/")]
