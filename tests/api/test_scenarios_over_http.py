@@ -365,3 +365,29 @@ def test_api_inquiry_entry_point_codes_flagged_member(world):
     ]}, status=200, client=w["clerk"])
     assert [r["record"]["inquiry_code"] for r in batch["results"]] == [True, True]
     assert views_of_victim(w)[0]["history"] == []
+
+
+def test_peer_municipality_codes_its_provisions_but_not_its_inquiries(world):
+    """Rule 5 / 別添 ① 2/4: 甲市 flags her on the 自治体中間サーバー. Its answer to insurer A carries 不開示コード
+    automatically; its own inquiry to insurer A does not (only a manual code would)."""
+    w = world
+    sim = w["sim"]
+    sim.post(f"/api/sim/institutions/{w['ko']['id']}/settings/", {"sim_id": w["victim"]["sim_id"],
+                                                                 "kind": "non_disclosure", "reason": "住基DV等支援措置"})
+    answered = _inquire_about_victim(w)
+    assert answered["inquiry_code"] is False and answered["provision_code"] is True
+    assert answered["provision_code_source"] == "auto" and answered["handle_with_care"] is True
+    asked = sim.post(f"/api/sim/institutions/{w['ko']['id']}/inquiries/", {
+        "department": "税務課", "provider": w["a"]["id"], "sim_id": w["victim"]["sim_id"],
+        "procedure": "local_tax_levy", "item": "medical_eligibility"})
+    assert asked["inquiry_code"] is False and asked["provision_code"] is False
+    history = views_of_victim(w)[0]["history"]
+    assert [(r["inquirer"], r["provider"]) for r in history] == [("甲市", FUND)]  # only the uncoded one
+
+
+def test_portal_refuses_a_wrong_pin_without_saying_whose_card_it_is(world):
+    w = world
+    wrong = w["sim"].portal(w["victim"]["card_number"], "9999", status=403)
+    unknown = w["sim"].portal("CARD-NOSUCHCARD", "9999", status=403)
+    assert wrong["code"] == unknown["code"] == "bad_credentials"
+    assert "佐藤" not in str(wrong)
