@@ -1,10 +1,44 @@
-"""One JSON error body for the whole API: {"code", "message" (Japanese), "fields"}."""
+"""One JSON error body for the whole API: {"code", "message" (Japanese), "fields"}.
+
+Django's ValidationError / PermissionDenied / Http404, DRF's exceptions, the choke point's InquiryNotSent and the
+simulated portal's SignInRefused all end here, so a client sees one shape whatever failed.
+"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from exchanges.services import InquiryNotSent
+from portal_sim.services import SignInRefused
+
+# Japanese messages for DRF's and knox's own exceptions (knox ships no Japanese catalogue).
+_MESSAGES = {
+    exceptions.NotAuthenticated: ("not_authenticated", "認証トークンがありません。Authorization: Token <トークン> を付けてください。"),
+    exceptions.AuthenticationFailed: ("authentication_failed", "認証トークンが正しくないか、失効しています。"),
+    exceptions.NotFound: ("not_found", "見つかりません。"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "このメソッドは使用できません。"),
+    exceptions.NotAcceptable: ("not_acceptable", "要求された形式では応答できません。"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "リクエストの形式（Content-Type）に対応していません。"),
+    exceptions.ParseError: ("parse_error", "リクエストの本文を解析できません。"),
+    exceptions.Throttled: ("throttled", "リクエストが多すぎます。時間をおいて再度お試しください。"),
+}
+
+
+# Service refusals that depend on the object's current state, not on the body: 409 Conflict.
+CONFLICT_CODES = {"already_answered", "already_decided", "already_cleared", "pending_exists", "duplicate", "four_eyes"}
+
+
+class ApiError(exceptions.APIException):
+    """An error whose code, Japanese message and fields the view chooses (e.g. the bulk row that failed)."""
+
+    def __init__(self, *, code: str, message: str, fields: dict | None = None, status_code: int = 400):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.message = message
+        self.fields = fields or {}
 
 
 def _validation_fields(error: ValidationError) -> dict:
@@ -13,27 +47,48 @@ def _validation_fields(error: ValidationError) -> dict:
     return {}
 
 
+def _body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ApiError):
+        return Response(_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, InquiryNotSent):
+        # Fail closed: the flag check could not be made, nothing was sent. 503 so a client retries later.
+        return Response(_body(exc.code, exc.message), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, SignInRefused):
+        return Response(_body(exc.code, exc.message), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ValidationError):
         fields = _validation_fields(exc)
+        if fields and set(fields) == {"__all__"}:
+            fields = {"non_field_errors": fields["__all__"]}
         message = "入力内容に誤りがあります。" if fields else "；".join(exc.messages)
         code = getattr(exc, "code", None) or "invalid"
-        return Response({"code": code, "message": message, "fields": fields}, status=status.HTTP_400_BAD_REQUEST)
+        if code == "not_found":
+            return Response(_body("not_found", "見つかりません。"), status=status.HTTP_404_NOT_FOUND)
+        http_status = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+        return Response(_body(code, message, fields), status=http_status)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("見つかりません。")
+        exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "この操作を行う権限がありません。")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    detail = response.data
-    fields = {}
     if isinstance(exc, exceptions.ValidationError):
-        message = "入力内容に誤りがあります。"
+        detail = response.data
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        code = "invalid"
-    else:
-        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
-        code = getattr(exc, "default_code", "error")
-    response.data = {"code": code, "message": message, "fields": fields}
+        response.data = _body("invalid", "入力内容に誤りがあります。", fields)
+        return response
+    for cls, (code, message) in _MESSAGES.items():
+        if isinstance(exc, cls):
+            response.data = _body(code, message)
+            return response
+    if isinstance(exc, exceptions.PermissionDenied):
+        detail = str(exc.detail)
+        is_default = detail == str(exceptions.PermissionDenied.default_detail)
+        response.data = _body("permission_denied", "この操作を行う権限がありません。" if is_default else detail)
+        return response
+    response.data = _body(getattr(exc, "default_code", "error"), str(getattr(exc, "detail", exc)))
     return response

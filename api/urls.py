@@ -1,4 +1,67 @@
+"""/api/v1/ for insurer systems, /api/sim/ for the simulated world (off unless NAKAMA_SIM_API), /api/schema/."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.routers import SimpleRouter
+
+from api.views import account, common, exchanges, flags, members, sim
 
 app_name = "api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("members", members.MemberViewSet, basename="member")
+router.register("settings", flags.SettingViewSet, basename="setting")
+router.register("clearing-requests", flags.ClearingRequestViewSet, basename="clearing-request")
+router.register("cases", flags.ProtectionCaseViewSet, basename="case")
+router.register("exchanges", exchanges.ExchangeViewSet, basename="exchange")
+router.register("manual-responses", exchanges.ManualQueueViewSet, basename="manual-response")
+router.register("append-requests", exchanges.AppendRequestViewSet, basename="append-request")
+router.register("audit", account.AuditViewSet, basename="audit")
+
+# State changes: one small view per operation. Paths come before the router so "members/enrol" isn't a lookup.
+v1 = [
+    path("me/", account.MeView.as_view(), name="me"),
+    path("tokens/revoke/", account.RevokeTokenView.as_view(), name="token-revoke"),
+    path("institutions/", exchanges.InstitutionListView.as_view(), name="institutions"),
+    path("catalogue/", exchanges.CatalogueView.as_view(), name="catalogue"),
+    path("members/enrol/", members.EnrolView.as_view(), name="member-enrol"),
+    path("members/<str:branch_number>/loss/", members.LossView.as_view(), name="member-loss"),
+    path("members/<str:branch_number>/replicas/", members.ReplicaView.as_view(), name="member-replica"),
+    path("replicas/bulk/", members.BulkReplicaView.as_view(), name="replica-bulk"),
+    path("settings/set/", flags.SetSettingView.as_view(), name="setting-set"),
+    path("settings/<str:pk>/clearing-requests/", flags.RequestClearingView.as_view(), name="setting-request-clearing"),
+    path("clearing-requests/<str:pk>/decision/", flags.DecideClearingView.as_view(), name="clearing-request-decide"),
+    path("cases/open/", flags.OpenCaseView.as_view(), name="case-open"),
+    path("cases/<str:pk>/checklist/", flags.CaseChecklistView.as_view(), name="case-checklist"),
+    path("inquiries/", exchanges.InquiryView.as_view(), name="inquiry-send"),
+    path("inquiries/batch/", exchanges.BatchInquiryView.as_view(), name="inquiry-batch"),
+    path("exchanges/<str:pk>/append-requests/", exchanges.FileAppendRequestView.as_view(), name="exchange-append"),
+    path("manual-responses/<str:pk>/approve/", exchanges.ApproveManualResponseView.as_view(), name="manual-approve"),
+    path("manual-responses/<str:pk>/decline/", exchanges.DeclineManualResponseView.as_view(), name="manual-decline"),
+    path("", include(router.urls)),
+]
+
+sim_urls = [
+    path("insurers/", sim.CreateInsurerView.as_view(), name="insurer-create"),
+    path("insurers/<str:pk>/staff/", sim.CreateStaffView.as_view(), name="staff-create"),
+    path("municipalities/", sim.CreateMunicipalityView.as_view(), name="municipality-create"),
+    path("institutions/<str:pk>/replicas/", sim.PeerReplicaView.as_view(), name="peer-replica"),
+    path("institutions/<str:pk>/inquiries/", sim.PeerInquiryView.as_view(), name="peer-inquiry"),
+    path("institutions/<str:pk>/settings/", sim.PeerSettingView.as_view(), name="peer-setting"),
+    path("persons/", sim.CreatePersonView.as_view(), name="person-create"),
+    path("persons/<str:sim_id>/enrolments/", sim.EnrolPersonView.as_view(), name="person-enrol"),
+    path("persons/<str:sim_id>/cards/", sim.ReissueCardView.as_view(), name="card-reissue"),
+    path("cards/<str:card_number>/suspend/", sim.SuspendCardView.as_view(), name="card-suspend"),
+    path("portal/", sim.PortalView.as_view(), name="portal"),
+    path("portal/proxies/", sim.NameProxyView.as_view(), name="proxy-name"),
+    path("portal/proxies/remove/", sim.RemoveProxyView.as_view(), name="proxy-remove"),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("sim/", include((sim_urls, "sim"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ answers the JSON error body, not Django's HTML page.
+    re_path(r"^.*$", common.not_found, name="not-found"),
+]

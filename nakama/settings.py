@@ -124,6 +124,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SettingKindEnum": "api.views.flags.SETTING_KIND_CHOICES",
+        "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
+    },
 }
 REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 

@@ -1,0 +1,49 @@
+"""Who may call what: every /api/v1/ caller is insurer staff; 監査者 only reads; 責任者 decides clearing.
+
+Scope (which insurer's rows) is not decided here but by the selectors each view starts from.
+"""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from institutions.models import Role
+
+
+class IsInsurerStaff(BasePermission):
+    """Any role of an insurer; reads are open to all three roles, writes to 担当者 and 責任者 only."""
+
+    message = "保険者の職員のみ利用できます。"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not getattr(user, "is_insurer_staff", False) or not user.is_active:
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        if user.role in (Role.CLERK, Role.SUPERVISOR):
+            return True
+        self.message = "監査者は参照のみ行えます。"
+        return False
+
+
+class IsSupervisor(IsInsurerStaff):
+    """責任者 only (approving or rejecting a clearing request: four eyes)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.user.role == Role.SUPERVISOR:
+            return True
+        self.message = "解除の承認は責任者のみが行えます。"
+        return False
+
+
+class IsAuditor(IsInsurerStaff):
+    """監査者 only (the audit trail)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.user.role == Role.AUDITOR:
+            return True
+        self.message = "監査証跡は監査者のみが参照できます。"
+        return False

@@ -1,0 +1,214 @@
+"""Output serializers shared by the /api/v1/ views. Inputs live beside their view (one per operation)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from audit.models import AuditEntry
+from exchanges.models import AppendRequest, ExchangeRecord
+from flags.models import ClearingRequest, ProtectionCase, Setting
+from members.models import Member, Replica
+
+
+class MemberOut(serializers.ModelSerializer):
+    """被保険者."""
+
+    branch_number = serializers.CharField(help_text="被保険者枝番（保険者内で一意。URLの識別子）")
+    sim_id = serializers.CharField(source="person.sim_id", help_text="個人識別子（シミュレーション上の個人番号の代わり）")
+    name = serializers.CharField(help_text="氏名")
+    kana = serializers.CharField(help_text="カナ氏名")
+    birth_date = serializers.DateField(help_text="生年月日")
+    symbol_number = serializers.CharField(help_text="記号・番号")
+    acquired_on = serializers.DateField(help_text="資格取得日")
+    lost_on = serializers.DateField(allow_null=True, help_text="資格喪失日（未喪失は null）")
+
+    class Meta:
+        model = Member
+        fields = ["branch_number", "sim_id", "name", "kana", "birth_date", "symbol_number", "acquired_on", "lost_on"]
+
+
+class ReplicaOut(serializers.ModelSerializer):
+    """副本."""
+
+    item = serializers.CharField(source="item.code", help_text="特定個人情報のコード")
+    item_name = serializers.CharField(source="item.name", help_text="特定個人情報名")
+    content = serializers.JSONField(help_text="副本の内容")
+    registered_at = serializers.DateTimeField(help_text="副本登録日時")
+
+    class Meta:
+        model = Replica
+        fields = ["item", "item_name", "content", "registered_at"]
+
+
+class SettingOut(serializers.ModelSerializer):
+    """不開示該当フラグ・自己情報提供不可フラグ・自動応答不可フラグの設定."""
+
+    id = serializers.IntegerField(help_text="設定ID")
+    member = serializers.CharField(source="member.branch_number", help_text="被保険者枝番")
+    kind = serializers.CharField(
+        help_text="設定種別: non_disclosure=不開示該当フラグ, no_self_info=自己情報提供不可フラグ, no_auto_response=自動応答不可フラグ"
+    )
+    kind_label = serializers.CharField(source="get_kind_display", help_text="設定種別（日本語）")
+    item = serializers.CharField(source="item.code", allow_null=True, default=None,
+                                 help_text="特定個人情報単位の場合のコード（null は被保険者枝番単位＝全体）")
+    scope_label = serializers.CharField(help_text="設定単位（「全体」または特定個人情報名）")
+    active = serializers.BooleanField(source="is_active", help_text="設定中なら true、解除済なら false")
+    source = serializers.CharField(help_text="設定経路（console=画面, case=設定対象者, api=API, import=CSV取込）")
+    reason = serializers.CharField(help_text="設定理由")
+    set_at = serializers.DateTimeField(help_text="設定日時")
+    set_by_name = serializers.CharField(help_text="設定者名")
+    cleared_at = serializers.DateTimeField(allow_null=True, help_text="解除日時")
+    clear_reason = serializers.CharField(help_text="解除理由")
+    case = serializers.IntegerField(source="case_id", allow_null=True, help_text="設定対象者（保護ケース）ID")
+
+    class Meta:
+        model = Setting
+        fields = ["id", "member", "kind", "kind_label", "item", "scope_label", "active", "source", "reason", "set_at",
+                  "set_by_name", "cleared_at", "clear_reason", "case"]
+
+
+class ClearingRequestOut(serializers.ModelSerializer):
+    """解除依頼（責任者が、依頼者と別の人として承認する: 四つの目）."""
+
+    id = serializers.IntegerField(help_text="解除依頼ID")
+    setting = serializers.IntegerField(source="setting_id", help_text="設定ID")
+    reason = serializers.CharField(help_text="解除理由")
+    state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済, rejected=却下")
+    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
+    requested_at = serializers.DateTimeField(help_text="依頼日時")
+    requested_by_name = serializers.CharField(help_text="依頼者名")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
+    decided_by_name = serializers.CharField(help_text="承認者名")
+    decision_note = serializers.CharField(help_text="承認・却下メモ")
+
+    class Meta:
+        model = ClearingRequest
+        fields = ["id", "setting", "reason", "state", "state_label", "requested_at", "requested_by_name",
+                  "decided_at", "decided_by_name", "decision_note"]
+
+
+class ProtectionCaseOut(serializers.ModelSerializer):
+    """設定対象者（別紙2 §2–3）."""
+
+    id = serializers.IntegerField(help_text="設定対象者ID")
+    member = serializers.CharField(source="member.branch_number", help_text="被保険者枝番")
+    abuser_sim_id = serializers.CharField(source="abuser.sim_id", allow_null=True, default=None,
+                                          help_text="加害者（被保険者でない個人）の個人識別子")
+    is_open = serializers.BooleanField(help_text="対応中なら true")
+    victim_confirmed = serializers.BooleanField(help_text="ア DV・虐待等被害者である（確認済）")
+    fled_confirmed = serializers.BooleanField(help_text="イ 加害者の下から避難している（確認済）")
+    requested_by_person = serializers.BooleanField(help_text="ウ 本人からの申出あり")
+    need_evident = serializers.BooleanField(help_text="申出はないが設定を要することが明らか")
+    case_card_or_proxy = serializers.BooleanField(help_text="ケース① カードが加害者の手元にある／加害者が代理人")
+    case_inquiry_about_abuser = serializers.BooleanField(help_text="ケース② 加害者に係る情報照会を行う")
+    no_auto_response_wanted = serializers.BooleanField(help_text="自動応答を望まない（自動応答不可フラグ）")
+    card_suspension_advised = serializers.BooleanField(help_text="カード停止を案内した")
+    card_suspension_done = serializers.BooleanField(help_text="カード停止の完了を確認した")
+    proxy_cancel_advised = serializers.BooleanField(help_text="代理人設定の解除を案内した")
+    proxy_cancel_done = serializers.BooleanField(help_text="代理人設定の解除の完了を確認した")
+    number_change_advised = serializers.BooleanField(help_text="個人番号の変更・カード再交付を案内した")
+    number_change_done = serializers.BooleanField(help_text="個人番号の変更・カード再交付の完了を確認した")
+    notes = serializers.CharField(help_text="備考")
+    opened_at = serializers.DateTimeField(help_text="登録日時")
+
+    class Meta:
+        model = ProtectionCase
+        fields = ["id", "member", "abuser_sim_id", "is_open", "victim_confirmed", "fled_confirmed",
+                  "requested_by_person", "need_evident", "case_card_or_proxy", "case_inquiry_about_abuser",
+                  "no_auto_response_wanted", "card_suspension_advised", "card_suspension_done",
+                  "proxy_cancel_advised", "proxy_cancel_done", "number_change_advised", "number_change_done",
+                  "notes", "opened_at"]
+
+
+class ExchangeOut(serializers.ModelSerializer):
+    """情報提供等記録（職員向け）. 不開示コードがあるものは「取り扱い注意」."""
+
+    id = serializers.UUIDField(help_text="記録ID（不透明なUUID）")
+    direction = serializers.SerializerMethodField(help_text="inquiry=自保険者の情報照会, provision=自保険者の情報提供")
+    state = serializers.CharField(help_text="状態: pending=照会中, manual=手動応答待ち, provided=提供済, declined=提供せず")
+    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
+    procedure = serializers.CharField(source="procedure.code", help_text="事務のコード")
+    procedure_name = serializers.CharField(source="procedure.name", help_text="事務名")
+    item = serializers.CharField(source="item.code", help_text="特定個人情報のコード")
+    item_name = serializers.CharField(source="item.name", help_text="特定個人情報名")
+    subject_branch_number = serializers.SerializerMethodField(help_text="対象者が自保険者の被保険者なら被保険者枝番")
+    subject_sim_id = serializers.SerializerMethodField(
+        help_text="自保険者が照会した記録の対象者の個人識別子（照会時に入力したもの）"
+    )
+    inquirer_display = serializers.CharField(help_text="照会機関（表示）")
+    inquirer_department_display = serializers.CharField(help_text="情報照会者部署名（表示）")
+    provider_display = serializers.CharField(help_text="提供機関（表示）")
+    inquired_at = serializers.DateTimeField(help_text="照会日時")
+    provided_at = serializers.DateTimeField(allow_null=True, help_text="提供日時")
+    inquiry_code = serializers.BooleanField(help_text="不開示コード（照会時）")
+    inquiry_code_source = serializers.CharField(help_text="照会時コード設定: auto=自動, manual=手動, 空=なし")
+    provision_code = serializers.BooleanField(help_text="不開示コード（提供時）")
+    provision_code_source = serializers.CharField(help_text="提供時コード設定: auto=自動, manual=手動, 空=なし")
+    handle_with_care = serializers.BooleanField(help_text="取り扱い注意（いずれかの側に不開示コードあり）")
+    appended_nondisclosure = serializers.SerializerMethodField(help_text="追記依頼により不開示とされた")
+    provided_content = serializers.JSONField(allow_null=True, help_text="提供内容")
+    content_corrected = serializers.BooleanField(help_text="提供内容を手動で修正した")
+    decline_reason = serializers.CharField(help_text="提供しない理由")
+
+    class Meta:
+        model = ExchangeRecord
+        fields = ["id", "direction", "state", "state_label", "procedure", "procedure_name", "item", "item_name",
+                  "subject_branch_number", "subject_sim_id", "inquirer_display", "inquirer_department_display",
+                  "provider_display", "inquired_at", "provided_at", "inquiry_code", "inquiry_code_source",
+                  "provision_code", "provision_code_source", "handle_with_care", "appended_nondisclosure",
+                  "provided_content", "content_corrected", "decline_reason"]
+
+    def _institution_id(self) -> int:
+        return self.context["request"].user.institution_id
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_direction(self, obj) -> str:
+        return "inquiry" if obj.inquirer_id == self._institution_id() else "provision"
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_subject_branch_number(self, obj):
+        return self.context.get("branch_by_person", {}).get(obj.subject_id)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_subject_sim_id(self, obj):
+        return obj.subject.sim_id if obj.inquirer_id == self._institution_id() else None
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_appended_nondisclosure(self, obj) -> bool:
+        return obj.appended_nondisclosure_at is not None
+
+
+class AppendRequestOut(serializers.ModelSerializer):
+    """追記依頼（情報提供NWSへ、既存の記録を不開示とする追記を依頼）."""
+
+    id = serializers.UUIDField(help_text="追記依頼ID")
+    record = serializers.UUIDField(source="record_id", help_text="情報提供等記録ID")
+    reason = serializers.CharField(help_text="理由")
+    requested_at = serializers.DateTimeField(help_text="依頼日時")
+    requested_by_name = serializers.CharField(help_text="依頼者名")
+    processed_at = serializers.DateTimeField(allow_null=True, help_text="NWS反映日時")
+
+    class Meta:
+        model = AppendRequest
+        fields = ["id", "record", "reason", "requested_at", "requested_by_name", "processed_at"]
+
+
+class AuditEntryOut(serializers.ModelSerializer):
+    """監査証跡の1件."""
+
+    id = serializers.IntegerField(help_text="ID")
+    at = serializers.DateTimeField(help_text="日時")
+    actor_name = serializers.CharField(help_text="実行者名")
+    request_id = serializers.CharField(help_text="リクエストID")
+    action = serializers.CharField(help_text="操作")
+    target_type = serializers.CharField(help_text="対象種別")
+    target_id = serializers.CharField(help_text="対象ID")
+    target_repr = serializers.CharField(help_text="対象")
+    before = serializers.JSONField(allow_null=True, help_text="変更前")
+    after = serializers.JSONField(allow_null=True, help_text="変更後")
+    message = serializers.CharField(help_text="理由・内容")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "at", "actor_name", "request_id", "action", "target_type", "target_id", "target_repr",
+                  "before", "after", "message"]

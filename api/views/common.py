@@ -1,0 +1,70 @@
+"""Small helpers every /api/v1/ view uses: the scoped 404 lookup and the audit of protected reads."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import viewsets
+from rest_framework.views import APIView
+
+from api.permissions import IsInsurerStaff
+from api.schema import NakamaAutoSchema
+from api.services import record_protected_views
+
+
+def get_scoped(queryset, **lookup):
+    """One object from a scoped queryset (the caller's insurer), or 404: never 403, which would confirm it exists.
+    A malformed id (not a number, not a UUID) is a 404 too."""
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, TypeError, ValidationError):
+        raise Http404 from None
+    if obj is None:
+        raise Http404
+    return obj
+
+
+class ApiView(APIView):
+    """Base of every one-operation view of the API."""
+
+    permission_classes = [IsInsurerStaff]
+    schema = NakamaAutoSchema()
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and read, starting from the scoped selector; reads touching a protected person are audited."""
+
+    permission_classes = [IsInsurerStaff]
+    schema = NakamaAutoSchema()
+
+    def person_ids_of(self, objects) -> list[int]:
+        """Persons whose data the response shows; overridden per resource."""
+        return []
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        record_protected_views(actor=request.user, person_ids=self.person_ids_of(page), via=request.path)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        record_protected_views(actor=request.user, person_ids=self.person_ids_of([instance]), via=request.path)
+        return super().retrieve(request, *args, **kwargs)
+
+    def get_object(self):
+        if not hasattr(self, "_object"):
+            self._object = super().get_object()
+        return self._object
+
+
+def valid(serializer_class, request) -> dict:
+    """The validated body, or a 400 with the field errors."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown paths under /api/: the same JSON error body as every other error."""
+    return JsonResponse({"code": "not_found", "message": "見つかりません。", "fields": {}}, status=404,
+                        json_dumps_params={"ensure_ascii": False})

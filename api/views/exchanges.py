@@ -1,0 +1,367 @@
+"""情報照会 (single and batch, through exchanges.services.send_inquiry), 情報提供等記録, 手動応答, 追記依頼."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from api.errors import exception_handler
+from api.pagination import AppendCursor, ExchangeCursor
+from api.permissions import IsInsurerStaff
+from api.schema import ErrorSerializer, id_param, read_responses, write_responses
+from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
+from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
+from exchanges.services import (
+    InquiryNotSent,
+    InquiryRequest,
+    approve_manual_response,
+    decline_manual_response,
+    file_append_request,
+    send_inquiry,
+)
+from flags.models import ProtectionCase
+from institutions.models import Institution
+from members.models import InfoItem, Member, Procedure, Replica
+
+MAX_BATCH = 100
+ABUSER_WARNING = (
+    "この個人は設定対象者の加害者として登録されています。加害者に係る照会には都度、不開示コードを設定してください"
+    "（別紙2 ケース②）。必要なら追記依頼を行ってください。"
+)
+
+
+class InstitutionOut(serializers.ModelSerializer):
+    """情報照会先となる機関."""
+
+    id = serializers.IntegerField(help_text="機関ID（情報照会の provider に指定）")
+    name = serializers.CharField(help_text="名称")
+    kind = serializers.CharField(help_text="種別")
+    kind_label = serializers.CharField(source="get_kind_display", help_text="種別（日本語）")
+    insurer_number = serializers.CharField(help_text="保険者番号（市町村は空）")
+
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "kind", "kind_label", "insurer_number"]
+
+
+class InstitutionListView(ApiView):
+    permission_classes = [IsInsurerStaff]
+
+    @extend_schema(summary="機関（保険者・市町村）の一覧", responses=read_responses(InstitutionOut(many=True)),
+                   tags=["カタログ"])
+    def get(self, request):
+        return Response(InstitutionOut(Institution.objects.order_by("id"), many=True).data)
+
+
+class CatalogueView(ApiView):
+    permission_classes = [IsInsurerStaff]
+
+    class Output(serializers.Serializer):
+        items = serializers.ListField(child=serializers.DictField(child=serializers.CharField()),
+                                      help_text="特定個人情報（code, name）")
+        procedures = serializers.ListField(child=serializers.DictField(), help_text="事務（code, name, items）")
+
+    @extend_schema(summary="特定個人情報と事務のカタログ", responses=read_responses(Output), tags=["カタログ"])
+    def get(self, request):
+        items = [{"code": i.code, "name": i.name} for i in InfoItem.objects.order_by("id")]
+        procedures = [
+            {"code": p.code, "name": p.name, "items": [i.code for i in p.items.order_by("id")]}
+            for p in Procedure.objects.prefetch_related("items").order_by("id")
+        ]
+        return Response({"items": items, "procedures": procedures})
+
+
+class InquiryIn(serializers.Serializer):
+    """情報照会の入力. 対象者は member（自保険者の被保険者枝番）か sim_id（個人識別子）のどちらか一方."""
+
+    procedure = serializers.SlugRelatedField(slug_field="code", queryset=Procedure.objects.all(), help_text="事務のコード")
+    item = serializers.SlugRelatedField(slug_field="code", queryset=InfoItem.objects.all(),
+                                        help_text="照会する特定個人情報のコード")
+    provider = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all(), help_text="照会先の機関ID")
+    member = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                   help_text="対象者が自保険者の被保険者なら被保険者枝番")
+    sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                   help_text="対象者が被保険者でない場合（加害者など）の個人識別子")
+    nondisclosure_code = serializers.BooleanField(
+        default=False,
+        help_text="不開示コードを手動で設定する（加害者に係る照会では都度設定: 別紙2 ケース②）。"
+                  "不開示該当フラグのある被保険者には指定がなくても自動で設定される。",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs["member"]) == bool(attrs["sim_id"]):
+            raise serializers.ValidationError({"member": ["member と sim_id のどちらか一方を指定してください。"]})
+        return attrs
+
+
+class InquiryOut(ExchangeOut):
+    """送信した情報照会（情報提供等記録）と警告."""
+
+    warnings = serializers.SerializerMethodField(help_text="職員への警告（例: 設定対象者の加害者に係る照会で不開示コードなし）")
+
+    class Meta(ExchangeOut.Meta):
+        fields = ExchangeOut.Meta.fields + ["warnings"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, obj) -> list[str]:
+        return self.context.get("warnings", [])
+
+
+def _send(request, data) -> ExchangeRecord:
+    member = None
+    if data["member"]:
+        member = Member.objects.visible_to(request.user).filter(branch_number=data["member"]).first()
+        if member is None:
+            raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
+    return send_inquiry(
+        actor=request.user,
+        request=InquiryRequest(
+            procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
+            sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
+        ),
+    )
+
+
+def _abuser_warnings(user, record: ExchangeRecord) -> list[str]:
+    """別紙2 §4 (our extension): warn when the subject is the abuser of an open case and no 不開示コード was set."""
+    if record.inquiry_code:
+        return []
+    named = ProtectionCase.objects.visible_to(user).filter(abuser_id=record.subject_id, closed_at__isnull=True)
+    if named.exists():
+        return [ABUSER_WARNING]
+    return []
+
+
+def _context(request, records) -> dict:
+    persons = {r.subject_id for r in records}
+    rows = Member.objects.visible_to(request.user).filter(person_id__in=persons).values_list("person_id", "branch_number")
+    return {"request": request, "branch_by_person": dict(rows)}
+
+
+class InquiryView(ApiView):
+    """情報照会（送信）. すべての照会は send_inquiry（不開示該当フラグの確認と自動不開示コード）を通る."""
+
+    permission_classes = [IsInsurerStaff]
+
+    @extend_schema(summary="情報照会", request=InquiryIn,
+                   responses=write_responses(InquiryOut, status=201, extra=(503,)), tags=["情報照会"])
+    def post(self, request):
+        data = valid(InquiryIn, request)
+        record = _send(request, data)
+        context = _context(request, [record]) | {"warnings": _abuser_warnings(request.user, record)}
+        return Response(InquiryOut(record, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class BatchResultOut(serializers.Serializer):
+    index = serializers.IntegerField(help_text="入力の何件目か（0始まり）")
+    sent = serializers.BooleanField(help_text="送信したら true")
+    record = InquiryOut(allow_null=True, help_text="送信した情報照会（送信しなかった場合は null）")
+    error = ErrorSerializer(allow_null=True, help_text="送信しなかった理由（送信した場合は null）")
+
+
+class BatchInquiryView(ApiView):
+    """情報照会の一括送信: 1件ずつ send_inquiry を通し、件ごとの結果を返す（送信済みの照会は取り消せないため）."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        inquiries = InquiryIn(many=True, min_length=1, max_length=MAX_BATCH, help_text=f"情報照会（1〜{MAX_BATCH}件）")
+
+    class Output(serializers.Serializer):
+        results = BatchResultOut(many=True, help_text="件ごとの結果（入力と同じ順）")
+
+    @extend_schema(
+        summary="情報照会の一括送信（件ごとの結果）",
+        description="入力の形式に誤りがあれば 400 で何も送信しない。形式が正しければ1件ずつ送信し、"
+                    "件ごとに送信できたか（sent）と、できなかった理由（error）を返す。",
+        request=Input, responses=write_responses(Output), tags=["情報照会"],
+    )
+    def post(self, request):
+        data = valid(self.Input, request)
+        results = []
+        for index, item in enumerate(data["inquiries"]):
+            try:
+                record = _send(request, item)
+            except (ValidationError, PermissionDenied, InquiryNotSent) as exc:
+                response = exception_handler(exc, {"request": request})
+                results.append({"index": index, "sent": False, "record": None, "error": response.data})
+                continue
+            context = _context(request, [record]) | {"warnings": _abuser_warnings(request.user, record)}
+            results.append({"index": index, "sent": True, "record": InquiryOut(record, context=context).data,
+                            "error": None})
+        return Response({"results": results})
+
+
+class ExchangeFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=ExchangeState.choices, help_text="状態")
+    direction = django_filters.ChoiceFilter(
+        choices=[("inquiry", "情報照会"), ("provision", "情報提供")], method="filter_direction",
+        help_text="inquiry: 自保険者の照会, provision: 自保険者の提供",
+    )
+    handle_with_care = django_filters.BooleanFilter(method="filter_care", help_text="true: 取り扱い注意のみ")
+
+    class Meta:
+        model = ExchangeRecord
+        fields = ["state", "direction", "handle_with_care"]
+
+    def filter_direction(self, queryset, name, value):
+        institution_id = self.request.user.institution_id
+        if value == "inquiry":
+            return queryset.filter(inquirer_id=institution_id)
+        return queryset.filter(provider_id=institution_id)
+
+    def filter_care(self, queryset, name, value):
+        from django.db.models import Q
+
+        care = Q(inquiry_code=True) | Q(provision_code=True)
+        return queryset.filter(care) if value else queryset.exclude(care)
+
+
+class ExchangeReadMixin:
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        records = getattr(self, "_page", None) or []
+        return context | _context(self.request, records)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._page = page
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        self._page = [obj]
+        return obj
+
+    def person_ids_of(self, objects):
+        return [r.subject_id for r in objects]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="情報提供等記録の一覧（自保険者が照会または提供したもの）",
+                       responses=read_responses(ExchangeOut(many=True)), tags=["情報提供等記録"]),
+    retrieve=extend_schema(summary="情報提供等記録の参照", responses=read_responses(ExchangeOut),
+                           tags=["情報提供等記録"]),
+)
+class ExchangeViewSet(ExchangeReadMixin, ScopedReadOnlyViewSet):
+    serializer_class = ExchangeOut
+    pagination_class = ExchangeCursor
+    filterset_class = ExchangeFilter
+
+    def get_queryset(self):
+        return ExchangeRecord.objects.visible_to(self.request.user).select_related("procedure", "item", "subject")
+
+
+class ManualQueueOut(ExchangeOut):
+    """手動応答待ちの照会と、提供予定の副本（情報提供内容入力画面）."""
+
+    latest_replica = serializers.SerializerMethodField(help_text="提供予定の最新の副本（確認・修正して送信許可する）")
+
+    class Meta(ExchangeOut.Meta):
+        fields = ExchangeOut.Meta.fields + ["latest_replica"]
+
+    @extend_schema_field(ReplicaOut(allow_null=True))
+    def get_latest_replica(self, obj):
+        replica = (
+            Replica.objects.filter(institution_id=obj.provider_id, person_id=obj.subject_id, item_id=obj.item_id)
+            .select_related("item").order_by("-registered_at", "-id").first()
+        )
+        return ReplicaOut(replica).data if replica else None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="手動応答待ちの一覧（自動応答不可フラグ）", responses=read_responses(ManualQueueOut(many=True)),
+                       tags=["手動応答"]),
+    retrieve=extend_schema(summary="手動応答待ちの参照", responses=read_responses(ManualQueueOut), tags=["手動応答"]),
+)
+class ManualQueueViewSet(ExchangeReadMixin, ScopedReadOnlyViewSet):
+    queryset = ExchangeRecord.objects.none()  # model for the schema; rows come from get_queryset
+    serializer_class = ManualQueueOut
+    pagination_class = ExchangeCursor
+
+    def get_queryset(self):
+        institution_id = self.request.user.institution_id
+        if not institution_id:
+            return ExchangeRecord.objects.none()
+        return ExchangeRecord.objects.manual_queue(institution_id).select_related("procedure", "item", "subject")
+
+
+def _provided_by_us(request, record_id) -> ExchangeRecord:
+    """A record our insurer is asked to provide (any state; the service refuses one no longer waiting)."""
+    queryset = ExchangeRecord.objects.visible_to(request.user).filter(provider_id=request.user.institution_id)
+    return get_scoped(queryset, pk=record_id)
+
+
+class ApproveManualResponseView(ApiView):
+    """送信許可: 内容を確認（必要なら修正）して提供する。その時点の不開示該当フラグで不開示コードが自動で付く."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        content = serializers.DictField(required=False, allow_null=True, default=None,
+                                        help_text="修正した提供内容（省略・null は最新の副本のまま）")
+        nondisclosure_code = serializers.BooleanField(default=False, help_text="不開示コードを付けて提供する")
+
+    @extend_schema(summary="手動応答の送信許可", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
+                   tags=["手動応答"])
+    def post(self, request, pk):
+        record = _provided_by_us(request, pk)
+        data = valid(self.Input, request)
+        record = approve_manual_response(actor=request.user, record=record, content=data["content"],
+                                         nondisclosure_code=data["nondisclosure_code"])
+        return Response(ExchangeOut(record, context=_context(request, [record])).data)
+
+
+class DeclineManualResponseView(ApiView):
+    """提供せず."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000, help_text="提供しない理由")
+
+    @extend_schema(summary="手動応答: 提供しない", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
+                   tags=["手動応答"])
+    def post(self, request, pk):
+        record = _provided_by_us(request, pk)
+        data = valid(self.Input, request)
+        record = decline_manual_response(actor=request.user, record=record, reason=data["reason"])
+        return Response(ExchangeOut(record, context=_context(request, [record])).data)
+
+
+class FileAppendRequestView(ApiView):
+    """追記依頼: 自保険者が関与した記録を、事後的に不開示とするよう情報提供NWSへ依頼する（別紙2 §4）."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000, help_text="追記依頼の理由")
+
+    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201),
+                   tags=["追記依頼"])
+    def post(self, request, pk):
+        record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)
+        data = valid(self.Input, request)
+        append = file_append_request(actor=request.user, record=record, reason=data["reason"])
+        return Response(AppendRequestOut(append).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="追記依頼の一覧", responses=read_responses(AppendRequestOut(many=True)), tags=["追記依頼"]),
+    retrieve=extend_schema(summary="追記依頼の参照", responses=read_responses(AppendRequestOut), tags=["追記依頼"]),
+)
+class AppendRequestViewSet(ScopedReadOnlyViewSet):
+    queryset = AppendRequest.objects.none()  # model for the schema; rows come from get_queryset
+    serializer_class = AppendRequestOut
+    pagination_class = AppendCursor
+
+    def get_queryset(self):
+        institution_id = self.request.user.institution_id
+        if not institution_id:
+            return AppendRequest.objects.none()
+        return AppendRequest.objects.filter(institution_id=institution_id).select_related("record")
+
+    def person_ids_of(self, objects):
+        return [a.record.subject_id for a in objects]

@@ -1,0 +1,288 @@
+"""Every API endpoint, listed from the URL resolver, against: no token and a bad token (401), another insurer's token
+(404 or an empty list), each role's rights, and a bad body (400 with field errors). An endpoint added to the URLs
+without a row here fails test_every_endpoint_is_in_the_matrix."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from audit.models import AuditEntry
+from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
+from flags.policy import SettingKind
+from flags.services import open_protection_case, request_clearing, set_setting
+from institutions.models import Role
+from portal_sim.services import issue_card
+from tests import factories as f
+from tests.api.conftest import assert_error, client_for
+
+CLERK, SUPERVISOR, AUDITOR = Role.CLERK.value, Role.SUPERVISOR.value, Role.AUDITOR.value
+ALL_ROLES = (CLERK, SUPERVISOR, AUDITOR)
+CHANGERS = (CLERK, SUPERVISOR)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # formatted with the world's ids
+    ok: int  # status for a permitted role
+    roles: tuple = ALL_ROLES  # roles that may call it
+    body: dict | None = None  # a valid body (formatted with the world's ids)
+    bad_body: dict | None = None  # a body that must give 400 with field errors
+    outsider: str = "404"  # what another insurer's staff gets: "404", "empty", "400" (object named in the body), "own"
+    outsider_role: str = CLERK
+    extra: dict = field(default_factory=dict)
+
+
+def _fmt(value, ids):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fmt(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fmt(v, ids) for v in value]
+    return value
+
+
+V1 = {
+    "me": Endpoint("get", "/api/v1/me/", 200, outsider="own"),
+    "token-revoke": Endpoint("post", "/api/v1/tokens/revoke/", 204, outsider="own"),
+    "institutions": Endpoint("get", "/api/v1/institutions/", 200, outsider="own"),
+    "catalogue": Endpoint("get", "/api/v1/catalogue/", 200, outsider="own"),
+    "member-list": Endpoint("get", "/api/v1/members/", 200, outsider="empty"),
+    "member-detail": Endpoint("get", "/api/v1/members/{branch}/", 200),
+    "member-enrol": Endpoint(
+        "post", "/api/v1/members/enrol/", 201, CHANGERS,
+        body={"sim_id": "{new_sim_id}", "branch_number": "A0000099", "acquired_on": "2026-04-01"},
+        bad_body={"sim_id": "", "branch_number": "枝番!", "acquired_on": "昨日"}, outsider="own",
+    ),
+    "member-loss": Endpoint("post", "/api/v1/members/{branch}/loss/", 200, CHANGERS, body={"lost_on": "2026-07-01"},
+                            bad_body={"lost_on": "7月1日"}),
+    "member-replica": Endpoint(
+        "post", "/api/v1/members/{branch}/replicas/", 201, CHANGERS,
+        body={"item": "medical_eligibility", "content": {"保険者名称": "Ａ健康保険組合", "資格喪失日": "2026-07-01"}},
+        bad_body={"item": "no_such_item", "content": "text"},
+    ),
+    "replica-bulk": Endpoint(
+        "post", "/api/v1/replicas/bulk/", 201, CHANGERS,
+        body={"rows": [{"branch_number": "{branch}", "item": "medical_eligibility", "content": {"資格喪失日": None}}]},
+        bad_body={"rows": [{"branch_number": "{branch}", "item": "medical_eligibility"}]}, outsider="400",
+    ),
+    "setting-list": Endpoint("get", "/api/v1/settings/", 200, outsider="empty"),
+    "setting-detail": Endpoint("get", "/api/v1/settings/{setting}/", 200),
+    "setting-set": Endpoint(
+        "post", "/api/v1/settings/set/", 201, CHANGERS,
+        body={"member": "{branch}", "kind": "no_self_info", "item": "medical_benefit", "reason": "本人の申出"},
+        bad_body={"member": "{branch}", "kind": "everything", "reason": ""}, outsider="400",
+    ),
+    "setting-request-clearing": Endpoint("post", "/api/v1/settings/{setting}/clearing-requests/", 201, CHANGERS,
+                                         body={"reason": "カード停止の完了を確認"}, bad_body={"reason": ""}),
+    "clearing-request-list": Endpoint("get", "/api/v1/clearing-requests/", 200, outsider="empty"),
+    "clearing-request-detail": Endpoint("get", "/api/v1/clearing-requests/{clearing}/", 200),
+    "clearing-request-decide": Endpoint("post", "/api/v1/clearing-requests/{clearing}/decision/", 200, (SUPERVISOR,),
+                                        body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
+                                        outsider_role=SUPERVISOR),
+    "case-list": Endpoint("get", "/api/v1/cases/", 200, outsider="empty"),
+    "case-detail": Endpoint("get", "/api/v1/cases/{case}/", 200),
+    "case-open": Endpoint(
+        "post", "/api/v1/cases/open/", 201, CHANGERS,
+        body={"member": "{branch}", "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
+              "case_card_or_proxy": True},
+        bad_body={"member": "{branch}", "victim_confirmed": "はい"}, outsider="400",
+    ),
+    "case-checklist": Endpoint("post", "/api/v1/cases/{case}/checklist/", 200, CHANGERS,
+                               body={"card_suspension_done": True}, bad_body={"card_suspension_done": "たぶん"}),
+    "inquiry-send": Endpoint(
+        "post", "/api/v1/inquiries/", 201, CHANGERS,
+        body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}"},
+        bad_body={"procedure": "no_such", "item": "local_tax", "provider": "{city}"}, outsider="400",
+    ),
+    "inquiry-batch": Endpoint(
+        "post", "/api/v1/inquiries/batch/", 200, CHANGERS,
+        body={"inquiries": [{"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}",
+                             "member": "{branch}"}]},
+        bad_body={"inquiries": []}, outsider="own",
+    ),
+    "exchange-list": Endpoint("get", "/api/v1/exchanges/", 200, outsider="empty"),
+    "exchange-detail": Endpoint("get", "/api/v1/exchanges/{exchange}/", 200),
+    "exchange-append": Endpoint("post", "/api/v1/exchanges/{exchange}/append-requests/", 201, CHANGERS,
+                                body={"reason": "加害者に係る照会と判明"}, bad_body={"reason": ""}),
+    "manual-response-list": Endpoint("get", "/api/v1/manual-responses/", 200, outsider="empty"),
+    "manual-response-detail": Endpoint("get", "/api/v1/manual-responses/{manual}/", 200),
+    "manual-approve": Endpoint("post", "/api/v1/manual-responses/{manual}/approve/", 200, CHANGERS,
+                               body={"nondisclosure_code": True}, bad_body={"content": "訂正"}),
+    "manual-decline": Endpoint("post", "/api/v1/manual-responses/{manual}/decline/", 200, CHANGERS,
+                               body={"reason": "副本の内容に誤り"}, bad_body={"reason": ""}),
+    "append-request-list": Endpoint("get", "/api/v1/append-requests/", 200, outsider="empty"),
+    "append-request-detail": Endpoint("get", "/api/v1/append-requests/{append}/", 200),
+    "audit-list": Endpoint("get", "/api/v1/audit/", 200, (AUDITOR,), outsider="empty", outsider_role=AUDITOR),
+    "audit-detail": Endpoint("get", "/api/v1/audit/{audit}/", 200, (AUDITOR,), outsider_role=AUDITOR),
+}
+
+SIM = {
+    "insurer-create": ("/api/sim/insurers/", {"name": "", "kind": "city", "insurer_number": "1", "departments": []}),
+    "staff-create": ("/api/sim/insurers/{insurer}/staff/", {"username": "a b", "role": "boss"}),
+    "municipality-create": ("/api/sim/municipalities/", {"name": "", "departments": "税務課"}),
+    "peer-replica": ("/api/sim/institutions/{city}/replicas/", {"sim_id": "{victim_sim_id}", "item": "x"}),
+    "peer-inquiry": ("/api/sim/institutions/{city}/inquiries/", {"provider": "甲", "procedure": "x"}),
+    "peer-setting": ("/api/sim/institutions/{city}/settings/", {"sim_id": "{victim_sim_id}", "kind": "all"}),
+    "person-create": ("/api/sim/persons/", {"name": "", "pin": "12"}),
+    "person-enrol": ("/api/sim/persons/{victim_sim_id}/enrolments/", {"insurer": "A", "acquired_on": "x"}),
+    "card-reissue": ("/api/sim/persons/{victim_sim_id}/cards/", {"pin": "abcd"}),
+    "card-suspend": ("/api/sim/cards/{card}/suspend/", {"reason": ["停止"]}),
+    "portal": ("/api/sim/portal/", {"card_number": "", "pin": ""}),
+    "proxy-name": ("/api/sim/portal/proxies/", {"card_number": "{card}"}),
+    "proxy-remove": ("/api/sim/portal/proxies/remove/", {"pin": "1234"}),
+}
+
+PUBLIC = {"schema", "docs", "not-found"}
+
+
+def _route_names() -> set[str]:
+    """Every named route under /api/, as namespace:name, from the resolver."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = ":".join(x for x in (namespace, p.namespace) if x)
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name and namespace.startswith("api"):
+                names.add(f"{namespace}:{p.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_endpoint_is_in_the_matrix():
+    listed = {f"api:v1:{n}" for n in V1} | {f"api:sim:{n}" for n in SIM} | {f"api:{n}" for n in PUBLIC}
+    routes = _route_names()
+    assert routes - listed == set(), "endpoints without a row in the matrix"
+    assert listed - routes == set(), "matrix rows without an endpoint"
+
+
+@pytest.fixture
+def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
+    """Insurer A's objects every endpoint can be pointed at."""
+    nd = set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="DV被害の申出")
+    nar = set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="自動応答を望まない")
+    clearing = request_clearing(actor=alice, setting=nar, reason="本人の希望")
+    case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                                requested_by_person=True, case_card_or_proxy=True)
+    exchange = send_inquiry(actor=alice, request=InquiryRequest(
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
+    manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
+                             procedure=procedures["welfare"], item=items["medical_eligibility"])
+    append = file_append_request(actor=alice, record=exchange, reason="事後に判明")
+    audit = AuditEntry.objects.filter(institution=alice.institution).first()
+    staff = {CLERK: alice, SUPERVISOR: sam, AUDITOR: audrey}
+    outsiders = {CLERK: bob,
+                 SUPERVISOR: f.StaffFactory(department=bob.department, role=Role.SUPERVISOR),
+                 AUDITOR: f.StaffFactory(department=bob.department, role=Role.AUDITOR)}
+    card = issue_card(person=victim.person, pin="1234")
+    ids = {
+        "branch": victim.branch_number, "setting": nd.pk, "clearing": clearing.pk, "case": case.pk,
+        "exchange": exchange.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
+        "new_sim_id": f.PersonFactory().sim_id, "insurer": alice.institution_id, "victim_sim_id": victim.person.sim_id,
+        "card": card.card_number,
+    }
+    assert manual.state == "manual"
+    return {"ids": ids, "staff": staff, "outsiders": outsiders}
+
+
+def _call(client, endpoint: Endpoint, ids, body=None):
+    path = _fmt(endpoint.path, ids)
+    if endpoint.method == "get":
+        return client.get(path)
+    return client.post(path, _fmt(body if body is not None else (endpoint.body or {}), ids), format="json")
+
+
+@pytest.mark.parametrize("name", sorted(V1))
+def test_no_token_is_401(name, world):
+    assert_error(_call(APIClient(), V1[name], world["ids"]), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("name", sorted(V1))
+def test_bad_token_is_401(name, world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
+    assert_error(_call(client, V1[name], world["ids"]), 401, "authentication_failed")
+
+
+@pytest.mark.parametrize("name", sorted(V1))
+def test_revoked_token_is_401(name, world):
+    client = client_for(world["staff"][V1[name].roles[0]])
+    assert client.post("/api/v1/tokens/revoke/").status_code == 204
+    assert_error(_call(client, V1[name], world["ids"]), 401, "authentication_failed")
+
+
+@pytest.mark.parametrize("name", sorted(V1))
+def test_another_insurers_token(name, world):
+    """Insurer B's staff never see insurer A's objects: 404 for a single one, an empty list, 400 when named in a body."""
+    endpoint = V1[name]
+    response = _call(client_for(world["outsiders"][endpoint.outsider_role]), endpoint, world["ids"])
+    if endpoint.outsider == "404":
+        assert_error(response, 404, "not_found")
+    elif endpoint.outsider == "empty":
+        assert response.status_code == 200
+        assert response.json()["results"] == []
+    elif endpoint.outsider == "400":
+        body = assert_error(response, 400)
+        assert body["fields"], body
+    else:
+        assert response.status_code in (200, 201, 204), response.content[:300]
+        if name == "inquiry-batch":  # the member is named in the body: refused item by item, as unknown
+            assert response.json()["results"][0]["sent"] is False
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("name", sorted(V1))
+def test_role_rights(name, role, world):
+    endpoint = V1[name]
+    response = _call(client_for(world["staff"][role]), endpoint, world["ids"])
+    if role in endpoint.roles:
+        assert response.status_code == endpoint.ok, response.content[:500]
+    else:
+        assert_error(response, 403, "permission_denied")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in V1.items() if e.bad_body is not None))
+def test_bad_body_is_400_with_field_errors(name, world):
+    endpoint = V1[name]
+    role = SUPERVISOR if SUPERVISOR in endpoint.roles else endpoint.roles[0]
+    body = assert_error(_call(client_for(world["staff"][role]), endpoint, world["ids"], endpoint.bad_body), 400)
+    assert body["fields"], body
+
+
+def test_every_write_has_a_bad_body_row():
+    writes = {n for n, e in V1.items() if e.method == "post" and n != "token-revoke"}
+    assert writes == {n for n, e in V1.items() if e.bad_body is not None}
+
+
+@pytest.mark.parametrize("name", sorted(SIM))
+def test_sim_endpoints_are_404_while_off(name, world, settings):
+    settings.NAKAMA_SIM_API = False
+    path, body = SIM[name]
+    assert_error(APIClient().post(_fmt(path, world["ids"]), _fmt(body, world["ids"]), format="json"), 404, "not_found")
+
+
+@pytest.mark.parametrize("name", sorted(SIM))
+def test_sim_bad_body_is_400_with_field_errors(name, world, settings):
+    settings.NAKAMA_SIM_API = True
+    path, body = SIM[name]
+    response = APIClient().post(_fmt(path, world["ids"]), _fmt(body, world["ids"]), format="json")
+    assert assert_error(response, 400)["fields"]
+
+
+def test_schema_and_docs_are_public():
+    assert APIClient().get("/api/schema/").status_code == 200
+    docs = APIClient().get("/api/schema/docs/")
+    assert docs.status_code == 200 and b"/api/schema/" in docs.content
+
+
+
+def test_unknown_api_paths_answer_the_json_error_body(api_alice):
+    assert_error(api_alice.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert_error(api_alice.post("/api/v1/cases/not-a-number/checklist/", {}, format="json"), 404, "not_found")
+    assert_error(api_alice.post("/api/v1/manual-responses/not-a-uuid/approve/", {}, format="json"), 404, "not_found")

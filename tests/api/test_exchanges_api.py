@@ -1,0 +1,116 @@
+"""Inquiries (single, batch), exchange records, the manual-response queue and 追記依頼 over the API."""
+
+from django.db import DatabaseError
+
+from exchanges.models import ExchangeRecord
+from exchanges.selectors import portal_history
+from exchanges.services import receive_inquiry
+from flags.policy import SettingKind
+from flags.services import open_protection_case, set_setting
+from tests.api.conftest import assert_error
+
+
+def _inquiry(provider, **subject):
+    return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, **subject}
+
+
+def test_flag_check_failure_sends_nothing_and_answers_503(api_alice, victim, city_ko, items, monkeypatch):
+    def broken(**kwargs):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr("exchanges.services.flag_selectors.active_settings", broken)
+    response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json")
+    assert_error(response, 503, "flag_check_failed")
+    batch = api_alice.post("/api/v1/inquiries/batch/", {"inquiries": [_inquiry(city_ko, member=victim.branch_number)]},
+                           format="json").json()
+    assert batch["results"][0]["sent"] is False and batch["results"][0]["error"]["code"] == "flag_check_failed"
+    assert not ExchangeRecord.objects.exists()
+
+
+def test_batch_reports_each_item(api_alice, victim, abuser, city_ko, items):
+    response = api_alice.post("/api/v1/inquiries/batch/", {"inquiries": [
+        _inquiry(city_ko, member=victim.branch_number),
+        _inquiry(city_ko, member="A9999999"),
+        _inquiry(city_ko, sim_id=abuser.sim_id, nondisclosure_code=True),
+        {**_inquiry(city_ko, sim_id=abuser.sim_id), "item": "medical_benefit"},  # not allowed for this 事務
+    ]}, format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["sent"] for r in results] == [True, False, True, False]
+    assert results[1]["error"]["fields"] == {"member": ["この被保険者枝番の被保険者は見つかりません。"]}
+    assert "item" in results[3]["error"]["fields"]
+    assert results[2]["record"]["inquiry_code_source"] == "manual"
+    assert ExchangeRecord.objects.count() == 2
+
+
+def test_batch_with_a_malformed_item_sends_nothing(api_alice, victim, city_ko, items):
+    body = {"inquiries": [_inquiry(city_ko, member=victim.branch_number), {"procedure": "kenpo_benefit"}]}
+    error = assert_error(api_alice.post("/api/v1/inquiries/batch/", body, format="json"), 400)
+    assert list(error["fields"]["inquiries"]) == ["1"] and "item" in error["fields"]["inquiries"]["1"]
+    assert not ExchangeRecord.objects.exists()
+
+
+def test_member_and_sim_id_are_exclusive(api_alice, victim, abuser, city_ko, items):
+    for subject in ({}, {"member": victim.branch_number, "sim_id": abuser.sim_id}):
+        assert "member" in assert_error(api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, **subject),
+                                                       format="json"), 400)["fields"]
+
+
+def test_inquiry_about_the_named_abuser_without_code_warns(api_alice, alice, victim, abuser, city_ko, items):
+    open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                         requested_by_person=True, case_inquiry_about_abuser=True, abuser=abuser)
+    plain = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id), format="json").json()
+    assert plain["inquiry_code"] is False and "加害者" in plain["warnings"][0]
+    coded = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id, nondisclosure_code=True),
+                           format="json").json()
+    assert coded["warnings"] == []
+
+
+def test_exchange_list_filters_and_scope(api_alice, api_bob, api_audrey, alice, victim, abuser, city_ko, items):
+    set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="DV")
+    flagged = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json").json()
+    plain = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id), format="json").json()
+    care = api_audrey.get("/api/v1/exchanges/", {"handle_with_care": "true"}).json()["results"]
+    assert [r["id"] for r in care] == [flagged["id"]]  # the auditor sees hidden records too
+    assert [r["id"] for r in api_alice.get("/api/v1/exchanges/", {"direction": "inquiry"}).json()["results"]] == [
+        plain["id"], flagged["id"]]
+    assert api_alice.get("/api/v1/exchanges/", {"direction": "provision"}).json()["results"] == []
+    assert api_bob.get("/api/v1/exchanges/").json()["results"] == []
+    assert_error(api_bob.get(f"/api/v1/exchanges/{flagged['id']}/"), 404)
+    assert_error(api_alice.get("/api/v1/exchanges/not-a-uuid/"), 404)
+
+
+def test_manual_queue_approve_twice_is_409_and_other_insurer_404(api_alice, api_bob, alice, victim, city_otsu,
+                                                                 procedures, items):
+    set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="副本の誤り")
+    record = receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
+                             procedure=procedures["welfare"], item=items["medical_eligibility"])
+    assert_error(api_bob.post(f"/api/v1/manual-responses/{record.pk}/approve/", {}, format="json"), 404)
+    assert_error(api_bob.get(f"/api/v1/manual-responses/{record.pk}/"), 404)
+    ok = api_alice.post(f"/api/v1/manual-responses/{record.pk}/approve/", {}, format="json")
+    assert ok.status_code == 200 and ok.json()["content_corrected"] is False
+    assert_error(api_alice.post(f"/api/v1/manual-responses/{record.pk}/decline/", {"reason": "x"}, format="json"),
+                 409, "already_answered")
+    assert_error(api_alice.get(f"/api/v1/manual-responses/{record.pk}/"), 404)  # no longer in the queue
+
+
+def test_flag_set_while_waiting_codes_the_approval(api_alice, alice, victim, city_otsu, procedures, items):
+    """別紙1 ※2: 不開示該当 set while an inquiry waits applies when it is answered."""
+    set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="副本の誤り")
+    record = receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
+                             procedure=procedures["welfare"], item=items["medical_eligibility"])
+    set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="DV")
+    body = api_alice.post(f"/api/v1/manual-responses/{record.pk}/approve/", {"nondisclosure_code": False},
+                          format="json").json()
+    assert body["provision_code"] is True and body["provision_code_source"] == "auto"
+
+
+def test_append_request_hides_the_record_from_the_portal(api_alice, victim, city_ko, items):
+    record = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json").json()
+    assert len(portal_history(person=victim.person)) == 1
+    response = api_alice.post(f"/api/v1/exchanges/{record['id']}/append-requests/", {"reason": "事後に設定対象者と判明"},
+                              format="json")
+    assert response.status_code == 201 and response.json()["processed_at"]
+    assert portal_history(person=victim.person) == []
+    assert api_alice.get(f"/api/v1/exchanges/{record['id']}/").json()["appended_nondisclosure"] is True
+    assert [a["record"] for a in api_alice.get("/api/v1/append-requests/").json()["results"]] == [record["id"]]
