@@ -1,6 +1,6 @@
 """One JSON error body for the whole API: {"code", "message" (Japanese), "fields"}.
 
-Django's ValidationError / PermissionDenied / Http404, DRF's exceptions, the choke point's InquiryNotSent and the
+Django's ValidationError / PermissionDenied / Http404, DRF's exceptions, the choke point's ExchangeNotSent (InquiryNotSent, ProvisionNotSent) and the
 simulated portal's SignInRefused all end here, so a client sees one shape whatever failed.
 """
 
@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from exchanges.services import InquiryNotSent
+from exchanges.services import ExchangeNotSent
 from portal_sim.services import SignInRefused
 
 # Japanese messages for DRF's and knox's own exceptions (knox ships no Japanese catalogue).
@@ -54,7 +54,7 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response(_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
-    if isinstance(exc, InquiryNotSent):
+    if isinstance(exc, ExchangeNotSent):
         # Fail closed: the flag check could not be made, nothing was sent. 503 so a client retries later.
         return Response(_body(exc.code, exc.message), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, SignInRefused):

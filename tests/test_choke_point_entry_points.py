@@ -72,11 +72,51 @@ def _admin_action(case: InquiryCase):
     assert response.status_code == 302, response.content.decode()[:500]
 
 
+def _console_page(case: InquiryCase):
+    """The 情報照会 form, confirm then send, as a clerk fills it in (no 不開示コード ticked)."""
+    case.client.force_login(case.actor)
+    data = {
+        "subject_type": "member", "branch_number": case.member.branch_number, "procedure": case.procedure.pk,
+        "item": case.item.pk, "provider": case.provider.pk,
+    }
+    assert case.client.post("/inquiries/new/", {**data, "step": "confirm"}).status_code == 200
+    response = case.client.post("/inquiries/new/", {**data, "step": "send"})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def _api_client(case: InquiryCase):
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=case.actor)[1]}")
+    return client
+
+
+def _api_payload(case: InquiryCase) -> dict:
+    return {
+        "procedure": case.procedure.code, "item": case.item.code, "provider": case.provider.pk,
+        "member": case.member.branch_number,
+    }
+
+
+def _api_single(case: InquiryCase):
+    response = _api_client(case).post("/api/v1/inquiries/", _api_payload(case), format="json")
+    assert response.status_code == 201, response.content.decode()[:500]
+
+
+def _api_batch(case: InquiryCase):
+    response = _api_client(case).post("/api/v1/inquiries/batch/", {"inquiries": [_api_payload(case)]}, format="json")
+    assert response.status_code == 200, response.content.decode()[:500]
+
+
 ENTRY_POINTS = [
     EntryPoint("service", _service),
     EntryPoint("management_command", _management_command),
     EntryPoint("admin_action", _admin_action, prepare=_admin_prepare),
-    # Console and API branches append their entries here.
+    EntryPoint("console_page", _console_page),
+    EntryPoint("api_single", _api_single),
+    EntryPoint("api_batch", _api_batch),
 ]
 
 
