@@ -84,7 +84,8 @@ def test_supervisor_creates_staff_of_own_insurer(sam, dept_a, as_user):
     response = as_user(sam).post(reverse("console:staff_new"), {**STAFF_OK, "department": dept_a.pk})
     assert response.status_code == 302
     carol = Staff.objects.get(username="carol")
-    assert carol.institution == sam.institution and carol.role == Role.CLERK and carol.check_password(STAFF_OK["password1"])
+    assert carol.institution == sam.institution and carol.role == Role.CLERK
+    assert carol.check_password(STAFF_OK["password1"])
     assert AuditEntry.objects.filter(action="staff.created", actor=sam).exists()
     body = as_user(sam).get(reverse("console:staff_list")).content.decode()
     assert "キャロル 担当" in body
