@@ -279,7 +279,8 @@ class StaffCreateForm(forms.Form):
             self.add_error("password2", "確認用のパスワードが一致しません。")
         elif p1:
             try:
-                validate_password(p1, Staff(username=data.get("username", ""), display_name=data.get("display_name", "")))
+                candidate = Staff(username=data.get("username", ""), display_name=data.get("display_name", ""))
+                validate_password(p1, candidate)
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return data

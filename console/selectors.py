@@ -51,7 +51,9 @@ def search_members(
 def protected_member_ids(user, member_ids) -> set[int]:
     """Members (of the caller's insurer) with an open protection case or any active setting."""
     ids = list(member_ids)
-    with_setting = Setting.objects.visible_to(user).active().filter(member_id__in=ids).values_list("member_id", flat=True)
+    with_setting = (
+        Setting.objects.visible_to(user).active().filter(member_id__in=ids).values_list("member_id", flat=True)
+    )
     with_case = (
         ProtectionCase.objects.visible_to(user)
         .filter(member_id__in=ids, closed_at__isnull=True)
@@ -227,7 +229,9 @@ def manual_queue(user) -> list[ExchangeRecord]:
 
 def append_requests(user) -> models.QuerySet[AppendRequest]:
     return (
-        AppendRequest.objects.filter(institution_id=user.institution_id, record__in=ExchangeRecord.objects.visible_to(user))
+        AppendRequest.objects.filter(
+            institution_id=user.institution_id, record__in=ExchangeRecord.objects.visible_to(user)
+        )
         .select_related("record", "record__item", "record__subject")
         .order_by("-requested_at")
     )
@@ -285,7 +289,8 @@ def audit_entries(
     if date_from:
         qs = qs.filter(at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
     if date_to:
-        qs = qs.filter(at__lt=datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+        end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        qs = qs.filter(at__lt=end)
     return qs.order_by("-at", "-id")
 
 
@@ -300,7 +305,8 @@ def audit_action_choices(user) -> list[tuple[str, str]]:
 def staff_of(user) -> models.QuerySet[Staff]:
     if not getattr(user, "institution_id", None):
         return Staff.objects.none()
-    return Staff.objects.filter(institution_id=user.institution_id).select_related("department").order_by("role", "username")
+    staff = Staff.objects.filter(institution_id=user.institution_id).select_related("department")
+    return staff.order_by("role", "username")
 
 
 # Supervisor dashboard.

@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 
 from console import selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, queued_record_for, record_for
-from console.forms import AppendRequestForm, ExchangeFilterForm, ManualDeclineForm, corrected_content, manual_response_form
+from console.forms import (
+    AppendRequestForm,
+    ExchangeFilterForm,
+    ManualDeclineForm,
+    corrected_content,
+    manual_response_form,
+)
 from console.services import record_audit_read
 from console.views.common import add_service_errors, paginate
 from exchanges.models import ExchangeState

@@ -17,7 +17,8 @@ def _subject(user, form: InquiryForm) -> tuple[Member | None, Person | None]:
     """Resolve the subject for the preview; adds a form error when it cannot be found."""
     data = form.cleaned_data
     if data["subject_type"] == "member":
-        member = Member.objects.visible_to(user).select_related("person").filter(branch_number=data["branch_number"]).first()
+        members = Member.objects.visible_to(user).select_related("person")
+        member = members.filter(branch_number=data["branch_number"]).first()
         if member is None:
             form.add_error("branch_number", "この枝番の被保険者は見つかりません。")
             return None, None

@@ -52,7 +52,10 @@ PAGES = {
         Page("console:manual_response", ALL, CHANGERS, kwargs=lambda s: {"pk": s.manual_record.pk}),
         Page("console:dashboard", frozenset({S, A})),
         Page("console:clearing_list", frozenset({S, A})),
-        Page("console:clearing_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.clearing_request.pk}),
+        Page(
+            "console:clearing_detail", frozenset({S, A}), frozenset({S}),
+            kwargs=lambda s: {"pk": s.clearing_request.pk},
+        ),
         Page("console:staff_list", frozenset({S, A})),
         Page("console:staff_new", frozenset({S}), frozenset({S})),
         Page("console:audit_trail", frozenset({A})),

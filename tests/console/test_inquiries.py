@@ -80,7 +80,9 @@ def test_abuser_inquiry_with_code_by_hand(scene, alice, abuser, city_ko, items, 
     assert record.inquiry_code_source == "manual" and record.inquiry_code_by == alice
 
 
-def test_abuser_inquiry_without_code_needs_explicit_confirmation(scene, alice, abuser, city_ko, items, procedures, as_user):
+def test_abuser_inquiry_without_code_needs_explicit_confirmation(
+    scene, alice, abuser, city_ko, items, procedures, as_user
+):
     before = ExchangeRecord.objects.count()
     client = as_user(alice)
     data = _data(procedures, items, city_ko, sim_id=abuser.sim_id)

@@ -140,3 +140,17 @@ def test_clearing_request_needs_a_reason_and_refuses_a_second_one(scene, alice, 
     assert response.status_code == 400
     assert "この設定にはすでに承認待ちの解除依頼があります。" in response.content.decode()
     assert ClearingRequest.objects.filter(setting=scene.setting).count() == 1
+
+
+def test_home_shows_counts_and_role_specific_links(scene, alice, audrey, as_user):
+    response = as_user(alice).get(reverse("console:home"))
+    assert response.context["open_cases"] == 1 and response.context["manual_count"] == 1
+    body = response.content.decode()
+    assert "情報照会を行う" in body and "監査証跡" not in body and "設定CSV" not in body
+    body = as_user(audrey).get(reverse("console:home")).content.decode()
+    assert "監査者は閲覧のみできます。" in body and "監査証跡" in body and "情報照会</a>" not in body
+
+
+def test_supervisor_nav_links_to_the_csv_pages(sam, as_user):
+    body = as_user(sam).get(reverse("console:home")).content.decode()
+    assert 'href="/settings-csv/"' in body

@@ -13,7 +13,10 @@ def _members(insurer, n=300):
     """Enough rows with varied カナ that the planner's statistics tell the indexes apart."""
     kana = "アイウエオカキクケコサシスセソタチツテト"
     persons = Person.objects.bulk_create(
-        [Person(sim_id=f"SIM-IDX{i:05d}", name=f"個人{i}", kana=f"{kana[i % 20]}{kana[(i // 20) % 20]} テスト") for i in range(n)]
+        [
+            Person(sim_id=f"SIM-IDX{i:05d}", name=f"個人{i}", kana=f"{kana[i % 20]}{kana[(i // 20) % 20]} テスト")
+            for i in range(n)
+        ]
     )
     Member.objects.bulk_create([
         Member(insurer=insurer, person=p, branch_number=f"B{i:07d}", name=p.name, kana=p.kana,

@@ -18,12 +18,14 @@ def test_dashboard_counts_and_chart(scene, sam, as_user):
     assert d.open_manual == 1 and d.oldest_manual_age is not None
     assert d.pending_clearing == 1
     assert len(d.days) == 14
-    today = d.days[-1]
-    assert (today.total, today.hidden) == (2, 1) and today.hidden_percent == 50
+    assert sum(b.total for b in d.days) == 2 and sum(b.hidden for b in d.days) == 1
+    busy = [b for b in d.days if b.total]
+    if len(busy) == 1:  # both exchanges fell on the same day (always, unless the test straddles midnight)
+        assert busy[0].hidden_percent == 50
     body = response.content.decode()
     svg = body[body.index("<svg"):body.index("</svg>")]
     assert len(re.findall(r"<rect ", svg)) == 28  # all and hidden, per day
-    assert "うち非表示 1件・50%" in svg
+    assert "うち非表示 1件" in svg
     assert "<script" not in body
 
 
@@ -82,7 +84,8 @@ def test_supervisor_creates_staff_of_own_insurer(sam, dept_a, as_user):
     response = as_user(sam).post(reverse("console:staff_new"), {**STAFF_OK, "department": dept_a.pk})
     assert response.status_code == 302
     carol = Staff.objects.get(username="carol")
-    assert carol.institution == sam.institution and carol.role == Role.CLERK and carol.check_password(STAFF_OK["password1"])
+    assert carol.institution == sam.institution and carol.role == Role.CLERK
+    assert carol.check_password(STAFF_OK["password1"])
     assert AuditEntry.objects.filter(action="staff.created", actor=sam).exists()
     body = as_user(sam).get(reverse("console:staff_list")).content.decode()
     assert "キャロル 担当" in body
