@@ -3,6 +3,7 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from institutions.models import Institution
 
@@ -50,4 +51,4 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

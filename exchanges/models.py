@@ -12,6 +12,7 @@ import uuid
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from institutions.models import Department, Institution
 from members.models import InfoItem, Person, Procedure, Replica
@@ -155,7 +156,7 @@ class ExchangeRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_state_display()} {self.item} {self.inquired_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_state_display()} {self.item} {timezone.localtime(self.inquired_at):%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         _guard()
@@ -204,4 +205,4 @@ class AppendRequest(models.Model):
         indexes = [models.Index(fields=["institution", "-requested_at"], name="append_institution_idx")]
 
     def __str__(self) -> str:
-        return f"追記依頼 {self.requested_at:%Y-%m-%d %H:%M}"
+        return f"追記依頼 {timezone.localtime(self.requested_at):%Y-%m-%d %H:%M}"

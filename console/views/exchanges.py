@@ -3,6 +3,7 @@ the manual-response queue and the 情報提供内容入力画面."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -18,7 +19,12 @@ from console.forms import (
 from console.services import record_audit_read
 from console.views.common import add_service_errors, paginate
 from exchanges.models import ExchangeState
-from exchanges.services import approve_manual_response, decline_manual_response, file_append_request
+from exchanges.services import (
+    ProvisionNotSent,
+    approve_manual_response,
+    decline_manual_response,
+    file_append_request,
+)
 from flags import policy
 from flags import selectors as flag_selectors
 from members.models import Replica
@@ -88,8 +94,11 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
     record = queued_record_for(user, pk)
     replica = _replica(record)
     original = replica.content if replica else None
-    settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
-    code_forced = policy.provision_gets_code(settings, record.item.code)
+    try:
+        settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
+        code_forced = policy.provision_gets_code(settings, record.item.code)
+    except DatabaseError:
+        code_forced = True  # shown as forced when it cannot be checked; the service re-checks and fails closed
     form = manual_response_form(original)
     decline_form = ManualDeclineForm()
     status = 200
@@ -125,6 +134,8 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
                         )
                     except ValidationError as exc:
                         add_service_errors(form, exc)
+                    except ProvisionNotSent as exc:  # fail closed: the flag check failed, nothing was sent
+                        form.add_error(None, exc.message)
                     else:
                         note = "不開示コードあり" if record.provision_code else "不開示コードなし"
                         messages.success(request, f"情報提供を送信しました（{note}）。")

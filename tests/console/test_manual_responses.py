@@ -115,3 +115,24 @@ def test_coded_inquiry_in_queue_is_marked_handle_with_care(scene, alice, city_ot
     client = as_user(alice)
     assert client.get(reverse("console:manual_queue")).content.decode().count("取り扱い注意</span>") == 1
     assert "取り扱い注意</span>" in client.get(_url(record)).content.decode()
+
+
+def test_approval_fails_closed_when_the_flag_check_fails(scene, alice, as_user, monkeypatch):
+    """The 情報提供内容入力画面 shows ProvisionNotSent's Japanese message; nothing is provided."""
+    from django.db import DatabaseError
+
+    from flags import selectors as flag_selectors
+
+    form = as_user(alice).get(_url(scene.manual_record)).context["form"]
+    data = {name: field.initial for name, field in form.fields.items() if name != "nondisclosure_code"}
+    data["action"] = "approve"
+
+    def broken(**kwargs):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    response = as_user(alice).post(_url(scene.manual_record), data)
+    assert response.status_code == 400
+    assert "不開示該当フラグの確認ができなかったため、情報提供を送信しませんでした。" in response.content.decode()
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == ExchangeState.MANUAL
