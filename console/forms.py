@@ -6,12 +6,11 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from console.selectors import CODE_FILTERS, normalize
 from exchanges.models import ExchangeState
 from flags.policy import SETTING_LABELS, SettingKind
 from institutions.models import Department, Institution, Role, Staff
 from members.models import InfoItem, Procedure
-
-from console.selectors import CODE_FILTERS, normalize
 
 REQUIRED = {"required": "この項目は必須です。"}
 DATE_ERRORS = {"invalid": "日付は 2026-04-01 のような形式で入力してください。"}

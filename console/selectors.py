@@ -9,6 +9,7 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from audit import actions as audit_actions
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.selectors import is_shown_in_portal
@@ -239,37 +240,10 @@ def append_requests(user) -> models.QuerySet[AppendRequest]:
 
 # Audit trail.
 
-ACTION_LABELS = {
-    "auth.login": "ログイン",
-    "auth.login_failed": "ログイン失敗",
-    "auth.logout": "ログアウト",
-    "setting.set": "フラグ設定",
-    "setting.clear_requested": "解除依頼",
-    "setting.cleared": "解除（承認）",
-    "setting.clear_rejected": "解除依頼の却下",
-    "case.opened": "設定対象者の登録",
-    "case.checklist_updated": "カード停止等手続の更新",
-    "inquiry.sent": "情報照会の送信",
-    "inquiry.received": "情報照会の受信",
-    "manual_response.approved": "手動応答（送信許可）",
-    "manual_response.declined": "手動応答（提供せず）",
-    "append_request.filed": "追記依頼",
-    "member.enrolled": "被保険者の加入",
-    "member.lost": "資格喪失",
-    "replica.registered": "副本登録",
-    "protected.viewed": "設定対象者等の閲覧",
-    "audit.exchanges_viewed": "やりとり履歴（監査）の閲覧",
-    "audit.trail_viewed": "監査証跡の閲覧",
-    "staff.created": "職員の登録",
-    "csv.exported": "設定CSVの出力",
-    "csv.imported": "設定CSVの取込",
-    "card.issued": "カード交付",
-    "card.suspended": "カード停止",
-}
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return audit_actions.action_label(action)
 
 
 def audit_entries(

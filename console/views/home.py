@@ -3,8 +3,7 @@ from django.shortcuts import render
 
 from console import selectors
 from console.access import ALL_ROLES, console_view
-from flags.models import ClearingRequestState, ClearingRequest
-from flags.models import ProtectionCase
+from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase
 
 
 @console_view(read=ALL_ROLES)
