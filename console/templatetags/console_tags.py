@@ -6,6 +6,8 @@ import json
 from django import template
 from django.urls import reverse
 
+from members.catalogue import ITEMS
+
 register = template.Library()
 
 # (label, url, roles). The CSV pages live in the flagcsv app under /settings-csv/ (built on another branch).
@@ -82,7 +84,15 @@ _KEY_LABELS = {
     "card_suspension_advised": "カード停止の案内", "card_suspension_done": "カード停止の完了",
     "proxy_cancel_advised": "代理人解除の案内", "proxy_cancel_done": "代理人解除の完了",
     "number_change_advised": "番号変更等の案内", "number_change_done": "番号変更等の完了",
+    "provision_code_source": "提供時のコード設定", "content_corrected": "提供内容の修正", "append_request": "追記依頼",
+    "processed_at": "NWS反映日時", "at": "日時", "reason": "理由", "encoding": "文字コード", "affected_rows": "置換した行",
+    "added": "追加", "clearing_requests": "解除依頼", "count": "件数", "items": "特定個人情報",
 }
+_ITEM_NAMES = {code: name for code, name, _group in ITEMS}
+
+
+def _key_label(key) -> str:
+    return _KEY_LABELS.get(key, "その他の項目")
 
 
 def _value_label(key, value) -> str:
@@ -98,11 +108,13 @@ def _value_label(key, value) -> str:
     if value is None or value == "":
         return "なし"
     if isinstance(value, dict):
-        return "、".join(f"{_KEY_LABELS.get(k, k)}: {_value_label(k, v)}" for k, v in value.items()) or "なし"
+        return "、".join(f"{_key_label(k)}: {_value_label(k, v)}" for k, v in value.items()) or "なし"
     text = str(value)
     if key == "kind" and text in SettingKind._value2member_map_:
         return SETTING_LABELS[SettingKind(text)]
-    if key in ("inquiry_code_source", "source"):
+    if text in _ITEM_NAMES:
+        return _ITEM_NAMES[text]
+    if key in ("inquiry_code_source", "provision_code_source", "source"):
         return {"auto": "自動設定", "manual": "手動設定"}.get(text, text)
     if key == "state":
         return dict(ExchangeState.choices).get(text, text)
@@ -121,4 +133,4 @@ def change_summary(data) -> str:
         return ""
     if not isinstance(data, dict):
         return str(data)
-    return "、".join(f"{_KEY_LABELS.get(k, k)}: {_value_label(k, v)}" for k, v in data.items())
+    return "、".join(f"{_key_label(k)}: {_value_label(k, v)}" for k, v in data.items())
