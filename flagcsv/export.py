@@ -126,7 +126,11 @@ class ReplacedRow:
 
 
 def _cp932_safe(text: str) -> str:
-    return "".join(ch if _encodable(ch) else GETA for ch in text)
+    try:
+        text.encode("cp932")
+    except UnicodeEncodeError:
+        return "".join(ch if _encodable(ch) else GETA for ch in text)
+    return text
 
 
 def _encodable(ch: str) -> bool:

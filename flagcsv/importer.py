@@ -1,12 +1,13 @@
 """Import of a settings file by a 責任者: decode, check the header, dry run, then apply all or nothing.
 
 Between the preview and the apply the file is kept in the importer's session, as decoded text with its SHA-256
-and size-limited (MAX_BYTES): no file on disk to clean up or leak, it dies with the session (logout), and the
+and size-limited (MAX_BYTES) and valid for an hour (MAX_AGE): no file on disk to clean up or leak, it dies with the session (logout), and the
 confirm form must send back the hash of the file that was previewed, so a different upload in another tab is
 never applied by mistake. At apply everything is checked again against the database as it is then.
 """
 
 import csv
+import datetime
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from flagcsv.resources import LINE_COLUMN, SettingResource
 from flagcsv.rows import ADD, REQUEST_CLEARING, RowOutcome
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_AGE = datetime.timedelta(hours=1)  # a staged file older than this must be uploaded and checked again
 MAX_ROWS = 20_000
 SESSION_KEY = "flagcsv_import"
 
@@ -109,6 +111,10 @@ class StagedFile:
     def from_session(cls, session, *, institution_id: int) -> "StagedFile | None":
         data = session.get(SESSION_KEY)
         if not data or data.get("institution_id") != institution_id:
+            return None
+        uploaded_at = datetime.datetime.fromisoformat(data["uploaded_at"])
+        if timezone.now() - uploaded_at > MAX_AGE:
+            session.pop(SESSION_KEY, None)
             return None
         staged = cls(
             text=data["text"], sha256=data["sha256"], filename=data["filename"], encoding=data["encoding"],

@@ -149,7 +149,7 @@ def import_apply(request: HttpRequest) -> HttpResponse:
     _require_supervisor(request.user)
     staged = _staged_or_none(request)
     if staged is None:
-        messages.error(request, "取込ファイルの有効期限が切れました。もう一度ファイルを選んでください。")
+        messages.error(request, "取込むファイルがありません（取込済みか、有効期限が切れました）。もう一度ファイルを選んでください。")
         return redirect("flagcsv:import")
     confirm = ConfirmImportForm(request.POST)
     if not confirm.is_valid() or confirm.cleaned_data["sha256"] != staged.sha256:

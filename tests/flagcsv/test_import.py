@@ -254,3 +254,26 @@ def test_file_dates_are_ignored_even_when_in_the_future(client, sam, plain_membe
     _apply(client)
     s = Setting.objects.get(member=plain_member)
     assert s.set_at < timezone.now() + datetime.timedelta(seconds=1) and s.set_by_name == "サム 責任者"
+
+
+def test_staged_file_expires_after_an_hour(client, sam, plain_member):
+    client.force_login(sam)
+    _upload(client, make_file([row(plain_member)]))
+    session = client.session
+    staged = session["flagcsv_import"]
+    staged["uploaded_at"] = (timezone.now() - datetime.timedelta(hours=2)).isoformat()
+    session["flagcsv_import"] = staged
+    session.save()
+    assert _apply(client).status_code == 302
+    assert not Setting.objects.filter(member=plain_member).exists()
+    assert "flagcsv_import" not in client.session
+
+
+def test_second_apply_of_the_same_file_does_nothing(client, sam, plain_member):
+    client.force_login(sam)
+    _upload(client, make_file([row(plain_member)]))
+    sha256 = client.session["flagcsv_import"]["sha256"]
+    assert _apply(client, sha256).status_code == 302
+    assert _apply(client, sha256).status_code == 302  # nothing staged any more
+    assert Setting.objects.filter(member=plain_member).count() == 1
+    assert AuditEntry.objects.filter(action="settings_csv.imported").count() == 1

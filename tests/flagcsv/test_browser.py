@@ -1,0 +1,44 @@
+"""In headless Chromium: a supervisor checks the export, downloads the cp932 file, and it opens with the rows."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from flagcsv.columns import COLUMNS
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_supervisor_downloads_the_cp932_file(browser, live_server, sam, settings_world):
+    sam.set_password("pw-for-tests-1")
+    sam.save()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    try:
+        _download_as_supervisor(context.new_page(), live_server)
+    finally:
+        # Closing the context closes its keep-alive sockets, so the live server's request threads (and their
+        # database connections) end before the test database is dropped.
+        context.close()
+
+
+def _download_as_supervisor(page, live_server):
+    page.goto(f"{live_server.url}/login/?next=/settings-csv/")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "pw-for-tests-1")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/settings-csv/")
+    assert page.get_attribute("html", "lang") == "ja"
+    page.select_option("#id_encoding", "cp932")
+    page.click("text=内容を確認")
+    assert "〓田 美和" in page.content() and "𠮷田 美和" in page.content()
+    with page.expect_download() as download_info:
+        page.click("text=CSVをダウンロード")
+    data = Path(download_info.value.path()).read_bytes()
+    rows = list(csv.reader(io.StringIO(data.decode("cp932"), newline="")))
+    assert rows[0] == list(COLUMNS)
+    assert [r[2] for r in rows if r[1] == "A0000002"] == ["〓田 美和"]
+    assert rows[-1][0] == "※注記"
+    assert len([r for r in rows[1:] if not r[0].startswith("※")]) == 4
+    page.screenshot(path="/tmp/flagcsv_export.png", full_page=True)
