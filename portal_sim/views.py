@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal_sim import selectors, services
 from portal_sim.forms import NameProxyForm, SignInForm
@@ -184,6 +184,7 @@ def act_self(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
     """「加害者から見える内容」: read-only, the same selectors and templates as the portal. Audited on every use."""
     case = selectors.case_for_preview(user=request.user, case_pk=case_pk)

@@ -15,8 +15,8 @@ ALL = frozenset({C, S, A})
 CHANGERS = frozenset({C, S})
 NONE: frozenset = frozenset()
 
-NAMESPACES = ["console"]
-EXTRA_NAMES: list[str] = []  # single URL names from namespaces not fully covered, e.g. "portal_sim:staff_preview"
+NAMESPACES = ["console", "flagcsv"]
+EXTRA_NAMES: list[str] = ["portal_sim:staff_preview"]  # single staff pages of namespaces not fully covered
 PUBLIC = {"console:login", "console:logout"}
 
 
@@ -28,6 +28,7 @@ class Page:
     kwargs: Callable | None = None  # scene → kwargs: an object page (another insurer gets 404)
     query: str = ""  # for a list page: a query that would find the scene's people
     markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
+    methods: str = "GET POST"  # the HTTP methods the URL answers; the other gets 405 from everyone signed in
 
     @property
     def is_object_page(self) -> bool:
@@ -59,6 +60,15 @@ PAGES = {
         Page("console:staff_list", frozenset({S, A})),
         Page("console:staff_new", frozenset({S}), frozenset({S})),
         Page("console:audit_trail", frozenset({A})),
+        # 設定CSV (renewal ③): 責任者 only.
+        Page("flagcsv:export", frozenset({S}), frozenset({S})),
+        Page("flagcsv:download", NONE, frozenset({S}), methods="POST"),
+        Page("flagcsv:import", frozenset({S}), frozenset({S})),
+        Page("flagcsv:import_preview", frozenset({S}), frozenset({S})),
+        Page("flagcsv:import_apply", NONE, frozenset({S}), methods="POST"),
+        Page("flagcsv:import_cancel", NONE, frozenset({S}), methods="POST"),
+        # 「加害者から見える内容」 preview of a case: every role of the case's insurer, read only.
+        Page("portal_sim:staff_preview", ALL, kwargs=lambda s: {"case_pk": s.case.pk}, methods="GET"),
     ]
 }
 
