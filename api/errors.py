@@ -27,7 +27,10 @@ _MESSAGES = {
 
 
 # Service refusals that depend on the object's current state, not on the body: 409 Conflict.
-CONFLICT_CODES = {"already_answered", "already_decided", "already_cleared", "pending_exists", "duplicate", "four_eyes"}
+CONFLICT_CODES = {
+    "already_processed", "already_decided", "already_cleared", "pending_exists", "duplicate", "four_eyes",
+    "already_appended",
+}
 
 
 class ApiError(exceptions.APIException):

@@ -29,6 +29,7 @@ v1 = [
     path("members/<str:branch_number>/replicas/", members.ReplicaView.as_view(), name="member-replica"),
     path("replicas/bulk/", members.BulkReplicaView.as_view(), name="replica-bulk"),
     path("settings/set/", flags.SetSettingView.as_view(), name="setting-set"),
+    path("settings/export/", flags.SettingsCsvView.as_view(), name="setting-export"),
     path("settings/<str:pk>/clearing-requests/", flags.RequestClearingView.as_view(), name="setting-request-clearing"),
     path("clearing-requests/<str:pk>/decision/", flags.DecideClearingView.as_view(), name="clearing-request-decide"),
     path("cases/open/", flags.OpenCaseView.as_view(), name="case-open"),

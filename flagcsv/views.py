@@ -69,8 +69,11 @@ def download(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
         return render(request, "flagcsv/export.html", {"form": form}, status=400)
-    data = form.cleaned_data
-    user = request.user
+    return streamed_download(request.user, form.cleaned_data)
+
+
+def streamed_download(user, data: dict) -> StreamingHttpResponse:
+    """The audited, streamed settings CSV for validated ExportForm data; the console and the API both answer with it."""
     # Both passes stop at the same id, so the audit entry and the header describe the rows streamed.
     upto_id = snapshot_upto_id(user)
     measured = _measure(user, data, upto_id)

@@ -339,7 +339,7 @@ class FileAppendRequestView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="追記依頼の理由")
 
-    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201),
+    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201, extra=(409,)),
                    tags=["追記依頼"])
     def post(self, request, pk):
         record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)

@@ -1,16 +1,19 @@
 """不開示該当フラグ等の設定, 解除依頼 (four eyes), 設定対象者 — all through flags.services."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.errors import ApiError
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
-from api.schema import id_param, read_responses, write_responses
+from api.schema import error, id_param, read_responses, write_responses
 from api.serializers import ClearingRequestOut, ProtectionCaseOut, SettingOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from flagcsv.export import Encoding, StateFilter
+from flagcsv.views import streamed_download
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.services import (
@@ -229,3 +232,44 @@ def _own_member(user, branch_number: str, *, field: str) -> Member:
         raise ApiError(code="invalid", message="入力内容に誤りがあります。",
                        fields={field: ["この被保険者枝番の被保険者は見つかりません。"]})
     return member
+
+
+class SettingsCsvView(ApiView):
+    """GET /api/v1/settings/export/: the settings CSV (renewal ③), streamed, the same file and audit entry as the
+    console's download. 責任者 only."""
+
+    class SupervisorOnly(IsSupervisor):
+        def has_permission(self, request, view) -> bool:
+            allowed = super().has_permission(request, view)
+            if not allowed and getattr(request.user, "is_insurer_staff", False):
+                self.message = "設定状況のCSV出力は責任者のみが行えます。"
+            return allowed
+
+    permission_classes = [SupervisorOnly]
+
+    class Query(serializers.Serializer):
+        encoding = serializers.ChoiceField(
+            choices=Encoding.CHOICES, default=Encoding.UTF8_BOM,
+            help_text="文字コード: utf-8-sig=UTF-8（BOM付き）, cp932=Shift_JIS（Excel向け。表せない文字は〓に置換し行を報告）",
+        )
+        kind = serializers.ChoiceField(choices=[("", "すべて"), *SETTING_KIND_CHOICES], required=False, default="",
+                                       help_text=KIND_HELP)
+        state = serializers.ChoiceField(choices=StateFilter.CHOICES, required=False, default="",
+                                        help_text="状態: active=設定中, cleared=解除済, 空欄=すべて")
+
+    @extend_schema(
+        summary="設定状況のCSV出力（ストリーミング）",
+        parameters=[Query],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="1行1設定のCSV。X-Nakama-Row-Count と X-Nakama-Replaced-Row-Count ヘッダーに行数と置換行数。",
+            ),
+            **{code: error(code) for code in (400, 401, 403)},
+        },
+        tags=["設定"],
+    )
+    def get(self, request):
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return streamed_download(request.user, query.validated_data)

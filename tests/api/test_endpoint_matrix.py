@@ -76,6 +76,9 @@ V1 = {
         body={"member": "{branch}", "kind": "no_self_info", "item": "medical_benefit", "reason": "本人の申出"},
         bad_body={"member": "{branch}", "kind": "everything", "reason": ""}, outsider="400",
     ),
+    # Renewal ③: the settings CSV, 責任者 only; another insurer's supervisor gets a file of their own rows only.
+    "setting-export": Endpoint("get", "/api/v1/settings/export/", 200, (SUPERVISOR,), outsider="own",
+                               outsider_role=SUPERVISOR),
     "setting-request-clearing": Endpoint("post", "/api/v1/settings/{setting}/clearing-requests/", 201, CHANGERS,
                                          body={"reason": "カード停止の完了を確認"}, bad_body={"reason": ""}),
     "clearing-request-list": Endpoint("get", "/api/v1/clearing-requests/", 200, outsider="empty"),
@@ -106,7 +109,7 @@ V1 = {
     ),
     "exchange-list": Endpoint("get", "/api/v1/exchanges/", 200, outsider="empty"),
     "exchange-detail": Endpoint("get", "/api/v1/exchanges/{exchange}/", 200),
-    "exchange-append": Endpoint("post", "/api/v1/exchanges/{exchange}/append-requests/", 201, CHANGERS,
+    "exchange-append": Endpoint("post", "/api/v1/exchanges/{unappended}/append-requests/", 201, CHANGERS,
                                 body={"reason": "加害者に係る照会と判明"}, bad_body={"reason": ""}),
     "manual-response-list": Endpoint("get", "/api/v1/manual-responses/", 200, outsider="empty"),
     "manual-response-detail": Endpoint("get", "/api/v1/manual-responses/{manual}/", 200),
@@ -175,6 +178,8 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
                              procedure=procedures["welfare"], item=items["medical_eligibility"])
     append = file_append_request(actor=alice, record=exchange, reason="事後に判明")
+    unappended = send_inquiry(actor=alice, request=InquiryRequest(  # a second 追記依頼 on one record is refused
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     audit = AuditEntry.objects.filter(institution=alice.institution).first()
     staff = {CLERK: alice, SUPERVISOR: sam, AUDITOR: audrey}
     outsiders = {CLERK: bob,
@@ -183,7 +188,7 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     card = issue_card(person=victim.person, pin="1234")
     ids = {
         "branch": victim.branch_number, "setting": nd.pk, "clearing": clearing.pk, "case": case.pk,
-        "exchange": exchange.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
+        "exchange": exchange.pk, "unappended": unappended.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
         "new_sim_id": f.PersonFactory().sim_id, "insurer": alice.institution_id, "victim_sim_id": victim.person.sim_id,
         "card": card.card_number,
     }

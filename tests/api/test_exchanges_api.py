@@ -90,7 +90,7 @@ def test_manual_queue_approve_twice_is_409_and_other_insurer_404(api_alice, api_
     ok = api_alice.post(f"/api/v1/manual-responses/{record.pk}/approve/", {}, format="json")
     assert ok.status_code == 200 and ok.json()["content_corrected"] is False
     assert_error(api_alice.post(f"/api/v1/manual-responses/{record.pk}/decline/", {"reason": "x"}, format="json"),
-                 409, "already_answered")
+                 409, "already_processed")
     assert_error(api_alice.get(f"/api/v1/manual-responses/{record.pk}/"), 404)  # no longer in the queue
 
 
