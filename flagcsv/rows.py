@@ -82,7 +82,7 @@ def names_match(in_file: str, registered: str) -> bool:
     a, b = _name_key(in_file), _name_key(registered)
     if len(a) != len(b):
         return False
-    return all(x == y or x == GETA for x, y in zip(a, b, strict=True))
+    return all(x in (y, GETA) for x, y in zip(a, b, strict=True))
 
 
 def _same_insurer_number(in_file: str, own: str) -> bool:
