@@ -18,7 +18,8 @@ from tests.console.permission_matrix import PAGES
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "pw-for-tests-1"
-ALLOWED_WORDS = {"Nakama", "CSV", "API", "ID", "SIM", "NWS", "DV"}  # DV: the seed's own word (別紙2)
+# DV: the seed's own word (別紙2). UTF/BOM/Shift/JIS/cp (cp932)/Excel: the encodings of the settings CSV, by name.
+ALLOWED_WORDS = {"Nakama", "CSV", "API", "ID", "SIM", "NWS", "DV", "UTF", "BOM", "Shift", "JIS", "cp", "Excel"}
 CODES = re.compile(r"SIM-[A-Z0-9]+-[A-Z0-9]+|[0-9a-f]{8}-[0-9a-f-]{27}|\b[A-Za-z]*\d[A-Za-z0-9]*\b")
 
 
