@@ -14,16 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record
-from institutions.models import Role
+from institutions.access import require_changer
 from members.models import InfoItem, Member, Replica
 
 BULK_BATCH_SIZE = 1000
 _IN_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
-
-
-def _require_changer(actor) -> None:
-    if not getattr(actor, "is_insurer_staff", False) or actor.role not in (Role.CLERK, Role.SUPERVISOR):
-        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ def register_replicas_bulk(*, actor, rows: Sequence[ReplicaRow]) -> int:
     Validation happens before any write, so the first bad row (its index) is reported and nothing is applied; the
     writes then go in batches of bulk_create inside one transaction, with one audit entry for the whole request.
     """
-    _require_changer(actor)
+    require_changer(actor)
     items = {item.code: item for item in InfoItem.objects.all()}
     wanted = sorted({row.branch_number for row in rows})
     members: dict[str, tuple[int, int]] = {}

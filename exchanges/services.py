@@ -8,7 +8,7 @@
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -16,7 +16,8 @@ from audit.services import record as audit
 from exchanges.models import AppendRequest, CodeSource, ExchangeRecord, ExchangeState, nws_write
 from flags import policy
 from flags import selectors as flag_selectors
-from institutions.models import Department, Institution, Role, Server
+from institutions.access import require_changer
+from institutions.models import Department, Institution, Server
 from members.models import InfoItem, Member, Person, Procedure, Replica
 
 
@@ -42,11 +43,6 @@ class ProvisionNotSent(ExchangeNotSent):
 
     message = "不開示該当フラグの確認ができなかったため、情報提供を送信しませんでした。時間をおいて再度お試しください。"
     code = "flag_check_failed"
-
-
-def _require_changer(actor) -> None:
-    if not getattr(actor, "is_insurer_staff", False) or actor.role not in (Role.CLERK, Role.SUPERVISOR):
-        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def _check_procedure_allows(procedure: Procedure, item: InfoItem) -> None:
@@ -165,7 +161,7 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
     — any database error on the way, including the provider's side of the answer — nothing is sent, nothing is
     half-written, and InquiryNotSent (with its Japanese message) is raised.
     """
-    _require_changer(actor)
+    require_changer(actor)
     if request.member is not None and (request.sim_id or "").strip():
         raise ValidationError("照会対象者は被保険者か個人識別子のどちらか一方で指定してください。", code="ambiguous_subject")
     if request.provider.pk == actor.institution_id:
@@ -282,7 +278,7 @@ def approve_manual_response(
     automatically, also when it was set while the inquiry waited, and nothing the clerk passes removes it;
     otherwise staff may attach it. If that check cannot be completed nothing is sent (ProvisionNotSent).
     """
-    _require_changer(actor)
+    require_changer(actor)
     if content is not None and (not isinstance(content, dict) or not content):
         raise ValidationError({"content": "提供内容を入力してください。"}, code="content_required")
     try:
@@ -317,7 +313,7 @@ def approve_manual_response(
 
 def decline_manual_response(*, actor, record: ExchangeRecord, reason: str) -> ExchangeRecord:
     """提供せず: staff decide not to provide. The record stays incomplete, so it is never shown (別紙1 ※1)."""
-    _require_changer(actor)
+    require_changer(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "提供しない理由を入力してください。"}, code="reason_required")
@@ -345,7 +341,7 @@ def file_append_request(*, actor, record: ExchangeRecord, reason: str) -> Append
     For records about our member and about a non-member such as the abuser (別紙2 §4, case ②). A record in which
     the insurer took no part answers "not found", as any other insurer's data does.
     """
-    _require_changer(actor)
+    require_changer(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "追記依頼の理由を入力してください。"}, code="reason_required")

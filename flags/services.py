@@ -11,13 +11,9 @@ from audit.services import record
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.selectors import lock_person_settings
+from institutions.access import require_changer
 from institutions.models import Institution, Role
 from members.models import InfoItem, Member, Person
-
-
-def _require_changer(actor) -> None:
-    if not getattr(actor, "is_insurer_staff", False) or actor.role not in (Role.CLERK, Role.SUPERVISOR):
-        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def _require_own_member(actor, member: Member) -> None:
@@ -45,7 +41,7 @@ def set_setting(
     case: ProtectionCase | None = None,
 ) -> Setting:
     """Set 不開示該当 / 自己情報提供不可 / 自動応答不可 on one of the actor's members, whole or for one item kind."""
-    _require_changer(actor)
+    require_changer(actor)
     _require_own_member(actor, member)
     try:
         kind = SettingKind(kind)
@@ -90,7 +86,7 @@ def set_setting(
 
 def request_clearing(*, actor, setting: Setting, reason: str) -> ClearingRequest:
     """A clerk or supervisor asks to clear a setting; it stays in force until another supervisor approves."""
-    _require_changer(actor)
+    require_changer(actor)
     if setting.institution_id != actor.institution_id:
         raise ValidationError("他の保険者の設定は解除できません。", code="other_insurer")
     reason = (reason or "").strip()
@@ -179,7 +175,7 @@ def open_protection_case(
     Case ①: 不開示該当 and 自己情報提供不可 on the whole member until カード停止等手続 is confirmed.
     自動応答不可 where the person does not want automatic answers.
     """
-    _require_changer(actor)
+    require_changer(actor)
     _require_own_member(actor, member)
     errors = {}
     if not victim_confirmed:
@@ -245,7 +241,7 @@ CHECKLIST_FIELDS = (
 
 def update_case_checklist(*, actor, case: ProtectionCase, notes: str | None = None, **checks: bool) -> ProtectionCase:
     """Tick the カード停止等手続 checklist of a case. Clearing the flags afterwards goes through request_clearing."""
-    _require_changer(actor)
+    require_changer(actor)
     if case.institution_id != actor.institution_id:
         raise ValidationError("他の保険者の設定対象者は扱えません。", code="other_insurer")
     unknown = set(checks) - set(CHECKLIST_FIELDS)

@@ -2,18 +2,13 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from institutions.models import Role
+from institutions.access import require_changer
 from members.models import InfoItem, Member, Person, Replica
-
-
-def _require_changer(actor) -> None:
-    if not getattr(actor, "is_insurer_staff", False) or actor.role not in (Role.CLERK, Role.SUPERVISOR):
-        raise PermissionDenied("この操作を行う権限がありません。")
 
 
 def enrol_member(
@@ -28,7 +23,7 @@ def enrol_member(
     symbol_number: str = "",
 ) -> Member:
     """加入: make a person a member of the actor's insurer."""
-    _require_changer(actor)
+    require_changer(actor)
     member = Member(
         insurer_id=actor.institution_id,
         branch_number=branch_number,
@@ -48,7 +43,7 @@ def enrol_member(
 
 def record_loss(*, actor, member: Member, lost_on: datetime.date) -> Member:
     """資格喪失: record the date membership ended."""
-    _require_changer(actor)
+    require_changer(actor)
     if member.insurer_id != actor.institution_id:
         raise ValidationError("被保険者が見つかりません。", code="not_found")
     if lost_on < member.acquired_on:
@@ -63,7 +58,7 @@ def record_loss(*, actor, member: Member, lost_on: datetime.date) -> Member:
 
 def register_replica(*, actor, member: Member, item: InfoItem, content: dict, registered_at=None) -> Replica:
     """副本登録: a new registration of one item kind for one member; earlier ones stay as history."""
-    _require_changer(actor)
+    require_changer(actor)
     if member.insurer_id != actor.institution_id:
         raise ValidationError("被保険者が見つかりません。", code="not_found")
     if not isinstance(content, dict) or not content:
