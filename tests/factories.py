@@ -16,7 +16,11 @@ _letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 def valid_insurer_number(kind: str) -> str:
     n = next(_numbers)
-    body = f"06{n % 47 + 1:02d}{n:03d}"[-7:] if kind != InstitutionKind.MUNICIPAL_NHI else f"13{n:03d}"[-5:]
+    # 法別番号 06 (health insurance society) + prefecture + 3-digit number; unique within a test for n < 47,000.
+    if kind == InstitutionKind.MUNICIPAL_NHI:
+        body = f"{n % 47 + 1:02d}{n % 1000:03d}"
+    else:
+        body = f"06{n % 47 + 1:02d}{n % 1000:03d}"
     return body + str(check_digit(body))
 
 
