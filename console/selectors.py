@@ -2,6 +2,7 @@
 
 import datetime
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, models
@@ -180,7 +181,14 @@ def exchange_history(
     code: str = "",
 ) -> models.QuerySet[ExchangeRecord]:
     """Every record of the caller's insurer (as inquirer or provider), hidden ones included."""
-    qs = ExchangeRecord.objects.visible_to(user).select_related(
+    return _filtered_records(
+        ExchangeRecord.objects.visible_to(user), user,
+        date_from=date_from, date_to=date_to, person=person, state=state, code=code,
+    ).order_by("-inquired_at", "-id")
+
+
+def _filtered_records(qs, user, *, date_from=None, date_to=None, person="", state="", code=""):
+    qs = qs.select_related(
         "inquirer", "provider", "procedure", "item", "subject", "inquired_by", "inquiry_code_by",
         "provision_code_by", "responded_by",
     )
@@ -196,7 +204,46 @@ def exchange_history(
         qs = qs.filter(state=state)
     if code in CODE_FILTERS:
         qs = qs.filter(CODE_FILTERS[code][1])
-    return qs.order_by("-inquired_at", "-id")
+    return qs
+
+
+@dataclass
+class HistoryPage:
+    """One page of the staff history, newest first; `next_cursor` is None on the last page. No total count: counting
+    an insurer's whole history would scan it (bench/RESULTS.md, 2 M records: 3.9 s)."""
+
+    object_list: list
+    next_cursor: str | None
+
+
+def exchange_history_page(user, *, cursor: str = "", limit: int = 50, **filters) -> HistoryPage:
+    """Keyset page of exchange_history: the insurer's records as inquirer and as provider are read by their own
+    time indexes (exchange_inquirer_time_idx, exchange_provider_time_idx), each stopped at the limit, then merged.
+    A record never has our insurer on both sides (self-inquiry is refused)."""
+    institution_id = getattr(user, "institution_id", None)
+    if not institution_id:
+        return HistoryPage([], None)
+    qs = _filtered_records(ExchangeRecord.objects.all(), user, **filters)
+    before = _parse_cursor(cursor)
+    if before is not None:
+        at, record_id = before
+        qs = qs.filter(models.Q(inquired_at__lt=at) | models.Q(inquired_at=at, id__lt=record_id))
+    rows: list[ExchangeRecord] = []
+    for side in (qs.filter(inquirer_id=institution_id), qs.filter(provider_id=institution_id)):
+        rows.extend(side.order_by("-inquired_at", "-id")[: limit + 1])
+    rows.sort(key=lambda r: (r.inquired_at, r.id), reverse=True)
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = f"{page[-1].inquired_at.isoformat()}|{page[-1].id}" if more and page else None
+    return HistoryPage(page, next_cursor)
+
+
+def _parse_cursor(cursor: str):
+    """A cursor from the URL; anything malformed starts from the top (it only ever narrows our own records)."""
+    try:
+        at, record_id = (cursor or "").split("|", 1)
+        return datetime.datetime.fromisoformat(at), uuid.UUID(record_id)
+    except ValueError:
+        return None
 
 
 def annotate_records(user, records) -> list[ExchangeRecord]:

@@ -35,17 +35,16 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
     form = ExchangeFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and not form.is_valid():
-        rows = selectors.exchange_history(request.user).none()
+        page = selectors.HistoryPage([], None)
     else:
-        rows = selectors.exchange_history(request.user, **filters)
-    page = paginate(request, rows)
+        page = selectors.exchange_history_page(request.user, cursor=request.GET.get("before", ""), **filters)
     page.object_list = selectors.annotate_records(request.user, page.object_list)
     record_audit_read(
         actor=request.user, action="audit.exchanges_viewed",
-        filters={k: str(v) for k, v in filters.items() if v}, count=page.paginator.count,
+        filters={k: str(v) for k, v in filters.items() if v}, count=len(page.object_list),
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("before", None)
     return render(request, "console/exchange_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 

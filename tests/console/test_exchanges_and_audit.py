@@ -56,7 +56,7 @@ def test_history_filter_by_sim_id_and_today(scene, audrey, abuser, as_user):
 def test_history_bad_period_is_refused_in_japanese(scene, audrey, as_user):
     response = _list(as_user(audrey), date_from="2026-05-01", date_to="2026-04-01")
     assert "期間の開始日は終了日以前の日付にしてください。" in response.content.decode()
-    assert response.context["page"].paginator.count == 0
+    assert response.context["page"].object_list == []
     response = _list(as_user(audrey), date_from="昨日")
     assert "日付は 2026-04-01 のような形式で入力してください。" in response.content.decode()
 
@@ -137,3 +137,32 @@ def test_sign_in_and_failed_sign_in_are_audited(alice, client):
 def test_failed_sign_in_page_is_japanese(alice, client):
     response = client.post(reverse("console:login"), {"username": "alice", "password": "wrong"})
     assert "ユーザー名またはパスワードが正しくありません。" in response.content.decode()
+
+
+def test_history_pages_by_keyset_cover_every_record_once_newest_first(scene, alice, audrey, city_ko, city_otsu,
+                                                                      victim, procedures, items, as_user):
+    """Keyset pages (no total count): both sides of the insurer's records, merged, each exactly once."""
+    from console.selectors import exchange_history_page
+    from exchanges.services import receive_inquiry
+
+    for _ in range(3):
+        send_inquiry(actor=alice, request=InquiryRequest(
+            procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
+        receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
+                        procedure=procedures["welfare"], item=items["medical_eligibility"])
+    everything = list(exchange_history_page(audrey, limit=1000).object_list)
+    assert len(everything) == 8  # the scene's two and six more
+    walked, cursor = [], ""
+    while True:
+        page = exchange_history_page(audrey, cursor=cursor, limit=3)
+        walked.extend(page.object_list)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert [r.pk for r in walked] == [r.pk for r in everything]
+    assert [(r.inquired_at, r.id) for r in walked] == sorted(((r.inquired_at, r.id) for r in walked), reverse=True)
+    # A cursor from the URL is followed by the page; a malformed one starts from the newest.
+    first = _list(as_user(audrey)).context["page"].object_list
+    assert _list(as_user(audrey), before="not-a-cursor").context["page"].object_list == first
+    response = _list(as_user(audrey), before=f"{walked[2].inquired_at.isoformat()}|{walked[2].id}")
+    assert [r.pk for r in response.context["page"].object_list] == [r.pk for r in walked[3:]]
