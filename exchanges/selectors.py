@@ -30,19 +30,11 @@ def portal_history(*, person: Person) -> list[ExchangeRecord]:
         .select_related("procedure", "item")
         .order_by("-inquired_at", "-id")
     )
-    return [
-        r
-        for r in rows
-        if policy.shown_in_history(
-            complete=r.state == ExchangeState.PROVIDED,
-            inquiry_code=r.inquiry_code,
-            provision_code=r.provision_code,
-            appended=r.appended_nondisclosure_at is not None,
-        )
-    ]
+    return [r for r in rows if is_shown_in_portal(r)]
 
 
 def is_shown_in_portal(record: ExchangeRecord) -> bool:
+    """Rule 3 for one record, as flags.policy decides it."""
     return policy.shown_in_history(
         complete=record.state == ExchangeState.PROVIDED,
         inquiry_code=record.inquiry_code,
