@@ -1,6 +1,5 @@
 """The audit trail (監査証跡): one append-only table, written by services in their own transaction."""
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -19,10 +18,13 @@ class AuditEntry(models.Model):
     """One audited act: who, when, for which insurer, what, on what, before/after, why.
 
     Rows are never updated or deleted: the application has no path that does it, the admin is read-only, and on
-    PostgreSQL a trigger refuses UPDATE and DELETE in the database itself.
+    PostgreSQL a trigger refuses UPDATE and DELETE in the database itself (audit/migrations/0003_hash_chain.py) and
+    the runtime role has no UPDATE, DELETE or TRUNCATE grant (audit/db_roles.py). Each entry carries the hash of the
+    one before it (audit/chain.py), so an entry changed or removed by the table's owner is found by verify_audit.
     """
 
-    at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
+    # Set by audit.services.record before the hash is computed (auto_now_add would overwrite it at save).
+    at = models.DateTimeField("日時", default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="実行者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -38,6 +40,8 @@ class AuditEntry(models.Model):
     before = models.JSONField("変更前", null=True, blank=True)
     after = models.JSONField("変更後", null=True, blank=True)
     message = models.TextField("理由・内容", blank=True)
+    prev_hash = models.CharField("直前の記録のハッシュ", max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField("記録のハッシュ", max_length=64, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -46,9 +50,6 @@ class AuditEntry(models.Model):
         verbose_name_plural = "監査証跡"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["institution", "-at"], name="audit_institution_at_idx")]
-        triggers = [
-            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

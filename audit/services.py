@@ -2,6 +2,10 @@
 
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from audit.chain import entry_hash, last_hash, lock_chain
 from audit.middleware import current_request_id
 from audit.models import AuditEntry
 
@@ -16,11 +20,15 @@ def record(
     after: dict[str, Any] | None = None,
     message: str = "",
 ) -> AuditEntry:
-    """Append one audit entry. Call it inside the service's transaction so the act and its record commit together."""
+    """Append one audit entry. Call it inside the service's transaction so the act and its record commit together.
+
+    The entry is linked to the one before it (audit/chain.py); the chain lock is held until the caller commits.
+    """
     actor_obj = actor if getattr(actor, "pk", None) else None
     if institution is None and actor_obj is not None:
         institution = getattr(actor_obj, "institution", None)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
+        at=timezone.now(),
         actor=actor_obj,
         actor_name=(str(actor) if actor is not None else "")[:150],
         institution=institution,
@@ -33,3 +41,9 @@ def record(
         after=after,
         message=message,
     )
+    with transaction.atomic():
+        lock_chain()
+        entry.prev_hash = last_hash()
+        entry.entry_hash = entry_hash(entry, entry.prev_hash)
+        entry.save(force_insert=True)
+    return entry

@@ -9,7 +9,6 @@ import contextlib
 import contextvars
 import uuid
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -143,8 +142,8 @@ class ExchangeRecord(models.Model):
         # Django's internal paths (related lookups, refresh) use the base manager: guard it too, so
         # ExchangeRecord._base_manager.update(...) cannot skip the choke point.
         base_manager_name = "objects"
-        # The NWS never forgets an exchange: on PostgreSQL the database itself refuses DELETE (raw SQL included).
-        triggers = [pgtrigger.Protect(name="exchange_record_no_delete", operation=pgtrigger.Delete)]
+        # The NWS never forgets an exchange, and a 不開示コード or an applied 追記依頼 is never taken back: on
+        # PostgreSQL plain SQL triggers refuse both (exchanges/migrations/0004_nondisclosure_triggers.py).
         indexes = [
             # マイナポータル やりとり履歴: one person's records by time.
             models.Index(fields=["subject", "-inquired_at"], name="exchange_subject_time_idx"),

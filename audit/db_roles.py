@@ -1,0 +1,109 @@
+"""The two PostgreSQL roles Nakama runs with (see docs/operations.md).
+
+- OWNER runs migrations and owns every table, sequence and trigger function. Nobody signs in as it day to day.
+- RUNTIME is what the application connects as: not a superuser, owns nothing, cannot create anything, and holds only
+  the grants it needs. It has no UPDATE, DELETE or TRUNCATE on the audit trail and no DELETE or TRUNCATE on
+  exchange records, so with the triggers of the migrations (which it cannot drop or disable, not being the owner)
+  the database itself keeps the trail and the records. It cannot set session_replication_role (superuser only).
+
+Idempotent: run it once as a superuser to create the roles, and again after every `migrate` (new tables get their
+grants, append-only tables lose theirs again, partitions included).
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+# (table, privileges the runtime role must not have). Partitions of these tables are covered too.
+APPEND_ONLY = {
+    "audit_auditentry": ("UPDATE", "DELETE", "TRUNCATE"),
+    "exchanges_exchangerecord": ("DELETE", "TRUNCATE"),
+    "django_migrations": ("INSERT", "UPDATE", "DELETE", "TRUNCATE"),  # only the owner migrates
+}
+ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+
+
+@dataclass(frozen=True)
+class RoleNames:
+    owner: str
+    runtime: str
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fetch(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _role_exists(name: str) -> bool:
+    return bool(_fetch("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]))
+
+
+def plan(roles: RoleNames) -> list[tuple[str, list]]:
+    """The statements to run, in order, for the database we are connected to (as (sql, params))."""
+    owner, runtime = _q(roles.owner), _q(roles.runtime)
+    db = _q(_fetch("SELECT current_database()")[0][0])
+    steps: list[tuple[str, list]] = []
+    for name in (roles.owner, roles.runtime):
+        verb = "ALTER" if _role_exists(name) else "CREATE"
+        steps.append((f"{verb} ROLE {_q(name)} {ROLE_ATTRIBUTES}", []))
+    # Neither role may act as the other (SET ROLE) or inherit the other's rights.
+    steps.append((f"REVOKE {owner} FROM {runtime}", []))
+    steps.append((f"REVOKE {runtime} FROM {owner}", []))
+    steps.append((f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}, {runtime}", []))
+    steps.append((f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}", []))
+    steps.append((f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {runtime}", []))
+    steps.append((f"GRANT USAGE ON SCHEMA public TO {runtime}", []))
+
+    # Everything in the schema belongs to the owner (tables carry their identity sequences with them).
+    for relname, kind in _fetch(
+        """SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+             AND pg_get_userbyid(c.relowner) <> %s
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')
+                             AND c.relkind = 'S')
+           ORDER BY c.relkind, c.relname""",
+        [roles.owner],
+    ):
+        noun = {"S": "SEQUENCE", "v": "VIEW", "m": "MATERIALIZED VIEW"}.get(kind, "TABLE")
+        steps.append((f"ALTER {noun} {_q(relname)} OWNER TO {owner}", []))
+    for signature, in _fetch(
+        """SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND p.proname LIKE 'nakama\\_%%' AND pg_get_userbyid(p.proowner) <> %s""",
+        [roles.owner],
+    ):
+        steps.append((f"ALTER FUNCTION {signature} OWNER TO {owner}", []))
+
+    # The runtime role: read and write rows, nothing else; then take back what the append-only tables forbid.
+    steps.append((f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {runtime}", []))
+    steps.append((f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {runtime}", []))
+    steps.append((f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {runtime}", []))
+    for table, privileges in APPEND_ONLY.items():
+        # The table itself (when it exists) and every partition under it.
+        for relname, in _fetch(
+            """SELECT to_regclass(%s)::text WHERE to_regclass(%s) IS NOT NULL
+               UNION SELECT relid::regclass::text FROM pg_partition_tree(to_regclass(%s))""",
+            [f"public.{table}"] * 3,
+        ):
+            steps.append((f"REVOKE {', '.join(privileges)} ON {relname} FROM {runtime}", []))
+    return steps
+
+
+def apply(roles: RoleNames, *, owner_password: str = "", runtime_password: str = "") -> list[str]:
+    """Run the plan (as a superuser) and set passwords when given. Returns the statements run, passwords masked."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("create_db_roles は PostgreSQL でのみ使えます。")
+    done = []
+    with connection.cursor() as cursor:
+        for sql, params in plan(roles):
+            cursor.execute(sql, params or None)
+            done.append(sql)
+        for name, password in ((roles.owner, owner_password), (roles.runtime, runtime_password)):
+            if password:
+                cursor.execute(f"ALTER ROLE {_q(name)} PASSWORD %s", [password])
+                done.append(f"ALTER ROLE {_q(name)} PASSWORD '********'")
+    return done
