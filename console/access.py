@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 
 from exchanges.models import ExchangeRecord
 from flags.models import ClearingRequest, ProtectionCase, Setting
-from institutions.models import Role
+from institutions.models import Role, RoleGrantRequest, Staff
 from members.models import Member
 
 CLERK, SUPERVISOR, AUDITOR = Role.CLERK.value, Role.SUPERVISOR.value, Role.AUDITOR.value
@@ -108,3 +108,13 @@ def queued_record_for(user, pk) -> ExchangeRecord:
     if record.provider_id != user.institution_id:
         raise Http404("対象の照会が見つかりません。")
     return record
+
+
+def staff_for(user, pk) -> Staff:
+    if not getattr(user, "institution_id", None):
+        raise Http404("職員が見つかりません。")
+    return get_object_or_404(Staff.objects.filter(institution_id=user.institution_id).select_related("department"), pk=pk)
+
+
+def role_grant_for(user, pk) -> RoleGrantRequest:
+    return get_object_or_404(RoleGrantRequest.objects.visible_to(user).select_related("department", "staff"), pk=pk)

@@ -259,6 +259,11 @@ class StaffCreateForm(forms.Form):
         "required": "役割を選んでください。", "invalid_choice": "役割を選び直してください。"})
     password1 = forms.CharField(label="初期パスワード", widget=forms.PasswordInput, error_messages=REQUIRED)
     password2 = forms.CharField(label="初期パスワード（確認）", widget=forms.PasswordInput, error_messages=REQUIRED)
+    reason = forms.CharField(
+        label="理由（責任者・監査者の登録を依頼するとき）", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="責任者・監査者は、別の責任者が承認したときに登録されます。",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -283,3 +288,17 @@ class StaffCreateForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class RoleChangeForm(forms.Form):
+    """役割変更の依頼: takes effect only when another 責任者 approves it."""
+
+    role = forms.ChoiceField(label="新しい役割", choices=Role.choices, error_messages={
+        "required": "役割を選んでください。", "invalid_choice": "役割を選び直してください。"})
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "理由を入力してください。"})
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(label="無効にする理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "無効にする理由を入力してください。"})

@@ -1,39 +1,12 @@
-"""Console acts that have no domain service elsewhere: staff accounts and the audited reads (閲覧の記録).
+"""Console acts that have no domain service elsewhere: the audited reads (閲覧の記録). Staff accounts:
+institutions.services.
 
 Each write runs in one transaction with its audit entry, as the domain services do.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from audit.services import record
-from institutions.models import Department, Role, Staff
 from members.models import Member
-
-
-def create_staff(
-    *, actor, username: str, display_name: str, department: Department, role: str, password: str
-) -> Staff:
-    """A supervisor adds a staff account to their own insurer (minimal staff management)."""
-    if not getattr(actor, "is_insurer_staff", False) or actor.role != Role.SUPERVISOR:
-        raise PermissionDenied("職員の登録は責任者のみが行えます。")
-    if department.institution_id != actor.institution_id:
-        raise ValidationError({"department": "部署を選び直してください。"})
-    if role not in Role.values:
-        raise ValidationError({"role": "役割を選び直してください。"})
-    with transaction.atomic():
-        staff = Staff(
-            username=username, display_name=display_name, institution_id=actor.institution_id,
-            department=department, role=role,
-        )
-        staff.set_password(password)
-        staff.full_clean()
-        staff.save()
-        record(
-            actor=actor, action="staff.created", target=staff,
-            after={"username": username, "role": role, "department": department.name},
-        )
-    return staff
 
 
 def record_protected_view(*, actor, member: Member, page: str) -> None:

@@ -28,6 +28,9 @@ urlpatterns = [
     path("clearing-requests/<int:pk>/", supervisor.clearing_detail, name="clearing_detail"),
     path("staff/", supervisor.staff_list, name="staff_list"),
     path("staff/new/", supervisor.staff_new, name="staff_new"),
+    path("staff/<int:pk>/", supervisor.staff_detail, name="staff_detail"),
+    path("staff/role-requests/", supervisor.role_grant_list, name="role_grant_list"),
+    path("staff/role-requests/<int:pk>/", supervisor.role_grant_detail, name="role_grant_detail"),
     # 監査者
     path("audit-trail/", auditor.audit_trail, name="audit_trail"),
 ]

@@ -11,7 +11,7 @@ from audit.services import record
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.selectors import lock_person_settings
-from institutions.access import require_changer
+from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution, Role
 from members.models import InfoItem, Member, Person
 
@@ -122,6 +122,9 @@ def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, 
             raise ValidationError("この解除依頼はすでに処理されています。", code="already_decided")
         if clearing_request.requested_by_id == actor.pk:
             raise ValidationError("解除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+        require_independent_approver(
+            actor, requested_by=clearing_request.requested_by_id, requested_at=clearing_request.requested_at
+        )
         now = timezone.now()
         clearing_request.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
         clearing_request.decided_at = now

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from institutions.insurer_number import insurer_number_error
 
@@ -137,6 +138,14 @@ class Staff(AbstractUser):
     )
     role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
     display_name = models.CharField("氏名", max_length=100, blank=True)
+    # When the current role was granted and at whose request (four eyes: institutions.access).
+    role_granted_at = models.DateTimeField("役割の付与日時", default=timezone.now)
+    role_requested_by = models.ForeignKey(
+        "self", verbose_name="役割付与の依頼者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    role_approved_by = models.ForeignKey(
+        "self", verbose_name="役割付与の承認者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "職員"
@@ -167,3 +176,70 @@ class Staff(AbstractUser):
             raise ValidationError({"institution": "職員には保険者が必要です。"})
         if self.department_id and self.department.institution_id != self.institution_id:
             raise ValidationError({"department": "部署は同じ保険者のものを選んでください。"})
+
+
+# Roles that a single 責任者 cannot grant: another 責任者 (or the operator) approves (institutions.services).
+ELEVATED_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
+
+
+class RoleGrantRequestState(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    APPROVED = "approved", "承認済"
+    DECLINED = "declined", "却下"
+
+
+class RoleGrantRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "institution_id", None):
+            return self.none()
+        return self.filter(institution_id=user.institution_id)
+
+
+class RoleGrantRequest(models.Model):
+    """A request to create a 責任者 / 監査者 account, or to change an existing account's role (役割付与の依頼).
+
+    Nothing takes effect until another 責任者 of the insurer (or the operator) approves it. For a new account the
+    chosen password is kept only as a hash, and cleared once the request is decided.
+    """
+
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        Staff, verbose_name="対象の職員", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="既存の職員の役割変更のとき。新規登録では承認時に作成される職員。",
+    )
+    is_new_account = models.BooleanField("新規登録", default=False)
+    username = models.CharField("ユーザー名", max_length=150)
+    display_name = models.CharField("氏名", max_length=100)
+    department = models.ForeignKey(
+        Department, verbose_name="部署", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    password_hash = models.CharField("初期パスワード（ハッシュ）", max_length=128, blank=True, editable=False)
+    role_before = models.CharField("変更前の役割", max_length=20, choices=Role.choices, blank=True)
+    role = models.CharField("付与する役割", max_length=20, choices=Role.choices)
+    reason = models.TextField("理由")
+    state = models.CharField(
+        "状態", max_length=20, choices=RoleGrantRequestState.choices, default=RoleGrantRequestState.PENDING
+    )
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        Staff, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Staff, verbose_name="承認・却下者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField("承認・却下者名", max_length=150, blank=True)
+    decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = RoleGrantRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "役割付与の依頼"
+        verbose_name_plural = "役割付与の依頼"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["institution", "state"], name="role_grant_institution_idx")]
+
+    def __str__(self) -> str:
+        kind = "新規登録" if self.is_new_account else "役割変更"
+        return f"{kind} {self.display_name}（{self.get_role_display()}）"

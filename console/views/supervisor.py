@@ -6,12 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from console import selectors
-from console.access import OVERSEERS, SUPERVISORS, clearing_request_for, console_view
-from console.forms import ClearingDecisionForm, StaffCreateForm
-from console.services import create_staff
+from console.access import OVERSEERS, SUPERVISORS, clearing_request_for, console_view, role_grant_for, staff_for
+from console.forms import ClearingDecisionForm, DeactivateForm, RoleChangeForm, StaffCreateForm
 from console.views.common import add_service_errors
 from flags.models import ClearingRequest, ClearingRequestState
 from flags.services import decide_clearing
+from institutions.models import ELEVATED_ROLES, RoleGrantRequest, RoleGrantRequestState
+from institutions.services import create_staff, deactivate_staff, decide_role_grant, request_role_grant
 
 
 @console_view(read=OVERSEERS)
@@ -62,18 +63,83 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @console_view(read=SUPERVISORS, write=SUPERVISORS)
 def staff_new(request: HttpRequest) -> HttpResponse:
+    """担当者 are created at once; 責任者 and 監査者 only as a request another 責任者 approves (four eyes)."""
     form = StaffCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        account = {"username": data["username"], "display_name": data["display_name"],
+                   "department": data["department"], "password": data["password1"]}
         try:
-            staff = create_staff(
-                actor=request.user, username=data["username"], display_name=data["display_name"],
-                department=data["department"], role=data["role"], password=data["password1"],
-            )
+            if data["role"] in ELEVATED_ROLES:
+                grant = request_role_grant(actor=request.user, role=data["role"], reason=data["reason"], **account)
+            else:
+                staff = create_staff(actor=request.user, role=data["role"], **account)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            if data["role"] in ELEVATED_ROLES:
+                messages.success(request, f"「{grant.display_name}」（{grant.get_role_display()}）の登録を依頼しました。"
+                                          "別の責任者が承認すると登録されます。")
+                return redirect("console:role_grant_list")
             messages.success(request, f"職員「{staff}」を登録しました。")
             return redirect("console:staff_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "console/staff_form.html", {"form": form}, status=status)
+
+
+@console_view(read=OVERSEERS, write=SUPERVISORS)
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One account: when its role was granted and at whose request; ask for a role change, or deactivate it."""
+    staff = staff_for(request.user, pk)
+    op = request.POST.get("op") if request.method == "POST" else None
+    role_form = RoleChangeForm(request.POST if op == "role" else None, initial={"role": staff.role})
+    deactivate_form = DeactivateForm(request.POST if op == "deactivate" else None)
+    if op in ("role", "deactivate"):
+        form = deactivate_form if op == "deactivate" else role_form
+        if form.is_valid():
+            try:
+                if op == "role":
+                    request_role_grant(actor=request.user, staff=staff, role=form.cleaned_data["role"],
+                                       reason=form.cleaned_data["reason"])
+                else:
+                    deactivate_staff(actor=request.user, staff=staff, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if op == "role":
+                    messages.success(request, "役割の変更を依頼しました。別の責任者が承認すると変更されます。")
+                    return redirect("console:role_grant_list")
+                messages.success(request, f"職員「{staff}」を無効にしました。")
+                return redirect("console:staff_list")
+    pending = RoleGrantRequest.objects.filter(staff=staff, state=RoleGrantRequestState.PENDING).first()
+    return render(request, "console/staff_detail.html", {
+        "staff": staff, "role_form": role_form, "deactivate_form": deactivate_form, "pending": pending,
+        "is_self": staff.pk == request.user.pk,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@console_view(read=OVERSEERS)
+def role_grant_list(request: HttpRequest) -> HttpResponse:
+    rows = RoleGrantRequest.objects.visible_to(request.user).select_related("department")
+    pending = [r for r in rows if r.state == RoleGrantRequestState.PENDING]
+    decided = [r for r in rows if r.state != RoleGrantRequestState.PENDING][:50]
+    return render(request, "console/role_grant_list.html", {"pending": pending, "decided": decided})
+
+
+@console_view(read=OVERSEERS, write=SUPERVISORS)
+def role_grant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = role_grant_for(request.user, pk)
+    form = ClearingDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            decide_role_grant(actor=request.user, grant_request=grant, approve=approve, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "依頼を承認し、役割を付与しました。" if approve else "依頼を却下しました。")
+            return redirect("console:role_grant_list")
+    return render(request, "console/role_grant_detail.html", {
+        "grant": grant, "form": form, "own_request": grant.requested_by_id == request.user.pk,
+        "can_decide": request.user.is_supervisor and grant.state == RoleGrantRequestState.PENDING,
+    }, status=400 if request.method == "POST" else 200)

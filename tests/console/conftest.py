@@ -11,7 +11,8 @@ from exchanges.services import InquiryRequest, file_append_request, receive_inqu
 from flags.models import ClearingRequest, ProtectionCase, Setting
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting
-from institutions.models import Role
+from institutions.models import Role, RoleGrantRequest
+from institutions.services import request_role_grant
 from members.models import Member
 from tests import factories as f
 
@@ -26,6 +27,7 @@ class Scene:
     manual_record: ExchangeRecord
     clearing_request: ClearingRequest
     append_request: AppendRequest
+    role_grant: RoleGrantRequest
 
 
 @pytest.fixture
@@ -50,8 +52,10 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
     setting = Setting.objects.get(member=victim, kind=SettingKind.NON_DISCLOSURE)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    role_grant = request_role_grant(actor=sam, staff=alice, role=Role.AUDITOR, reason="監査担当の交代")
     return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
-                 manual_record=manual_record, clearing_request=clearing_request, append_request=append_request)
+                 manual_record=manual_record, clearing_request=clearing_request, append_request=append_request,
+                 role_grant=role_grant)
 
 
 @pytest.fixture

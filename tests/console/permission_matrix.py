@@ -59,6 +59,11 @@ PAGES = {
         ),
         Page("console:staff_list", frozenset({S, A})),
         Page("console:staff_new", frozenset({S}), frozenset({S})),
+        Page("console:staff_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.case.opened_by_id}),
+        Page("console:role_grant_list", frozenset({S, A})),
+        Page(
+            "console:role_grant_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.role_grant.pk},
+        ),
         Page("console:audit_trail", frozenset({A})),
         # 設定CSV (renewal ③): 責任者 only.
         Page("flagcsv:export", frozenset({S}), frozenset({S})),
