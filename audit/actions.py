@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "inquiry.sent": "情報照会の送信",
     "inquiry.received": "情報照会の受信",
     "admin.inquiry_resent": "運用者による再照会",
+    "admin.viewed": "運用管理画面の閲覧",
     "manual_response.approved": "手動応答（送信許可）",
     "manual_response.declined": "手動応答（提供せず）",
     "append_request.filed": "追記依頼",

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, members_of_persons
 from audit.services import record as audit
 from exchanges.models import AppendRequest, ExchangeRecord
 from exchanges.services import ExchangeNotSent, InquiryRequest, send_inquiry
@@ -41,6 +41,12 @@ class ExchangeRecordAdmin(ReadOnlyAdmin):
     )
     list_filter = ("state", "inquiry_code", "provision_code")
     actions = ["resend_inquiries"]
+
+    def members_shown(self, objects):
+        ids = set()
+        for r in objects:
+            ids |= members_of_persons([r.subject_id], [r.inquirer_id, r.provider_id])
+        return ids
 
     def has_resend_permission(self, request) -> bool:
         return bool(request.user.is_active and request.user.is_superuser)
@@ -85,3 +91,10 @@ class ExchangeRecordAdmin(ReadOnlyAdmin):
 @admin.register(AppendRequest)
 class AppendRequestAdmin(ReadOnlyAdmin):
     list_display = ("requested_at", "institution", "requested_by_name", "processed_at")
+    list_select_related = ("record",)
+
+    def members_shown(self, objects):
+        ids = set()
+        for a in objects:
+            ids |= members_of_persons([a.record.subject_id], [a.institution_id])
+        return ids

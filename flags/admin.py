@@ -23,6 +23,9 @@ class SettingAdmin(ExportMixin, ReadOnlyAdmin):
     formats = (CSV,)
     to_encoding = "utf-8-sig"  # so Excel in Japan reads it as UTF-8
 
+    def members_shown(self, objects):
+        return {s.member_id for s in objects}
+
     def has_export_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
@@ -43,8 +46,15 @@ class SettingAdmin(ExportMixin, ReadOnlyAdmin):
 @admin.register(ClearingRequest)
 class ClearingRequestAdmin(ReadOnlyAdmin):
     list_display = ("setting", "state", "requested_at", "requested_by_name", "decided_by_name")
+    list_select_related = ("setting",)
+
+    def members_shown(self, objects):
+        return {c.setting.member_id for c in objects}
 
 
 @admin.register(ProtectionCase)
 class ProtectionCaseAdmin(ReadOnlyAdmin):
     list_display = ("institution", "member", "opened_at", "case_card_or_proxy", "case_inquiry_about_abuser")
+
+    def members_shown(self, objects):
+        return {c.member_id for c in objects}

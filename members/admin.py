@@ -1,33 +1,42 @@
+"""Read-only for the operator (audit.admin): members and 副本 change only through members.services and the API."""
+
 from django.contrib import admin
 
+from audit.admin import ReadOnlyAdmin, members_of_persons
 from members.models import InfoItem, Member, Person, Procedure, Replica
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     list_display = ("sim_id", "name", "kana", "birth_date")
     search_fields = ("sim_id",)
 
+    def members_shown(self, objects):
+        return members_of_persons(p.pk for p in objects)
+
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ReadOnlyAdmin):
     list_display = ("insurer", "branch_number", "name", "kana", "acquired_on", "lost_on")
     list_filter = ("insurer",)
 
+    def members_shown(self, objects):
+        return {m.pk for m in objects}
+
 
 @admin.register(InfoItem)
-class InfoItemAdmin(admin.ModelAdmin):
+class InfoItemAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "portal_group")
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(ReadOnlyAdmin):
     list_display = ("code", "name")
 
 
 @admin.register(Replica)
-class ReplicaAdmin(admin.ModelAdmin):
+class ReplicaAdmin(ReadOnlyAdmin):
     list_display = ("institution", "person", "item", "registered_at")
 
-    def has_change_permission(self, request, obj=None):
-        return False  # 副本 history is kept: a new registration, never an edit
+    def members_shown(self, objects):
+        return {r.member_id for r in objects}

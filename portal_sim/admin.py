@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, members_of_persons
 from portal_sim import services
 from portal_sim.models import Card, Proxy
 
@@ -17,6 +17,9 @@ class CardAdmin(ReadOnlyAdmin):
     search_fields = ("card_number", "person__sim_id")
     exclude = ("pin_hash",)
     actions = ("suspend_selected", "reissue_selected")
+
+    def members_shown(self, objects):
+        return members_of_persons(c.person_id for c in objects)
 
     @admin.action(description="選択したカードを停止する（カード停止）")
     def suspend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -38,4 +41,7 @@ class CardAdmin(ReadOnlyAdmin):
 @admin.register(Proxy)
 class ProxyAdmin(ReadOnlyAdmin):
     list_display = ("principal", "agent", "created_at", "removed_at")
+
+    def members_shown(self, objects):
+        return members_of_persons([p.principal_id for p in objects] + [p.agent_id for p in objects])
     list_filter = ("removed_at",)
