@@ -54,7 +54,10 @@ def plan(roles: RoleNames) -> list[tuple[str, list]]:
     # Neither role may act as the other (SET ROLE) or inherit the other's rights.
     steps.append((f"REVOKE {owner} FROM {runtime}", []))
     steps.append((f"REVOKE {runtime} FROM {owner}", []))
-    steps.append((f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}, {runtime}", []))
+    # PUBLIC (every role) may connect and create temporary objects by default: only our two roles may connect.
+    steps.append((f"REVOKE ALL ON DATABASE {db} FROM PUBLIC", []))
+    steps.append((f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}", []))
+    steps.append((f"GRANT CONNECT ON DATABASE {db} TO {runtime}", []))
     steps.append((f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}", []))
     steps.append((f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {runtime}", []))
     steps.append((f"GRANT USAGE ON SCHEMA public TO {runtime}", []))

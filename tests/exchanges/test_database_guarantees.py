@@ -108,6 +108,9 @@ RUNTIME_BYPASSES = {
     ],
     "alter_own_role_superuser": lambda ids: [("ALTER ROLE CURRENT_USER SUPERUSER", None)],
     "create_table_in_schema": lambda ids: [("CREATE TABLE nakama_shadow (id int)", None)],
+    "create_temporary_function": lambda ids: [(
+        "CREATE FUNCTION pg_temp.nakama_shadow() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", None
+    )],
 }
 
 
