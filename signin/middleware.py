@@ -12,19 +12,16 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
 from signin.policy import needs_second_factor
+from signin.signals import AUTH_AT, SEEN_AT
 from signin.throttles import AddressThrottle
 
-AUTH_AT = "signin.auth_at"  # epoch seconds of the password sign-in
-SEEN_AT = "signin.seen_at"  # epoch seconds of the last request
 SEEN_RESOLUTION = 60  # write the session at most once a minute for the idle clock
 
 # Sign-in pages whose POSTs are throttled, and their DRF rate scope (DEFAULT_THROTTLE_RATES).
@@ -37,14 +34,6 @@ THROTTLED_VIEWS = {
 # What an unverified 責任者 / 監査者 / operator may still open: the TOTP step and sign-out. The citizens' portal
 # has its own sign-in (not Django auth); its staff preview is a staff page and stays behind the second factor.
 UNVERIFIED_ALLOWED = {"signin:otp", "console:logout", "admin:logout"}
-
-
-@receiver(user_logged_in, dispatch_uid="signin.start_session_clocks")
-def start_session_clocks(sender, request, user, **kwargs):
-    if request is not None and hasattr(request, "session"):
-        now = int(time.time())
-        request.session[AUTH_AT] = now
-        request.session[SEEN_AT] = now
 
 
 def _view_name(request: HttpRequest) -> str | None:

@@ -4,8 +4,12 @@ tests/conftest.py marks verified), so nothing stands in for the rule under test.
 
 import datetime
 import io
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -374,3 +378,17 @@ def test_token_endpoints_are_throttled_with_the_json_body(alice):
     assert refused.status_code == 429 and refused["Retry-After"]
     body = refused.json()
     assert body["code"] == "throttled" and body["message"] == "リクエストが多すぎます。時間をおいて再度お試しください。"
+
+
+def test_the_figures_come_from_the_environment():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_IDLE_SECONDS, s.SESSION_ABSOLUTE_SECONDS, s.SESSION_COOKIE_AGE, s.REST_KNOX['TOKEN_TTL'], "
+        "s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['portal_signin'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nakama.settings", "SESSION_IDLE_MINUTES": "5",
+           "SESSION_ABSOLUTE_HOURS": "2", "API_TOKEN_TTL_HOURS": "1", "SIGNIN_FAILURE_LIMIT": "3",
+           "SIGNIN_COOLOFF_MINUTES": "60", "PORTAL_THROTTLE_RATE": "5/min"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.split() == ["300", "7200", "7200", "1:00:00", "3", "1:00:00", "5/min"]
