@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     404: "見つかりません（他の保険者のもの、または存在しないもの）。",
     409: "状態が変わったため処理できません。",
     503: "不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした（fail closed）。",
+    429: "リクエストが多すぎます（Retry-After 秒後に再試行してください）。",
 }
 
 
@@ -59,6 +60,13 @@ class NakamaAutoSchema(AutoSchema):
         if "." in qualname and name.startswith(cls.__name__):
             name = qualname.replace(".", "") + name[len(cls.__name__):]
         return name
+
+    def _get_response_bodies(self, direction="response"):
+        """A throttled operation (throttle_scope) also answers 429 with the error body."""
+        responses = super()._get_response_bodies(direction)
+        if direction == "response" and getattr(self.view, "throttle_scope", None) and "429" not in responses:
+            responses["429"] = self._get_response_for_code(error(429), "429", direction=direction)
+        return responses
 
 
 def id_param(description: str, *, uuid: bool = False) -> OpenApiParameter:

@@ -129,8 +129,14 @@ def create_token(*, actor, staff, reason: str = "") -> str:
     """Issue an API token bound to one staff account; only its digest is stored. Returns the token, shown once."""
     from knox.models import AuthToken
 
+    from signin.policy import needs_second_factor
+    from signin.services import has_device
+
     if not getattr(staff, "is_insurer_staff", False):
         raise PermissionDenied("APIトークンは保険者の職員にのみ発行できます。")
+    if needs_second_factor(staff) and not has_device(staff):
+        # A 責任者 / 監査者 account that never completed its second factor gets no token either (issue 9 ⑥).
+        raise PermissionDenied("この職員には二要素認証の端末が登録されていないため、APIトークンを発行できません。")
     with transaction.atomic():
         _, token = AuthToken.objects.create(user=staff)
         record(actor=actor, institution=staff.institution, action="api_token.created", target=staff, message=reason)

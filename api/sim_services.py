@@ -17,6 +17,8 @@ from institutions.models import Department, Institution, InstitutionKind, Role, 
 from members.models import InfoItem, Member, Person, Replica
 from portal_sim.models import Card
 from portal_sim.services import issue_card
+from signin.policy import needs_second_factor
+from signin.services import enrol_totp
 
 
 def _departments(institution: Institution, names: list[str]) -> None:
@@ -78,6 +80,8 @@ def create_staff(
         staff.save()
         record(actor=None, institution=institution, action="sim.staff.created", target=staff,
                after={"role": role, "department": department.name})
+        if needs_second_factor(staff):
+            enrol_totp(staff=staff, reason="シミュレーションAPIで職員を作成（二要素認証の端末）")
         token = create_token(actor=None, staff=staff, reason="シミュレーションAPIで職員を作成")
     return staff, token
 

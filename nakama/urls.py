@@ -10,5 +10,6 @@ urlpatterns = [
     path("portal/", include("portal_sim.urls")),
     path("api/", include("api.urls")),
     path("settings-csv/", include("flagcsv.urls")),
+    path("", include("signin.urls")),  # /login/otp/ (the TOTP step), /account/second-factor/
     path("", include("console.urls")),
 ]

@@ -17,13 +17,13 @@ from flags.models import ProtectionCase
 from members.models import Person
 from portal_sim.models import MAX_PIN_ATTEMPTS, Card, Proxy
 
-# One message for an unknown card and a wrong PIN, so the form does not confirm which card numbers exist.
+# One message for an unknown card, a wrong PIN and a stopped or locked card (until its correct PIN is given),
+# so the form does not confirm which card numbers exist.
 BAD_CREDENTIALS = "カード識別子または暗証番号が正しくありません。"
 # One message for a suspended and a replaced card: the holder of an old card learns no more than "it stopped".
 CARD_STOPPED = "このカードは利用が停止されているため、ログインできません。"
 _UNLOCK = "市区町村の窓口でロックの解除を申請してください。"
 CARD_LOCKED = "暗証番号を3回続けて誤ったため、このカードはロックされています。" + _UNLOCK
-CARD_LOCKED_NOW = "暗証番号を3回続けて誤ったため、このカードはロックされました。" + _UNLOCK
 
 
 class SignInRefused(Exception):
@@ -75,8 +75,11 @@ def issue_card(*, person: Person, pin: str, card_number: str | None = None, acto
 def sign_in(*, card_number: str, pin: str) -> Card:
     """Check a card and PIN. Three wrong PINs in a row lock the card, as on the real card.
 
-    The failed attempt is committed before the refusal is raised: raising inside the transaction would roll the
-    counter back and the card would never lock.
+    Until a correct PIN is given, every refusal is BAD_CREDENTIALS: an unknown card, a wrong PIN, a suspended,
+    replaced or locked card, and the third wrong PIN that locks it. Anything else (「あと2回」, 「停止」 before the
+    PIN) would tell a stranger typing card numbers that the card exists. Only the holder's correct PIN learns
+    that the card stopped or locked. The failed attempt is committed before the refusal is raised: raising inside
+    the transaction would roll the counter back and the card would never lock.
     """
     refusal: SignInRefused | None = None
     with transaction.atomic():
@@ -84,26 +87,21 @@ def sign_in(*, card_number: str, pin: str) -> Card:
         if card is None:
             check_password(pin or "", _dummy_hash())  # the same work as for a real card: timing tells nothing
             raise SignInRefused(BAD_CREDENTIALS, "bad_credentials")
-        if card.replaced_at is not None or card.suspended_at is not None:
-            raise SignInRefused(CARD_STOPPED, "suspended")
-        if card.locked_at is not None:
-            raise SignInRefused(CARD_LOCKED, "locked")
-        if check_password(pin or "", card.pin_hash):
-            if card.failed_attempts:
-                card.failed_attempts = 0
-                card.save(update_fields=["failed_attempts"])
-        else:
-            card.failed_attempts += 1
-            if card.failed_attempts >= MAX_PIN_ATTEMPTS:
-                card.locked_at = timezone.now()
-                refusal = SignInRefused(CARD_LOCKED_NOW, "locked")
-                record(actor=None, action="card.locked", target=card, message="暗証番号の連続誤り")
-            else:
-                remaining = MAX_PIN_ATTEMPTS - card.failed_attempts
-                refusal = SignInRefused(
-                    f"{BAD_CREDENTIALS}暗証番号をあと{remaining}回誤るとカードがロックされます。", "bad_credentials"
-                )
-            card.save(update_fields=["failed_attempts", "locked_at"])
+        if not check_password(pin or "", card.pin_hash):
+            if card.locked_at is None and card.replaced_at is None and card.suspended_at is None:
+                card.failed_attempts += 1
+                if card.failed_attempts >= MAX_PIN_ATTEMPTS:
+                    card.locked_at = timezone.now()
+                    record(actor=None, action="card.locked", target=card, message="暗証番号の連続誤り")
+                card.save(update_fields=["failed_attempts", "locked_at"])
+            refusal = SignInRefused(BAD_CREDENTIALS, "bad_credentials")
+        elif card.replaced_at is not None or card.suspended_at is not None:
+            refusal = SignInRefused(CARD_STOPPED, "suspended")
+        elif card.locked_at is not None:
+            refusal = SignInRefused(CARD_LOCKED, "locked")
+        elif card.failed_attempts:
+            card.failed_attempts = 0
+            card.save(update_fields=["failed_attempts"])
     if refusal is not None:
         raise refusal
     return card

@@ -6,7 +6,9 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from institutions.models import InstitutionKind, Role
 from members.models import InfoItem, Procedure
@@ -24,6 +26,51 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"NAKAMA_FORBID_SKIPS: {skipped} test(s) skipped; CI requires none.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Throttle counters live in the (local memory) cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def totp_code(user) -> str:
+    """The current TOTP code of `user`'s device (given one if missing): what a browser test types."""
+    from signin.services import confirmed_device, current_code, enrol_totp
+
+    device = confirmed_device(user) or enrol_totp(staff=user, reason="テスト")
+    return current_code(device)[0]
+
+
+def mark_second_factor_verified(client: Client, user) -> None:
+    """What a passed TOTP step leaves in the session (django_otp.login): the device's persistent id."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from signin.services import confirmed_device, enrol_totp
+
+    device = confirmed_device(user) or enrol_totp(staff=user, reason="テスト")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """client.force_login(user) stands for a completed sign-in; for 責任者, 監査者 and the operator that now
+    includes the TOTP step, so the session is marked verified as django-otp does. The product rule is untouched:
+    tests of the rule sign in through the login page (tests/test_signin.py), where nothing is marked."""
+    from signin.policy import needs_second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if needs_second_factor(user):
+            mark_second_factor_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from flags.models import Setting
 from institutions.models import Institution, InstitutionKind, Role, Staff
@@ -46,7 +47,7 @@ def test_seed_demo_is_deterministic_and_prints_logins():
         assert roles == set(Role.values), insurer
     for inst in Institution.objects.insurers():
         inst.full_clean()  # every demo 保険者番号 has a valid 検証番号
-    assert authenticate(username="a_clerk", password="nakama-demo-2026") is not None
+    assert authenticate(RequestFactory().post("/login/"), username="a_clerk", password="nakama-demo-2026") is not None
     victim = Member.objects.get(person__sim_id="SIM-HANA-KOSA")
     assert victim.protection_cases.get().abuser.sim_id == "SIM-TARO-KOSA"
     assert not Member.objects.filter(person__sim_id="SIM-TARO-KOSA", insurer=victim.insurer).exists()

@@ -26,6 +26,7 @@ class AnyInsurerStaff(BasePermission):
 
 class MeView(ApiView):
     permission_classes = [AnyInsurerStaff]
+    throttle_scope = "token"  # settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
 
     class Output(serializers.Serializer):
         username = serializers.CharField(help_text="ユーザー名")
@@ -44,6 +45,7 @@ class RevokeTokenView(ApiView):
     """使用中のトークンを失効させる（以後このトークンでは 401）."""
 
     permission_classes = [AnyInsurerStaff]
+    throttle_scope = "token"
 
     @extend_schema(summary="トークンの失効", request=None,
                    responses={204: OpenApiResponse(description="失効しました"), 401: error(401), 403: error(403)},

@@ -101,6 +101,7 @@ class CreateMunicipalityView(SimView):
 
 
 class CreateStaffView(SimView):
+    throttle_scope = "token"  # creates an API token; per client address
     class Input(serializers.Serializer):
         username = serializers.RegexField(r"^[\w.@+-]{1,150}$", help_text="ユーザー名")
         display_name = serializers.CharField(max_length=100, help_text="氏名")
@@ -315,6 +316,8 @@ class ProxyOut(serializers.Serializer):
 class NameProxyView(SimView):
     """本人がカードでサインインして代理人を設定する."""
 
+    throttle_scope = "portal"  # card + PIN: per client address, like the portal sign-in page
+
     @extend_schema(summary="代理人の設定", request=ProxyIn, responses=sim_responses(ProxyOut, status=201, extra=(403,)),
                    tags=TAGS)
     def post(self, request):
@@ -327,6 +330,8 @@ class NameProxyView(SimView):
 
 class RemoveProxyView(SimView):
     """本人がカードでサインインして代理人設定を解除する（本人のみが解除できる）."""
+
+    throttle_scope = "portal"  # card + PIN: per client address, like the portal sign-in page
 
     @extend_schema(summary="代理人設定の解除", request=ProxyIn, responses=sim_responses(ProxyOut, extra=(403,)),
                    tags=TAGS)
@@ -375,6 +380,8 @@ class PortalOut(serializers.Serializer):
 
 class PortalView(SimView):
     """マイナポータル（JSON）: カードと暗証番号でサインインし、自己情報とやりとり履歴を見る（代理人としても）."""
+
+    throttle_scope = "portal"  # card + PIN: per client address, like the portal sign-in page
 
     class Input(CardCredentials):
         principal_sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",

@@ -13,6 +13,8 @@ from flags.models import ProtectionCase, Setting
 from flags.policy import SettingKind
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
+from signin.policy import needs_second_factor
+from tests.conftest import totp_code
 from tests.console.permission_matrix import PAGES
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -44,10 +46,15 @@ def page_for(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
+        code = totp_code(user) if needs_second_factor(user) else ""  # the device exists before the sign-in
         page.goto(live_server.url + reverse("console:login"))
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
+        if needs_second_factor(user):  # 責任者 / 監査者: the TOTP step, with the code their app would show
+            page.wait_for_url("**/login/otp/**")
+            page.fill("#id_otp_token", code)
+            page.click("#id_otp_submit")
         page.wait_for_url(live_server.url + reverse("console:home"))
         return page
 
@@ -156,4 +163,32 @@ def test_sign_in_page_is_japanese(browser, live_server, db):
     page.click("button[type=submit]")
     page.wait_for_selector("text=ユーザー名またはパスワードが正しくありません。")
     check_page(page, "login-failed")
+    context.close()
+
+
+def test_supervisor_signs_in_with_the_totp_step_and_a_locked_out_clerk_sees_a_japanese_page(browser, live_server,
+                                                                                             sam, alice):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    page = context.new_page()
+    code = totp_code(sam)
+    page.goto(live_server.url + reverse("console:dashboard"))
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/login/otp/**")
+    check_page(page, "otp-step")
+    page.fill("#id_otp_token", "000000" if code != "000000" else "111111")
+    page.click("#id_otp_submit")
+    page.wait_for_selector("text=確認コードが正しくありません。")
+    check_page(page, "otp-wrong")
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    page = context.new_page()
+    for _ in range(5):
+        page.goto(live_server.url + reverse("console:login"))
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", "wrong")
+        page.click("button[type=submit]")
+    page.wait_for_selector("text=ログインを一時停止しています")
+    check_page(page, "locked-out")
     context.close()

@@ -9,6 +9,7 @@ import pytest
 from flagcsv.columns import COLUMNS
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
+from tests.conftest import totp_code
 
 
 @pytest.fixture(autouse=True)
@@ -25,18 +26,21 @@ def test_supervisor_downloads_the_cp932_file(browser, live_server, sam, settings
     sam.save()
     context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     try:
-        _download_as_supervisor(context.new_page(), live_server)
+        _download_as_supervisor(context.new_page(), live_server, totp_code(sam))
     finally:
         # Closing the context closes its keep-alive sockets, so the live server's request threads (and their
         # database connections) end before the test database is dropped.
         context.close()
 
 
-def _download_as_supervisor(page, live_server):
+def _download_as_supervisor(page, live_server, code: str):
     page.goto(f"{live_server.url}/login/?next=/settings-csv/")
     page.fill("#id_username", "sam")
     page.fill("#id_password", "pw-for-tests-1")
     page.click("button[type=submit]")
+    page.wait_for_url("**/login/otp/**")  # a 責任者 types the TOTP code next
+    page.fill("#id_otp_token", code)
+    page.click("#id_otp_submit")
     page.wait_for_url("**/settings-csv/")
     assert page.get_attribute("html", "lang") == "ja"
     page.select_option("#id_encoding", "cp932")

@@ -15,6 +15,13 @@ HISTORY = "/portal/history/"
 PROXIES = "/portal/proxies/"
 
 _numbers = iter(range(1, 10_000))
+_addresses = iter(range(1, 60_000))
+
+
+def own_address() -> str:
+    """Each person signs in from their own home: the portal throttles sign-in per client address."""
+    n = next(_addresses)
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
 
 
 def card_for(person: Person, pin: str = "1234", number: str | None = None) -> Card:
@@ -23,7 +30,7 @@ def card_for(person: Person, pin: str = "1234", number: str | None = None) -> Ca
 
 def signed_in(card: Card, pin: str = "1234", client: Client | None = None) -> Client:
     """A test client signed in to the portal with `card` (asserting the sign-in worked)."""
-    client = client or Client()
+    client = client or Client(REMOTE_ADDR=own_address())
     response = client.post(LOGIN, {"card_number": card.card_number, "pin": pin})
     assert response.status_code == 302, response.content.decode()
     assert response.url == "/portal/"

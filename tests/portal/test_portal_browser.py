@@ -72,7 +72,8 @@ def _walk_through(browser, live_server, world):
     page.fill("#id_card_number", "CARD-BROWSER-01")
     page.fill("#id_pin", "9999")
     page.click("button[type=submit]")
-    assert "暗証番号をあと2回誤るとカードがロックされます。" in page.locator(".portal-error").inner_text()
+    # One message for a wrong PIN and an unknown card: no 「あと2回」 that would confirm the card exists.
+    assert page.locator(".portal-error").inner_text() == "カード識別子または暗証番号が正しくありません。"
     _shot(page, "login-error")
 
     page.fill("#id_card_number", "CARD-BROWSER-01")

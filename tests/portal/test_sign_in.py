@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from portal_sim import services
 from portal_sim.models import Card
@@ -34,28 +35,92 @@ def test_card_identifier_is_not_case_sensitive(card):
     assert response.status_code == 302
 
 
-def test_wrong_pin_gives_a_japanese_message_with_the_attempts_left(card):
+def test_wrong_pin_gives_the_one_message_without_counting_down(card):
     response = _login(Client(), card.card_number, "9999")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "カード識別子または暗証番号が正しくありません。暗証番号をあと2回誤るとカードがロックされます。" in html
+    assert "カード識別子または暗証番号が正しくありません。" in html
+    assert "あと" not in html  # 「あと2回」 would confirm the card exists
     card.refresh_from_db()
     assert card.failed_attempts == 1  # committed, not rolled back with the refusal
 
 
-def test_third_wrong_pin_locks_the_card_even_for_the_right_pin_afterwards(card):
+def test_third_wrong_pin_locks_the_card_silently_and_only_the_right_pin_learns_it(card):
     client = Client()
     _login(client, card.card_number, "0000")
-    second = _login(client, card.card_number, "0001").content.decode()
-    assert "あと1回" in second
+    _login(client, card.card_number, "0001")
     third = _login(client, card.card_number, "0002").content.decode()
-    assert "暗証番号を3回続けて誤ったため、このカードはロックされました。" in third
+    assert _error(third) == services.BAD_CREDENTIALS
     card.refresh_from_db()
     assert card.locked_at is not None
+    assert _error(_login(client, card.card_number, "0003").content.decode()) == services.BAD_CREDENTIALS
     again = _login(client, card.card_number, "1234")
     assert again.status_code == 200
     assert "このカードはロックされています" in again.content.decode()
     assert PORTAL_CARD_KEY not in client.session
+
+
+def _error(html: str) -> str:
+    found = re.search(r'<p class="portal-error" role="alert">(.*?)</p>', html, flags=re.DOTALL)
+    return found.group(1) if found else ""
+
+
+def _make(case: str, card, victim) -> str:
+    """The card number to type for each case of the one-message rule."""
+    if case == "unknown":
+        return "CARD-NOPE-NOPE"
+    if case == "suspended":
+        services.suspend_card(card=card, reason="テスト")
+    elif case == "replaced":
+        services.reissue_card(person=victim.person, pin="5678")
+    elif case == "locked":
+        Card.objects.filter(pk=card.pk).update(locked_at=timezone.now(), failed_attempts=3)
+    return card.card_number
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong_pin", "suspended", "replaced", "locked"])
+def test_unknown_card_wrong_pin_and_stopped_or_locked_card_get_one_and_the_same_answer(card, victim, case):
+    reference = _login(Client(), card.card_number, "9999")
+    Card.objects.filter(pk=card.pk).update(failed_attempts=0)
+    number = _make(case, card, victim)
+    response = _login(Client(), number, "9999")
+    assert response.status_code == reference.status_code == 200
+    assert _error(response.content.decode()) == _error(reference.content.decode()) == services.BAD_CREDENTIALS
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong_pin", "suspended", "locked"])
+def test_the_portal_api_answers_the_same_body_for_the_four_cases(card, victim, settings, case):
+    settings.NAKAMA_SIM_API = True
+    number = _make(case, card, victim)
+    response = Client().post("/api/sim/portal/", {"card_number": number, "pin": "9999"},
+                             content_type="application/json")
+    assert response.status_code == 403
+    assert response.json() == {"code": "bad_credentials", "message": services.BAD_CREDENTIALS, "fields": {}}
+
+
+def test_portal_sign_in_is_throttled_per_client_address(card):
+    """10 sign-in attempts a minute per address (PORTAL_THROTTLE_RATE), then a Japanese 429 page."""
+    here = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(10):
+        assert _login(here, card.card_number, f"{n:04d}" if n % 3 else "1234").status_code in (200, 302)
+    refused = _login(here, card.card_number, "1234")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "ログインの試行が多すぎます" in refused.content.decode()
+    assert '<html lang="ja">' in refused.content.decode()
+    elsewhere = Client(REMOTE_ADDR="198.51.100.9")
+    assert _login(elsewhere, card.card_number, "1234").status_code == 302
+
+
+def test_portal_api_is_throttled_per_client_address_with_the_json_body(card, settings):
+    settings.NAKAMA_SIM_API = True
+    client = Client(REMOTE_ADDR="203.0.113.8")
+    body = {"card_number": "CARD-NOPE-NOPE", "pin": "0000"}
+    for _ in range(10):
+        assert client.post("/api/sim/portal/", body, content_type="application/json").status_code == 403
+    refused = client.post("/api/sim/portal/", body, content_type="application/json")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled" and refused["Retry-After"]
 
 
 def test_a_right_pin_resets_the_count(card):
@@ -78,7 +143,7 @@ def test_empty_form_asks_for_both_fields_in_japanese(db):
     assert html.count('<p class="portal-error">入力してください。</p>') == 2
 
 
-def test_suspended_card_is_refused(card):
+def test_suspended_card_is_refused_once_the_right_pin_is_given(card):
     services.suspend_card(card=card, reason="テスト")
     response = _login(Client(), card.card_number, "1234")
     assert response.status_code == 200

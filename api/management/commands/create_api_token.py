@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from api.services import create_token
@@ -16,7 +17,10 @@ class Command(BaseCommand):
             raise CommandError(f"職員 {username} が見つかりません。")
         if not staff.is_insurer_staff:
             raise CommandError(f"{username} は保険者の職員ではないため、APIトークンを発行できません。")
-        token = create_token(actor=None, staff=staff, reason="管理コマンド create_api_token で発行")
+        try:
+            token = create_token(actor=None, staff=staff, reason="管理コマンド create_api_token で発行")
+        except PermissionDenied as refusal:
+            raise CommandError(f"{refusal} 先に enrol_totp {username} で端末を登録してください。") from None
         self.stdout.write(token)
         self.stderr.write(f"{staff.institution.name} {staff.get_role_display()} {username} のトークンを発行しました。"
                           "再表示はできません。")

@@ -6,6 +6,7 @@ from demo.world import build_world
 from institutions.models import Institution
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
+from signin.demo import enrol_demo_devices
 
 
 class Command(BaseCommand):
@@ -22,9 +23,16 @@ class Command(BaseCommand):
             ensure_catalogue(InfoItem, Procedure)  # flush empties the catalogue the migration wrote
         with transaction.atomic():
             world = build_world()
+            with_second_factor = enrol_demo_devices()
         self.stdout.write(self.style.SUCCESS("デモデータを作成しました。"))
         self.stdout.write("ログイン（ユーザー名 / パスワード / 所属）:")
         for username, password, description in world.logins:
             self.stdout.write(f"  {username:<10} {password:<18} {description}")
+        if with_second_factor:
+            self.stdout.write(
+                f"二要素認証（{'・'.join(with_second_factor)}）: パスワードの次に6桁の確認コードを入力します。"
+                "デモでは次のコマンドで今のコードを表示できます（30秒ごとに変わり、同じコードは一度だけ使えます）:\n"
+                "  .venv/bin/python manage.py demo_otp a_super"
+            )
         for note in world.notes:
             self.stdout.write(note)
