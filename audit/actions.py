@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "api_token.created": "APIトークンの発行",
     "api_token.revoked": "APIトークンの失効",
     "settings_csv.checked": "設定CSVの出力前確認",
+    "settings_csv.export_started": "設定CSVの出力開始",
     "settings_csv.exported": "設定CSVの出力",
     "settings_csv.exported_admin": "設定CSVの出力（運用管理）",
     "settings_csv.imported": "設定CSVの取込",

@@ -1,23 +1,24 @@
 #!/usr/bin/env python
-"""Benchmark of the settings CSV export (run by hand; not part of the test suite).
+"""Benchmark of the settings CSV export beside COPY of the same SELECT (run by hand; not part of the test suite).
 
-Point DATABASE_URL at a scratch database (it is migrated and filled), then:
+Point DATABASE_URL at a scratch PostgreSQL database (it is migrated and filled), then:
 
-    python bench/csv_export_bench.py prepare --rows 1000000   # insurer, supervisor, 10,000 members, N settings
-    python bench/csv_export_bench.py export --encoding cp932  # stream the whole file to /dev/null
-    python bench/csv_export_bench.py export --encoding utf-8-sig --trace   # also the tracemalloc peak
+    python bench/csv_export_bench.py prepare --rows 1000000   # one insurer, N members, N settings (server-side SQL)
+    python bench/csv_export_bench.py compare --rounds 5       # interleaved: COPY, then the export, round by round
+    python bench/csv_export_bench.py export --encoding cp932  # one export to /dev/null (time it from outside)
+    python bench/csv_export_bench.py copy                     # COPY (same SELECT) TO STDOUT CSV to /dev/null
 
-`export` prints one line: rows, bytes, seconds, tracemalloc peak (with --trace) and the process's peak RSS. Time
-the whole process from outside too, e.g. `/usr/bin/time -v python bench/csv_export_bench.py export`.
+Each line printed gives wall seconds, the client's CPU seconds, the PostgreSQL backend's CPU seconds (from
+/proc, same machine), the first byte and the first data row after the start, and the process's peak RSS.
+Time whole processes from outside too: `/usr/bin/time -v python bench/csv_export_bench.py export`.
 """
 
 import argparse
-import datetime
 import os
 import resource
+import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,101 +30,170 @@ django.setup()
 
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
 
-from flagcsv.export import CsvExport, Encoding, settings_for_export
+from flagcsv import sql
+from flagcsv.export import CsvExport, Encoding, Engine, settings_for_export
 from flags.models import Setting
-from flags.policy import SettingKind
 from institutions.insurer_number import check_digit
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff
-from members.models import Member, Person
 
 BENCH_USER = "bench-supervisor"
-MEMBERS = 10_000
+INSURER_BODY = "0627990"  # 保険者番号 with a leading zero
 
 
 def prepare(rows: int) -> None:
+    """N persons, N members (枝番 00000001…) and N settings of one insurer, generated inside PostgreSQL.
+    One in 500 names has 𠮷 (cp932 replaces it); reasons include commas, quotes, line breaks and formula starts;
+    dates spread over 1980-2026 so 昭和, 平成 and 令和 all appear."""
     call_command("migrate", verbosity=0)
+    number = INSURER_BODY + str(check_digit(INSURER_BODY))
     with transaction.atomic():
-        old = Staff.objects.filter(username=BENCH_USER).first()
-        if old:
-            insurer = old.institution
-            Setting.objects.filter(institution=insurer).delete()
-            old.delete()
-        else:
-            body = "0627990"
-            insurer = Institution.objects.filter(insurer_number=body + str(check_digit(body))).first()
-            if insurer is None:
-                insurer = Institution.objects.create(
-                    name="ベンチ健康保険組合", kind=InstitutionKind.HEALTH_INSURANCE_SOCIETY,
-                    insurer_number=body + str(check_digit(body)), is_tenant=True,
-                )
+        insurer, _ = Institution.objects.get_or_create(
+            insurer_number=number,
+            defaults={"name": "ベンチ健康保険組合", "kind": InstitutionKind.HEALTH_INSURANCE_SOCIETY, "is_tenant": True},
+        )
         dept, _ = Department.objects.get_or_create(institution=insurer, name="業務部")
-        Staff.objects.create(
-            username=BENCH_USER, institution=insurer, department=dept, role=Role.SUPERVISOR, display_name="ベンチ 責任者"
+        Staff.objects.update_or_create(
+            username=BENCH_USER,
+            defaults={"institution": insurer, "department": dept, "role": Role.SUPERVISOR,
+                      "display_name": "ベンチ 責任者"},
         )
-        if not Member.objects.filter(insurer=insurer).exists():
-            # Every 500th member has 𠮷 in the name, so the cp932 path replaces and reports some rows.
-            persons = Person.objects.bulk_create(
-                Person(sim_id=f"SIM-BNCH-{i:06d}", name=("𠮷田 " if i % 500 == 0 else "佐藤 ") + f"{i}", kana="ベンチ")
-                for i in range(MEMBERS)
-            )
-            Member.objects.bulk_create(
-                Member(
-                    insurer=insurer, branch_number=f"{i:08d}", person=p, name=p.name, kana="ベンチ",
-                    birth_date=datetime.date(1980, 1, 1), acquired_on=datetime.date(2020, 4, 1),
-                )
-                for i, p in enumerate(persons)
-            )
-        members = list(Member.objects.filter(insurer=insurer).order_by("id")[:MEMBERS])
-        start = timezone.now() - datetime.timedelta(days=3650)
-        seed = min(rows, len(members))
-        Setting.objects.bulk_create(
-            Setting(
-                institution=insurer, member=m, person_id=m.person_id, kind=SettingKind.NON_DISCLOSURE,
-                reason="本人の申出（ケース①）", set_at=start + datetime.timedelta(minutes=i), set_by_name="ベンチ 担当",
-                cleared_at=start + datetime.timedelta(minutes=i, days=30), cleared_by_name="ベンチ 担当",
-                clear_reason="カード停止の完了を確認",
-            )
-            for i, m in enumerate(members[:seed])
+    with connection.cursor() as c:
+        c.execute("DELETE FROM flags_setting WHERE institution_id = %s", [insurer.pk])
+        c.execute("DELETE FROM members_member WHERE insurer_id = %s", [insurer.pk])
+        c.execute("DELETE FROM members_person WHERE sim_id LIKE 'SIM-BNCH-%%'")
+        started = time.perf_counter()
+        c.execute(
+            "INSERT INTO members_person (sim_id, name, kana, birth_date) "
+            "SELECT 'SIM-BNCH-' || lpad(i::text, 8, '0'), "
+            "CASE WHEN i %% 500 = 0 THEN '𠮷田 ' ELSE '佐藤 ' END || i, 'ベンチ', DATE '1980-01-01' "
+            "FROM generate_series(1, %s) AS i",
+            [rows],
         )
-        # Copy inside the database (cleared rows only, so no uniqueness rule is touched).
-        table = Setting._meta.db_table
-        columns = ", ".join(f.column for f in Setting._meta.concrete_fields if not f.primary_key)
-        made = seed
-        with connection.cursor() as cursor:
-            while made < rows:
-                n = min(made, rows - made)
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table} "
-                    "WHERE institution_id = %s ORDER BY id LIMIT %s",
-                    [insurer.pk, n],
-                )
-                made += n
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Setting._meta.db_table}")
-    print(f"prepared {Setting.objects.filter(institution=insurer).count():,} settings for {BENCH_USER}")
+        c.execute(
+            "INSERT INTO members_member (insurer_id, branch_number, person_id, name, kana, birth_date, symbol_number, "
+            "acquired_on) SELECT %s, lpad(substr(p.sim_id, 10)::int::text, 8, '0'), p.id, p.name, p.kana, p.birth_date, "
+            "CASE WHEN p.id %% 2 = 0 THEN '0012-' || p.id ELSE '記号12 番号' || p.id END, DATE '2020-04-01' "
+            "FROM members_person p WHERE p.sim_id LIKE 'SIM-BNCH-%%'",
+            [insurer.pk],
+        )
+        c.execute(
+            "INSERT INTO flags_setting (institution_id, member_id, person_id, kind, source, reason, set_at, "
+            "set_by_name, cleared_at, cleared_by_name, clear_reason) "
+            "SELECT m.insurer_id, m.id, m.person_id, "
+            "(ARRAY['non_disclosure', 'no_self_info', 'no_auto_response'])[1 + m.id %% 3], 'console', "
+            "CASE WHEN m.id %% 1000 = 0 THEN '=HYPERLINK(\"http://example.invalid\")' "
+            "WHEN m.id %% 97 = 0 THEN E'本人の申出\r\n「至急」, \"窓口\"' ELSE '本人の申出（ケース①）' END, "
+            "TIMESTAMPTZ '1980-01-01 09:00+09' + (m.id %% 16800) * INTERVAL '1 day' + (m.id %% 86400) * INTERVAL '1 second', "
+            "'ベンチ 担当', "
+            "CASE WHEN m.id %% 4 = 0 THEN TIMESTAMPTZ '2026-01-01 09:00+09' + (m.id %% 300) * INTERVAL '1 day' END, "
+            "CASE WHEN m.id %% 4 = 0 THEN 'ベンチ 責任者' ELSE '' END, "
+            "CASE WHEN m.id %% 4 = 0 THEN 'カード停止の完了を確認' ELSE '' END "
+            "FROM members_member m WHERE m.insurer_id = %s",
+            [insurer.pk],
+        )
+        c.execute("ANALYZE members_person; ANALYZE members_member; ANALYZE flags_setting")
+    count = Setting.objects.filter(institution=insurer).count()
+    print(f"prepared {count:,} settings for {BENCH_USER} in {time.perf_counter() - started:.0f} s")
 
 
-def export(encoding: str, trace: bool) -> None:
-    user = Staff.objects.get(username=BENCH_USER)
-    if trace:
-        tracemalloc.start()
-    started = time.perf_counter()
-    export = CsvExport(settings_for_export(user), encoding)
-    size = 0
-    with open(os.devnull, "wb") as sink:
-        for piece in export.chunks():
-            size += len(piece)
-            sink.write(piece)
-    seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1] if trace else None
-    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"encoding={encoding} rows={export.rows} bytes={size} replaced_rows={export.replaced_count} "
-        f"seconds={seconds:.2f} tracemalloc_peak={peak if peak is not None else '-'} max_rss_kib={rss_kib}"
-    )
+def _user() -> Staff:
+    return Staff.objects.get(username=BENCH_USER)
+
+
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (/proc, same machine)."""
+    with connection.cursor() as c:
+        c.execute("SELECT pg_backend_pid()")
+        pid = c.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Sink:
+    """/dev/null that notes when the first piece arrives and when the first data row does (the export's first
+    piece is the header alone; COPY's first piece is a row)."""
+
+    def __init__(self, started: float, header_first: bool):
+        self.started, self.size, self.pieces, self.first, self.first_data = started, 0, 0, None, None
+        self.header_first = header_first
+        self.out = open(os.devnull, "wb")  # noqa: SIM115
+
+    def write(self, data) -> None:
+        now = time.perf_counter() - self.started
+        self.pieces += 1
+        if self.first is None:
+            self.first = now
+        if self.first_data is None and self.pieces == (2 if self.header_first else 1):
+            self.first_data = now
+        self.size += len(data)
+        self.out.write(data)
+
+
+def measure_copy(select: str) -> dict:
+    """COPY (SELECT …) TO STDOUT WITH CSV of the export's own SELECT (`same`) or of its plain columns (`plain`)."""
+    rows = settings_for_export(_user())
+    if select == "same":
+        statement, params = sql.lines_sql(rows)
+    else:
+        statement, params = rows.query.sql_with_params()
+    backend, cpu, started = _backend_cpu(), _cpu(), time.perf_counter()
+    sink = _Sink(started, header_first=False)
+    with connection.cursor() as c:
+        query = c.mogrify(statement, params).decode()
+        c.copy_expert(f"COPY ({query}) TO STDOUT WITH CSV", sink)
+    wall = time.perf_counter() - started
+    return {"path": f"COPY {select}", "wall": wall, "cpu": _cpu() - cpu, "backend": _backend_cpu() - backend,
+            "first": sink.first, "first_data": sink.first_data, "bytes": sink.size}
+
+
+def measure_export(encoding: str, engine: str) -> dict:
+    export = CsvExport(settings_for_export(_user()), encoding, engine=engine)
+    backend, cpu, started = _backend_cpu(), _cpu(), time.perf_counter()
+    sink = _Sink(started, header_first=True)
+    for piece in export.chunks():
+        sink.write(piece)
+    wall = time.perf_counter() - started
+    return {"path": f"export {engine} {encoding}", "wall": wall, "cpu": _cpu() - cpu,
+            "backend": _backend_cpu() - backend, "first": sink.first, "first_data": sink.first_data,
+            "bytes": sink.size, "rows": export.rows, "replaced": export.replaced_count}
+
+
+def _line(m: dict, limit: dict | None = None) -> str:
+    ratio = f"  ×{m['wall'] / limit['wall']:.2f} of COPY same (wall)" if limit else ""
+    extra = f" rows={m['rows']} replaced={m['replaced']}" if "rows" in m else ""
+    return (f"{m['path']:<28} wall={m['wall']:.2f}s cpu={m['cpu']:.2f}s backend_cpu={m['backend']:.2f}s "
+            f"first_byte={m['first']:.3f}s first_row={m['first_data']:.3f}s bytes={m['bytes']:,}{extra}{ratio}")
+
+
+def compare(rounds: int, engine: str) -> None:
+    """Round by round: COPY plain, COPY same, export UTF-8, export cp932 (interleaved, so drift hits all)."""
+    results: dict[str, list[dict]] = {}
+    for n in range(rounds):
+        limit = measure_copy("same")
+        plain = measure_copy("plain")
+        utf8 = measure_export(Encoding.UTF8_BOM, engine)
+        sjis = measure_export(Encoding.CP932, engine)
+        print(f"round {n + 1}")
+        for m in (plain, limit, utf8, sjis):
+            print("  " + _line(m, limit if m is not limit else None), flush=True)
+            results.setdefault(m["path"], []).append({**m, "ratio": m["wall"] / limit["wall"]})
+    print(f"median of {rounds} rounds (ratio = wall / COPY same wall of the same round)")
+    for path, runs in results.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "backend", "first", "first_data",
+                                                                     "ratio")}
+        print(f"  {path:<28} wall={med['wall']:.2f}s cpu={med['cpu']:.2f}s backend_cpu={med['backend']:.2f}s "
+              f"first_byte={med['first']:.3f}s first_row={med['first_data']:.3f}s ratio={med['ratio']:.2f}")
+    print(f"peak RSS of this process: {_rss_mib():.1f} MiB")
 
 
 def main() -> None:
@@ -131,14 +201,23 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("--rows", type=int, default=100_000)
+    c = sub.add_parser("compare")
+    c.add_argument("--rounds", type=int, default=3)
+    c.add_argument("--engine", choices=[Engine.SQL, Engine.PYTHON], default=Engine.SQL)
     e = sub.add_parser("export")
     e.add_argument("--encoding", choices=[Encoding.UTF8_BOM, Encoding.CP932], default=Encoding.UTF8_BOM)
-    e.add_argument("--trace", action="store_true", help="measure the tracemalloc peak (slows the run)")
+    e.add_argument("--engine", choices=[Engine.SQL, Engine.PYTHON], default=Engine.SQL)
+    k = sub.add_parser("copy")
+    k.add_argument("--select", choices=["same", "plain"], default="same")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.rows)
+    elif args.command == "compare":
+        compare(args.rounds, args.engine)
+    elif args.command == "export":
+        print(_line(measure_export(args.encoding, args.engine)) + f" max_rss={_rss_mib():.1f}MiB")
     else:
-        export(args.encoding, args.trace)
+        print(_line(measure_copy(args.select)) + f" max_rss={_rss_mib():.1f}MiB")
 
 
 if __name__ == "__main__":

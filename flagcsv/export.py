@@ -1,12 +1,13 @@
 """Streaming CSV export of an insurer's settings (renewal ③).
 
-django-import-export builds a whole export in memory, so the console streams instead: values() rows read with
-iterator(chunk_size=...), written a chunk at a time. Memory stays flat whatever the row count (see
-tests/flagcsv/test_export_memory.py).
+The header goes out first, before any query, then the rows a batch at a time from a cursor that lives inside
+one transaction (a named cursor WITHOUT HOLD on PostgreSQL: nothing is materialised, no COUNT first). On
+PostgreSQL each record is built by the database (flagcsv.sql, within 2× of COPY); elsewhere (the SQLite demo) by
+Python from the same values() rows, byte for byte the same file (tests/flagcsv/test_sql_parity.py).
 
 Shift_JIS (cp932) cannot hold every character (e.g. 𠮷 in 𠮷田). Such a character is replaced with 〓 (the
 customary substitute), never dropped and never allowed to break the file; every affected row is reported: on the
-pre-export page, in response headers, in the audit entry and in a closing note row of the file itself.
+pre-export page, in a closing note row of the file itself and in the audit entry written when the stream ends.
 """
 
 import csv
@@ -15,8 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from django.db.models import Max, QuerySet
+from django.db import connections, transaction
+from django.db.models import QuerySet
 
+from flagcsv import sql
 from flagcsv.columns import (
     COLUMNS,
     GETA,
@@ -24,6 +27,9 @@ from flagcsv.columns import (
     SCOPE_WHOLE,
     STATE_ACTIVE,
     STATE_CLEARED,
+    code_cell,
+    code_value,
+    format_date_wareki,
     format_datetime,
     guard_formula,
 )
@@ -49,64 +55,54 @@ class StateFilter:
     CHOICES = ((ALL, "すべて"), (ACTIVE, STATE_ACTIVE), (CLEARED, STATE_CLEARED))
 
 
-VALUE_FIELDS = (
-    "id",
-    "institution__insurer_number",
-    "member__branch_number",
-    "member__name",
-    "item__name",
-    "kind",
-    "set_at",
-    "set_by_name",
-    "reason",
-    "cleared_at",
-    "cleared_by_name",
-    "clear_reason",
-)
+class Engine:
+    SQL = "sql"  # PostgreSQL builds each record
+    PYTHON = "python"  # Python builds each record (SQLite, and the reference the SQL is tested against)
 
-CHUNK_SIZE = 2000  # rows fetched per round trip (server-side cursor on PostgreSQL)
-WRITE_BATCH = 500  # rows encoded per yielded piece
+
+FETCH_SIZE = 5000  # records per round trip of the cursor, and per yielded piece
 REPORT_LIMIT = 1000  # replaced rows kept in detail; the count is always exact
 
 
-def settings_for_export(user, *, kind: str = "", state: str = StateFilter.ALL, upto_id: int | None = None) -> QuerySet:
+def settings_for_export(user, *, kind: str = "", state: str = StateFilter.ALL) -> QuerySet:
     """The caller's insurer's settings on its members, as values() rows in file order. Never 不開示コード (that is
     per exchange, not a setting) and never another insurer's rows: the scope comes from visible_to()."""
-    qs = Setting.objects.visible_to(user).filter(member__isnull=False)
+    # The member must be the insurer's own too: never a row through a mismatched member, and it lets PostgreSQL
+    # read members in 枝番 order from their (insurer, 枝番) index instead of sorting every row first.
+    qs = Setting.objects.visible_to(user).filter(member__insurer_id=user.institution_id)
     if kind:
         qs = qs.filter(kind=SettingKind(kind))
     if state == StateFilter.ACTIVE:
         qs = qs.filter(cleared_at__isnull=True)
     elif state == StateFilter.CLEARED:
         qs = qs.filter(cleared_at__isnull=False)
-    if upto_id is not None:
-        qs = qs.filter(id__lte=upto_id)
-    return qs.order_by("member__branch_number", "set_at", "id").values(*VALUE_FIELDS)
-
-
-def snapshot_upto_id(user) -> int:
-    """Highest setting id now: the pre-scan and the stream both stop there, so a row added between them is in
-    neither."""
-    return Setting.objects.visible_to(user).aggregate(top=Max("id"))["top"] or 0
+    return qs.values(*sql.VALUE_FIELDS, **sql.VALUE_EXPRESSIONS).order_by(*sql.ORDER)
 
 
 def row_cells(v: dict) -> list[str]:
-    """One values() row as the file's cells, in COLUMNS order."""
+    """One values() row as the file's cells, in COLUMNS order (flagcsv.sql builds the same cells in SQL)."""
     cleared = v["cleared_at"] is not None
     return [
-        v["institution__insurer_number"],
-        v["member__branch_number"],
-        guard_formula(v["member__name"]),
-        v["item__name"] or SCOPE_WHOLE,
+        code_cell(v["insurer_number"]),
+        code_cell(v["branch_number"]),
+        code_cell(v["symbol_number"]),
+        guard_formula(v["member_name"]),
+        guard_formula(v["item_name"] or SCOPE_WHOLE),
         SETTING_LABELS[SettingKind(v["kind"])],
         format_datetime(v["set_at"]),
+        format_date_wareki(v["set_at"]),
         guard_formula(v["set_by_name"]),
         guard_formula(v["reason"]),
         STATE_CLEARED if cleared else STATE_ACTIVE,
         format_datetime(v["cleared_at"]),
+        format_date_wareki(v["cleared_at"]),
         guard_formula(v["cleared_by_name"]) if cleared else "",
         guard_formula(v["clear_reason"]) if cleared else "",
     ]
+
+
+def default_engine(rows: QuerySet) -> str:
+    return Engine.SQL if connections[rows.db].vendor == "postgresql" else Engine.PYTHON
 
 
 @dataclass
@@ -126,11 +122,7 @@ class ReplacedRow:
 
 
 def _cp932_safe(text: str) -> str:
-    try:
-        text.encode("cp932")
-    except UnicodeEncodeError:
-        return "".join(ch if _encodable(ch) else GETA for ch in text)
-    return text
+    return "".join(ch if _encodable(ch) else GETA for ch in text)
 
 
 def _encodable(ch: str) -> bool:
@@ -141,47 +133,100 @@ def _encodable(ch: str) -> bool:
     return True
 
 
+def _cells_of(record: str) -> list[str]:
+    return next(csv.reader(io.StringIO(record, newline="")))
+
+
 @dataclass
 class CsvExport:
-    """Writes the settings file a chunk at a time. After chunks() is exhausted, rows, replaced_count and replaced
+    """Writes the settings file a batch at a time. After chunks() is exhausted, rows, replaced_count and replaced
     describe what was written. With note=True (the download) a closing note row reports the replaced rows."""
 
     rows_source: QuerySet
     encoding: str = Encoding.UTF8_BOM
     note: bool = True
+    engine: str = ""
     rows: int = 0
     replaced_count: int = 0
     replaced: list[ReplacedRow] = field(default_factory=list)
-    _started: bool = False
+    complete: bool = False
 
-    def _encode(self, text: str) -> bytes:
-        # str.encode("utf-8-sig") prepends a BOM every time: only the first piece may carry it.
-        if self.encoding == Encoding.UTF8_BOM and self._started:
-            return text.encode("utf-8")
-        self._started = True
-        return text.encode(self.encoding)
+    def __post_init__(self) -> None:
+        self.engine = self.engine or default_engine(self.rows_source)
 
     def chunks(self) -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")  # CRLF: what Excel writes and expects
-        writer.writerow(COLUMNS)
-        batch: list[list[str]] = []
-        for v in self.rows_source.iterator(chunk_size=CHUNK_SIZE):
-            batch.append(row_cells(v))
-            if len(batch) >= WRITE_BATCH:
-                yield self._encode_batch(buffer, writer, batch)
-                batch = []
-        if batch or buffer.tell():
-            yield self._encode_batch(buffer, writer, batch)
+        # The header is the first byte, before the query runs: the download starts at once whatever the size.
+        yield self._encode_records([_record(COLUMNS)], first=True)
+        batches = self._sql_batches() if self.engine == Engine.SQL else self._python_batches()
+        for records in batches:
+            start_line = self.rows + 2  # the header is line 1
+            self.rows += len(records)
+            yield self._encode_records(records, start_line=start_line)
         if self.note and self.replaced_count:
-            writer.writerow(self.note_row())
-            yield self._encode(self._take(buffer))
+            yield self._encode_records([_record(self.note_row())])
+        self.complete = True
 
     def drain(self) -> "CsvExport":
-        """Run the whole export, discarding the bytes: the pre-scan that finds the rows cp932 cannot hold."""
+        """Run the whole export, discarding the bytes: the pre-export page's look at the rows cp932 cannot hold."""
         for _ in self.chunks():
             pass
         return self
+
+    def _sql_batches(self) -> Iterator[list[str]]:
+        statement, params = sql.lines_sql(self.rows_source)
+        connection = connections[self.rows_source.db]
+        # Inside atomic() the named cursor is declared WITHOUT HOLD: PostgreSQL streams it from the running
+        # query instead of materialising the whole result at the first fetch (as a WITH HOLD cursor does).
+        with transaction.atomic(using=self.rows_source.db), connection.chunked_cursor() as cursor:
+            cursor.connection.cursor().execute(sql.SET_DATESTYLE)  # a plain cursor: SET cannot be DECLAREd
+            cursor.execute(statement, params)
+            while fetched := cursor.fetchmany(FETCH_SIZE):
+                yield [r[0] for r in fetched]
+
+    def _python_batches(self) -> Iterator[list[str]]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")  # CRLF: what Excel writes and expects
+        batch: list[str] = []
+        with transaction.atomic(using=self.rows_source.db):  # one snapshot, as on PostgreSQL
+            for v in self.rows_source.iterator(chunk_size=FETCH_SIZE):
+                writer.writerow(row_cells(v))
+                batch.append(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate(0)
+                if len(batch) >= FETCH_SIZE:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def _encode_records(self, records: list[str], *, first: bool = False, start_line: int = 0) -> bytes:
+        if self.encoding != Encoding.CP932:
+            # str.encode("utf-8-sig") would put a BOM before every piece: only the first carries it.
+            return "".join(records).encode(Encoding.UTF8_BOM if first else "utf-8")
+        try:
+            # The common case: the whole batch encodes; only on failure look record by record.
+            return "".join(records).encode("cp932")
+        except UnicodeEncodeError:
+            return b"".join(self._encode_cp932(start_line + i, r) for i, r in enumerate(records))
+
+    def _encode_cp932(self, line: int, record: str) -> bytes:
+        try:
+            return record.encode("cp932")
+        except UnicodeEncodeError:
+            pass
+        safe = _cp932_safe(record)  # 〓 is not special to CSV: replacing in the record replaces in its cells
+        self.replaced_count += 1
+        if len(self.replaced) < REPORT_LIMIT:
+            before, after = _cells_of(record), _cells_of(safe)
+            changed = [COLUMNS[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+            self.replaced.append(
+                ReplacedRow(
+                    line=line, branch_number=code_value(after[1]), columns=changed,
+                    original={c: before[COLUMNS.index(c)] for c in changed},
+                    written={c: after[COLUMNS.index(c)] for c in changed},
+                )
+            )
+        return safe.encode("cp932")
 
     def note_row(self) -> list[str]:
         lines = [r.line for r in self.replaced[:REPORT_LIMIT]]
@@ -194,46 +239,8 @@ class CsvExport:
         note = [f"{NOTE_MARK}注記", text]
         return note + [""] * (len(COLUMNS) - len(note))  # same width as the data, for strict CSV readers
 
-    def _take(self, buffer: io.StringIO) -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return text
 
-    def _encode_batch(self, buffer: io.StringIO, writer, batch: list[list[str]]) -> bytes:
-        start_line = self.rows + 2  # the header is line 1
-        if self.encoding != Encoding.CP932:
-            writer.writerows(batch)
-            self.rows += len(batch)
-            return self._encode(self._take(buffer))
-        header_text = self._take(buffer)  # only non-empty for the first batch
-        writer.writerows(batch)
-        text = self._take(buffer)
-        try:
-            # The common case: the whole batch encodes; only on failure look row by row.
-            data = self._encode(header_text + text)
-        except UnicodeEncodeError:
-            for offset, cells in enumerate(batch):
-                self._replace_unencodable(start_line + offset, cells)
-            writer.writerows(batch)
-            data = self._encode(header_text + self._take(buffer))
-        self.rows += len(batch)
-        return data
-
-    def _replace_unencodable(self, line: int, cells: list[str]) -> None:
-        original, written = {}, {}
-        for i, cell in enumerate(cells):
-            safe = _cp932_safe(cell)
-            if safe != cell:
-                original[COLUMNS[i]] = cell
-                written[COLUMNS[i]] = safe
-                cells[i] = safe
-        if original:
-            self.replaced_count += 1
-            if len(self.replaced) < REPORT_LIMIT:
-                self.replaced.append(
-                    ReplacedRow(
-                        line=line, branch_number=cells[1], columns=list(original),
-                        original=original, written=written,
-                    )
-                )
+def _record(cells) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()

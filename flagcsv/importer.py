@@ -10,6 +10,7 @@ import csv
 import datetime
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 import tablib
@@ -17,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from flagcsv.columns import COLUMNS, NOTE_MARK
+from flagcsv.columns import COLUMNS, LEGACY_COLUMNS, NOTE_MARK
 from flagcsv.resources import LINE_COLUMN, SettingResource
 from flagcsv.rows import ADD, REQUEST_CLEARING, RowOutcome
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_AGE = datetime.timedelta(hours=1)  # a staged file older than this must be uploaded and checked again
 MAX_ROWS = 20_000
+MAX_ERRORS = 100  # file-level errors listed; the rest are summarised
 SESSION_KEY = "flagcsv_import"
 
 
@@ -51,36 +53,62 @@ def decode_upload(data: bytes) -> tuple[str, str]:
     raise FileRefused(["文字コードを判別できません。UTF-8 または Shift_JIS（cp932）で保存したCSVを選んでください。"])
 
 
+# Control characters (C0, DEL, C1) are refused in every cell; line breaks and tabs only inside the two free-text
+# reasons (a textarea may hold them, and our export writes them back quoted).
+MULTILINE_COLUMNS = ("理由", "解除理由")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_errors(number: int, header: tuple[str, ...], cells: list[str]) -> list[str]:
+    errors = []
+    for i, cell in enumerate(cells):
+        column = header[i] if i < len(header) else f"{i + 1}列目"
+        pattern = _CONTROL_IN_TEXT if column in MULTILINE_COLUMNS else _CONTROL
+        found = pattern.search(cell)
+        if found:
+            errors.append(
+                f"{number}行目「{column}」: 制御文字（U+{ord(found.group()):04X}）は使えません。文字を確かめてください。"
+            )
+    return errors
+
+
 def parse_rows(text: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) of every data row; the header is row 1. Blank rows and note rows (※) are skipped."""
+    """(row number, cells in COLUMNS order) of every data row; the header is row 1. Blank rows and note rows (※)
+    are skipped. A file in the older layout (without 記号・番号 and the 和暦 columns) is read too."""
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as e:
         raise FileRefused([f"CSVとして読み取れません（{e}）。"]) from None
     if not records:
         raise FileRefused(["ファイルが空です。"])
-    header = [c.strip() for c in records[0]]
-    if header != list(COLUMNS):
+    header = tuple(c.strip() for c in records[0])
+    if header not in (COLUMNS, LEGACY_COLUMNS):
         raise FileRefused(
             [
                 "1行目（見出し）が正しくありません。",
                 f"必要な見出し: {','.join(COLUMNS)}",
-                f"ファイルの見出し: {','.join(header)}",
+                f"ファイルの見出し: {','.join(header)}"[:500],
             ]
         )
     rows: list[tuple[int, list[str]]] = []
     errors: list[str] = []
     for number, cells in enumerate(records[1:], start=2):
+        # Control characters are refused in every row, the skipped ones included.
+        errors.extend(_control_errors(number, header, cells))
         if not any(c.strip() for c in cells):
             continue
         if cells[0].strip().startswith(NOTE_MARK):
             continue
-        if len(cells) != len(COLUMNS):
-            errors.append(f"{number}行目: 列の数が正しくありません（{len(COLUMNS)}列必要ですが{len(cells)}列あります）。")
+        if len(cells) != len(header):
+            errors.append(f"{number}行目: 列の数が正しくありません（{len(header)}列必要ですが{len(cells)}列あります）。")
             continue
-        rows.append((number, cells))
+        by_name = dict(zip(header, cells, strict=True))
+        rows.append((number, [by_name.get(column, "") for column in COLUMNS]))
+        if len(errors) > MAX_ERRORS:
+            break
     if errors:
-        raise FileRefused(errors)
+        raise FileRefused(errors[:MAX_ERRORS] + (["（以降の誤りは省略しました）"] if len(errors) > MAX_ERRORS else []))
     if not rows:
         raise FileRefused(["取り込む行がありません。"])
     if len(rows) > MAX_ROWS:

@@ -12,13 +12,8 @@ from django.db import transaction
 from import_export import fields, resources
 from import_export.results import RowResult
 
-from flagcsv.columns import (
-    COLUMNS,
-    FIELD_NAMES,
-    SCOPE_WHOLE,
-    format_datetime,
-    guard_formula,
-)
+from flagcsv.columns import COLUMNS, FIELD_NAMES
+from flagcsv.export import row_cells
 from flagcsv.rows import ADD, RowChecker, RowInvalid, RowOutcome, carry_out
 from flags.models import Setting
 
@@ -29,17 +24,36 @@ def _field(name: str) -> fields.Field:
     return fields.Field(attribute=None, column_name=COLUMNS[FIELD_NAMES.index(name)], readonly=True)
 
 
+def _cells(s: Setting) -> list[str]:
+    cached = getattr(s, "_flagcsv_cells", None)
+    if cached is None:
+        member = s.member
+        cached = s._flagcsv_cells = row_cells({
+            "insurer_number": s.institution.insurer_number,
+            "branch_number": member.branch_number if member else "",
+            "symbol_number": member.symbol_number if member else "",
+            "member_name": member.name if member else "",
+            "item_name": s.item.name if s.item_id else None,
+            "kind": s.kind, "set_at": s.set_at, "set_by_name": s.set_by_name, "reason": s.reason,
+            "cleared_at": s.cleared_at, "cleared_by_name": s.cleared_by_name, "clear_reason": s.clear_reason,
+        })
+    return cached
+
+
 class SettingResource(resources.ModelResource):
     insurer_number = _field("insurer_number")
     branch_number = _field("branch_number")
+    symbol_number = _field("symbol_number")
     name = _field("name")
     scope = _field("scope")
     kind = _field("kind")
     set_at = _field("set_at")
+    set_on_wareki = _field("set_on_wareki")
     set_by = _field("set_by")
     reason = _field("reason")
     state = _field("state")
     cleared_at = _field("cleared_at")
+    cleared_on_wareki = _field("cleared_on_wareki")
     cleared_by = _field("cleared_by")
     clear_reason = _field("clear_reason")
 
@@ -57,42 +71,9 @@ class SettingResource(resources.ModelResource):
         self.outcomes: list[RowOutcome] = []
         self.checker: RowChecker | None = None
 
-    # --- export (cells equal to flagcsv.export.row_cells) ---
-    def dehydrate_insurer_number(self, s: Setting) -> str:
-        return s.institution.insurer_number
-
-    def dehydrate_branch_number(self, s: Setting) -> str:
-        return s.member.branch_number if s.member_id else ""
-
-    def dehydrate_name(self, s: Setting) -> str:
-        return guard_formula(s.member.name) if s.member_id else ""
-
-    def dehydrate_scope(self, s: Setting) -> str:
-        return s.item.name if s.item_id else SCOPE_WHOLE
-
-    def dehydrate_kind(self, s: Setting) -> str:
-        return s.get_kind_display()
-
-    def dehydrate_set_at(self, s: Setting) -> str:
-        return format_datetime(s.set_at)
-
-    def dehydrate_set_by(self, s: Setting) -> str:
-        return guard_formula(s.set_by_name)
-
-    def dehydrate_reason(self, s: Setting) -> str:
-        return guard_formula(s.reason)
-
-    def dehydrate_state(self, s: Setting) -> str:
-        return s.state_label
-
-    def dehydrate_cleared_at(self, s: Setting) -> str:
-        return format_datetime(s.cleared_at)
-
-    def dehydrate_cleared_by(self, s: Setting) -> str:
-        return guard_formula(s.cleared_by_name) if s.cleared_at else ""
-
-    def dehydrate_clear_reason(self, s: Setting) -> str:
-        return guard_formula(s.clear_reason) if s.cleared_at else ""
+    # --- export: the cells of flagcsv.export.row_cells, so the admin's file equals the console's ---
+    def export_field(self, field, instance, **kwargs):
+        return _cells(instance)[COLUMNS.index(field.column_name)]
 
     # --- import ---
     def before_import(self, dataset, **kwargs):

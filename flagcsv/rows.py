@@ -17,6 +17,7 @@ from flagcsv.columns import (
     SCOPE_WHOLE,
     STATE_ACTIVE,
     STATE_CLEARED,
+    code_value,
     unguard_formula,
 )
 from flags import services
@@ -101,7 +102,8 @@ class RowChecker:
 
     @staticmethod
     def _key(cells: dict[str, str]) -> tuple[str, str, str]:
-        return (_clean(cells.get("被保険者枝番")), _clean(cells.get("設定種別")), _clean(cells.get("範囲")))
+        branch = code_value(_clean(cells.get("被保険者枝番")))
+        return (branch, _clean(cells.get("設定種別")), _clean(cells.get("範囲")))
 
     def _find_duplicates(self, rows) -> dict[int, list[int]]:
         by_key: dict[tuple, list[int]] = {}
@@ -117,10 +119,11 @@ class RowChecker:
     def plan(self, line: int, cells: dict[str, str]) -> RowPlan:
         """Check one row against the file and the database as they are now; raise RowInvalid with every problem."""
         errors: list[str] = []
-        number = _clean(cells["保険者番号"])
-        branch = _clean(cells["被保険者枝番"])
+        # Code cells as we write them (="06131239"), as Excel saves them after editing, or bare.
+        number = code_value(_clean(cells["保険者番号"]))
+        branch = code_value(_clean(cells["被保険者枝番"]))
         name = unguard_formula(_clean(cells["氏名"]))
-        scope = _clean(cells["範囲"])
+        scope = unguard_formula(_clean(cells["範囲"]))
         kind_label = _clean(cells["設定種別"])
         state = _clean(cells["状態"])
         reason = unguard_formula(_clean(cells["理由"]))

@@ -1,5 +1,8 @@
 """CSV output and import of the insurer's settings (renewal ③, 別紙2 §4). 責任者 only."""
 
+import logging
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,11 +13,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from audit.services import record
-from flagcsv.export import CsvExport, Encoding, settings_for_export, snapshot_upto_id
+from flagcsv.export import CsvExport, Encoding, settings_for_export
 from flagcsv.forms import ConfirmImportForm, ExportForm, ImportForm
 from flagcsv.importer import MAX_BYTES, FileRefused, StagedFile, run_import
 
-HEADER_LIST_LIMIT = 50  # replaced row numbers named in a response header
+logger = logging.getLogger(__name__)
 
 
 def _require_supervisor(user) -> None:
@@ -27,9 +30,10 @@ def _filter_summary(data: dict) -> dict:
     return {"kind": data.get("kind") or "", "state": data.get("state") or "", "encoding": data["encoding"]}
 
 
-def _measure(user, data: dict, upto_id: int) -> CsvExport | int:
-    """Row count, and for cp932 the rows whose characters will be replaced (a full pass, discarding the bytes)."""
-    qs = settings_for_export(user, kind=data["kind"], state=data["state"], upto_id=upto_id)
+def _measure(user, data: dict) -> CsvExport | int:
+    """Row count, and for cp932 the rows whose characters will be replaced (a full pass, discarding the bytes).
+    Only for the pre-export page: the download itself never counts first."""
+    qs = settings_for_export(user, kind=data["kind"], state=data["state"])
     if data["encoding"] == Encoding.CP932:
         return CsvExport(qs, Encoding.CP932, note=False).drain()
     return qs.count()
@@ -43,7 +47,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
     context = {"form": form}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        measured = _measure(request.user, data, snapshot_upto_id(request.user))
+        measured = _measure(request.user, data)
         scan = measured if isinstance(measured, CsvExport) else None
         context.update(
             checked=True,
@@ -73,42 +77,51 @@ def download(request: HttpRequest) -> HttpResponse:
 
 
 def streamed_download(user, data: dict) -> StreamingHttpResponse:
-    """The audited, streamed settings CSV for validated ExportForm data; the console and the API both answer with it."""
-    # Both passes stop at the same id, so the audit entry and the header describe the rows streamed.
-    upto_id = snapshot_upto_id(user)
-    measured = _measure(user, data, upto_id)
-    scan = measured if isinstance(measured, CsvExport) else None
-    rows = scan.rows if scan else measured
-    replaced_lines = [r.line for r in scan.replaced] if scan else []
-    replaced_count = scan.replaced_count if scan else 0
-    record(
-        actor=user,
-        action="settings_csv.exported",
-        after={
-            **_filter_summary(data),
-            "rows": rows,
-            "replaced_rows": replaced_count,
-            "replaced_lines": replaced_lines[:200],
-            "upto_id": upto_id,
-        },
-        message=f"設定状況CSV出力: {rows}行（{dict(Encoding.CHOICES)[data['encoding']]}）"
-        + (f"、〓に置き換えた行 {replaced_count}行" if replaced_count else ""),
-    )
-    export = CsvExport(settings_for_export(user, kind=data["kind"], state=data["state"], upto_id=upto_id),
-                       data["encoding"])
+    """The audited, streamed settings CSV for validated ExportForm data; the console and the API both answer with it.
+
+    No count before the first byte: the start is audited (committed before anything is sent, so even a download
+    cut short is on record), and when the stream ends a second entry gives the rows written, the rows cp932
+    replaced, and whether the file was complete."""
+    summary = _filter_summary(data)
+    encoding_label = dict(Encoding.CHOICES)[data["encoding"]]
+    record(actor=user, action="settings_csv.export_started", after=summary,
+           message=f"設定状況CSV出力を開始（{encoding_label}）")
+    export = CsvExport(settings_for_export(user, kind=data["kind"], state=data["state"]), data["encoding"])
     response = StreamingHttpResponse(
-        export.chunks(), content_type=f"text/csv; charset={Encoding.CHARSET[data['encoding']]}"
+        _audited(export, user, summary, encoding_label),
+        content_type=f"text/csv; charset={Encoding.CHARSET[data['encoding']]}",
     )
     stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
     filename = f"settings_{user.institution.insurer_number}_{stamp}_{Encoding.FILE_SUFFIX[data['encoding']]}.csv"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"  # protected persons' data: not for shared caches or the back button
-    response["X-Nakama-Row-Count"] = str(rows)
-    response["X-Nakama-Replaced-Row-Count"] = str(replaced_count)
-    if replaced_lines:
-        listed = ",".join(str(n) for n in replaced_lines[:HEADER_LIST_LIMIT])
-        response["X-Nakama-Replaced-Rows"] = listed + (",..." if replaced_count > HEADER_LIST_LIMIT else "")
     return response
+
+
+def _audited(export: CsvExport, user, summary: dict, encoding_label: str) -> Iterator[bytes]:
+    """The file's pieces; the closing audit entry is written however the stream ends (done, client gone, error)."""
+    try:
+        yield from export.chunks()
+    finally:
+        replaced_lines = [r.line for r in export.replaced]
+        message = f"設定状況CSV出力: {export.rows}行（{encoding_label}）"
+        if export.replaced_count:
+            message += f"、〓に置き換えた行 {export.replaced_count}行"
+        if not export.complete:
+            message += "。途中で終了しました（ファイルは不完全）"
+        try:
+            record(
+                actor=user,
+                action="settings_csv.exported",
+                after={**summary, "rows": export.rows, "complete": export.complete,
+                       "replaced_rows": export.replaced_count, "replaced_lines": replaced_lines[:200]},
+                message=message,
+            )
+        except Exception:
+            # The start entry is already committed; a broken connection must not hide why the stream stopped.
+            logger.exception("settings CSV: the closing audit entry could not be written")
+            if export.complete:
+                raise
 
 
 @login_required

@@ -263,7 +263,7 @@ class SettingsCsvView(ApiView):
         responses={
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.BINARY,
-                description="1行1設定のCSV。X-Nakama-Row-Count と X-Nakama-Replaced-Row-Count ヘッダーに行数と置換行数。",
+                description="1行1設定のCSV（行数を数えずに直ちに送信開始）。cp932で置き換えた行はファイル末尾の注記行と監査証跡に記録。",
             ),
             **{code: error(code) for code in (400, 401, 403)},
         },

@@ -51,7 +51,7 @@ def _download_as_supervisor(page, live_server, code: str):
     data = Path(download_info.value.path()).read_bytes()
     rows = list(csv.reader(io.StringIO(data.decode("cp932"), newline="")))
     assert rows[0] == list(COLUMNS)
-    assert [r[2] for r in rows if r[1] == "A0000002"] == ["〓田 美和"]
+    assert [r[3] for r in rows if r[1] == '="A0000002"'] == ["〓田 美和"]
     assert rows[-1][0] == "※注記"
     assert len([r for r in rows[1:] if not r[0].startswith("※")]) == 4
     page.screenshot(path="/tmp/flagcsv_export.png", full_page=True)

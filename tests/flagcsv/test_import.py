@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from flagcsv.columns import COLUMN_INDEX
 from flags.models import ClearingRequest, ClearingRequestState, Setting, SettingSource
 from flags.policy import SettingKind
 from flags.services import set_setting
@@ -98,9 +99,9 @@ def test_round_trip_of_a_cp932_export_with_a_replaced_name(client, sam, settings
     """Download in cp932 (𠮷 becomes 〓, a note row at the end), mark 𠮷田's setting 解除済, import it back."""
     client.force_login(sam)
     rows = parse(body(download(client, encoding="cp932")), "cp932")
-    mine = next(r for r in rows if r[1] == "A0000002")
-    assert mine[2] == "〓田 美和"
-    mine[8], mine[11] = "解除済", "本人から自動応答再開の申出"
+    mine = next(r for r in rows if r[COLUMN_INDEX["被保険者枝番"]] == '="A0000002"')
+    assert mine[COLUMN_INDEX["氏名"]] == "〓田 美和"
+    mine[COLUMN_INDEX["状態"]], mine[COLUMN_INDEX["解除理由"]] = "解除済", "本人から自動応答再開の申出"
     note = rows[-1]
     assert note[0].startswith("※")
     _upload(client, make_file([mine, note], encoding="cp932"))

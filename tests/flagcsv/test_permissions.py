@@ -6,7 +6,7 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from flagcsv import urls as flagcsv_urls
 from institutions.models import Staff
-from tests.flagcsv.helpers import body, download, make_file, parse, row
+from tests.flagcsv.helpers import body, download, make_file, records, row
 
 # Every URL of the app with the method it answers; a URL missing here fails test_matrix_covers_every_url.
 MATRIX = {
@@ -59,10 +59,10 @@ def test_supervisor_pages_open(client, sam):
 
 def test_outsider_supervisor_sees_only_own_insurers_rows(client, barbara, settings_world):
     client.force_login(barbara)
-    rows = parse(body(download(client)), "utf-8-sig")[1:]
+    data = records(body(download(client)), "utf-8-sig")
     other = settings_world["other"]
-    assert rows == [[other.institution.insurer_number, "B0000001", "高橋 次郎", "全体", "不開示該当フラグ",
-                     rows[0][5], "ボブ 担当", "B保険者の設定", "設定中", "", "", ""]]
+    assert [(r["保険者番号"], r["被保険者枝番"], r["氏名"], r["設定者"], r["理由"]) for r in data] == [
+        (other.institution.insurer_number, "B0000001", "高橋 次郎", "ボブ 担当", "B保険者の設定")]
     entry = AuditEntry.objects.get(action="settings_csv.exported")
     assert entry.institution == barbara.institution and entry.after["rows"] == 1
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from flagcsv.columns import COLUMNS
+from flagcsv.columns import COLUMNS, FIELD_NAMES
 from flagcsv.export import CsvExport, settings_for_export
 from flagcsv.resources import SettingResource
 from flags.models import Setting
@@ -30,9 +30,8 @@ def test_admin_stays_read_only_and_its_export_is_audited(client, db, settings_wo
                 or model_admin.has_delete_permission(request))
     client.force_login(operator)
     url = reverse("admin:flags_setting_export")
-    response = client.post(url, {"format": "0", "resource": "0", **{f"settingresource_{n}": "on" for n in (
-        "insurer_number", "branch_number", "name", "scope", "kind", "set_at", "set_by", "reason", "state",
-        "cleared_at", "cleared_by", "clear_reason")}})
+    response = client.post(url, {"format": "0", "resource": "0",
+                                 **{f"settingresource_{n}": "on" for n in FIELD_NAMES}})
     assert response.status_code == 200, response.content[:500]
     rows = parse(response.content, "utf-8-sig")
     assert rows[0] == list(COLUMNS) and len(rows) == 1 + Setting.objects.count()
