@@ -16,6 +16,8 @@ urlpatterns = [
     path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/review-date/", cases.case_review_date, name="case_review_date"),
+    path("cases/<int:pk>/close/", cases.case_close_request, name="case_close_request"),
     path("inquiries/new/", inquiries.inquiry_new, name="inquiry_new"),
     path("exchanges/", exchanges.exchange_list, name="exchange_list"),
     path("exchanges/<uuid:pk>/", exchanges.exchange_detail, name="exchange_detail"),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("dashboard/", supervisor.dashboard, name="dashboard"),
     path("clearing-requests/", supervisor.clearing_list, name="clearing_list"),
     path("clearing-requests/<int:pk>/", supervisor.clearing_detail, name="clearing_detail"),
+    path("case-closures/<int:pk>/", cases.closure_detail, name="closure_detail"),
     path("staff/", supervisor.staff_list, name="staff_list"),
     path("staff/new/", supervisor.staff_new, name="staff_new"),
     # 監査者
