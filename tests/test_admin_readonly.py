@@ -5,10 +5,10 @@ from django.contrib import admin
 
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, ExchangeRecord
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
 from institutions.models import Staff
 
-READ_ONLY = [ExchangeRecord, AppendRequest, Setting, ClearingRequest, ProtectionCase, AuditEntry]
+READ_ONLY = [ExchangeRecord, AppendRequest, Setting, ClearingRequest, ProtectionCase, CaseClosure, AuditEntry]
 
 
 @pytest.fixture
