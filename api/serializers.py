@@ -161,6 +161,8 @@ class ProtectionCaseOut(serializers.ModelSerializer):
         return card_procedures_missing(card_procedures_of(obj)) if obj.case_card_or_proxy else []
 
     def get_pending_closure(self, obj) -> int | None:
+        if hasattr(obj, "pending_closures"):  # prefetched by the list
+            return obj.pending_closures[0].pk if obj.pending_closures else None
         return obj.closures.filter(state=ClearingRequestState.PENDING).values_list("pk", flat=True).first()
 
 

@@ -1,6 +1,7 @@
 """不開示該当フラグ等の設定, 解除依頼 (four eyes), 設定対象者 — all through flags.services."""
 
 import django_filters
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -179,7 +180,11 @@ class ProtectionCaseViewSet(ScopedReadOnlyViewSet):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return ProtectionCase.objects.visible_to(self.request.user).select_related("member", "abuser")
+        pending = CaseClosure.objects.filter(state=ClearingRequestState.PENDING)
+        return (
+            ProtectionCase.objects.visible_to(self.request.user).select_related("member", "abuser")
+            .prefetch_related(Prefetch("closures", queryset=pending, to_attr="pending_closures"))
+        )
 
     def person_ids_of(self, objects):
         return [c.member.person_id for c in objects]
