@@ -29,19 +29,22 @@ _MESSAGES = {
 # Service refusals that depend on the object's current state, not on the body: 409 Conflict.
 CONFLICT_CODES = {
     "already_processed", "already_decided", "already_cleared", "pending_exists", "duplicate", "four_eyes",
-    "already_appended",
+    "already_appended", "open_case_exists", "settings_in_force", "card_procedures_incomplete", "already_closed",
+    "case_closed",
 }
 
 
 class ApiError(exceptions.APIException):
     """An error whose code, Japanese message and fields the view chooses (e.g. the bulk row that failed)."""
 
-    def __init__(self, *, code: str, message: str, fields: dict | None = None, status_code: int = 400):
+    def __init__(self, *, code: str, message: str, fields: dict | None = None, status_code: int = 400,
+                 extra: dict | None = None):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
         self.message = message
         self.fields = fields or {}
+        self.extra = extra or {}  # further keys of the body, e.g. open_case (documented in api.schema)
 
 
 def _validation_fields(error: ValidationError) -> dict:
@@ -56,7 +59,7 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, ApiError):
-        return Response(_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
+        return Response({**_body(exc.error_code, exc.message, exc.fields), **exc.extra}, status=exc.status_code)
     if isinstance(exc, ExchangeNotSent):
         # Fail closed: the flag check could not be made, nothing was sent. 503 so a client retries later.
         return Response(_body(exc.code, exc.message), status=status.HTTP_503_SERVICE_UNAVAILABLE)

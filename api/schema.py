@@ -15,6 +15,10 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         help_text="項目ごとのエラー。一括登録では rows の下に行番号（0始まり）ごとのエラー。",
     )
+    open_case = serializers.DictField(
+        required=False, child=serializers.JSONField(),
+        help_text="open_case_exists（409）のときのみ: 対応中の設定対象者 {\"id\": ID, \"url\": 参照URL}",
+    )
 
 
 _DESCRIPTIONS = {

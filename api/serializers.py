@@ -6,7 +6,9 @@ from rest_framework import serializers
 
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, ExchangeRecord
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting
+from flags.policy import card_procedures_missing
+from flags.services import card_procedures_of
 from members.models import Member, Replica
 
 
@@ -58,13 +60,15 @@ class SettingOut(serializers.ModelSerializer):
     set_at = serializers.DateTimeField(help_text="設定日時")
     set_by_name = serializers.CharField(help_text="設定者名")
     cleared_at = serializers.DateTimeField(allow_null=True, help_text="解除日時")
+    cleared_by_name = serializers.CharField(help_text="解除者（解除を承認した責任者）")
+    clear_requested_by_name = serializers.CharField(help_text="解除依頼者")
     clear_reason = serializers.CharField(help_text="解除理由")
     case = serializers.IntegerField(source="case_id", allow_null=True, help_text="設定対象者（保護ケース）ID")
 
     class Meta:
         model = Setting
         fields = ["id", "member", "kind", "kind_label", "item", "scope_label", "active", "source", "reason", "set_at",
-                  "set_by_name", "cleared_at", "clear_reason", "case"]
+                  "set_by_name", "cleared_at", "cleared_by_name", "clear_requested_by_name", "clear_reason", "case"]
 
 
 class ClearingRequestOut(serializers.ModelSerializer):
@@ -80,11 +84,35 @@ class ClearingRequestOut(serializers.ModelSerializer):
     decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
     decided_by_name = serializers.CharField(help_text="承認者名")
     decision_note = serializers.CharField(help_text="承認・却下メモ")
+    override_reason = serializers.CharField(help_text="カード停止等手続の完了前に責任者が解除を依頼した理由（空欄はなし）")
+    override_by_name = serializers.CharField(help_text="手続完了前の解除を判断した責任者")
 
     class Meta:
         model = ClearingRequest
         fields = ["id", "setting", "reason", "state", "state_label", "requested_at", "requested_by_name",
-                  "decided_at", "decided_by_name", "decision_note"]
+                  "decided_at", "decided_by_name", "decision_note", "override_reason", "override_by_name"]
+
+
+class CaseClosureOut(serializers.ModelSerializer):
+    """設定対象者の終了依頼（責任者が、依頼者と別の人として承認する: 四つの目）."""
+
+    id = serializers.IntegerField(help_text="終了依頼ID")
+    case = serializers.IntegerField(source="case_id", help_text="設定対象者ID")
+    reason = serializers.CharField(help_text="終了理由")
+    clear_settings = serializers.BooleanField(help_text="この設定対象者で設定した有効なフラグを、承認と同時に解除する")
+    override_reason = serializers.CharField(help_text="カード停止等手続の完了前に責任者が解除を判断した理由")
+    state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済（終了）, rejected=却下")
+    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
+    requested_at = serializers.DateTimeField(help_text="依頼日時")
+    requested_by_name = serializers.CharField(help_text="依頼者名")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
+    decided_by_name = serializers.CharField(help_text="承認者名")
+    decision_note = serializers.CharField(help_text="承認・却下メモ")
+
+    class Meta:
+        model = CaseClosure
+        fields = ["id", "case", "reason", "clear_settings", "override_reason", "state", "state_label",
+                  "requested_at", "requested_by_name", "decided_at", "decided_by_name", "decision_note"]
 
 
 class ProtectionCaseOut(serializers.ModelSerializer):
@@ -102,12 +130,21 @@ class ProtectionCaseOut(serializers.ModelSerializer):
     case_card_or_proxy = serializers.BooleanField(help_text="ケース① カードが加害者の手元にある／加害者が代理人")
     case_inquiry_about_abuser = serializers.BooleanField(help_text="ケース② 加害者に係る情報照会を行う")
     no_auto_response_wanted = serializers.BooleanField(help_text="自動応答を望まない（自動応答不可フラグ）")
-    card_suspension_advised = serializers.BooleanField(help_text="カード停止を案内した")
-    card_suspension_done = serializers.BooleanField(help_text="カード停止の完了を確認した")
-    proxy_cancel_advised = serializers.BooleanField(help_text="代理人設定の解除を案内した")
-    proxy_cancel_done = serializers.BooleanField(help_text="代理人設定の解除の完了を確認した")
-    number_change_advised = serializers.BooleanField(help_text="個人番号の変更・カード再交付を案内した")
-    number_change_done = serializers.BooleanField(help_text="個人番号の変更・カード再交付の完了を確認した")
+    card_suspension_advised_on = serializers.DateField(allow_null=True, help_text="カード停止を案内した日")
+    card_suspension_confirmed_on = serializers.DateField(allow_null=True, help_text="カード停止の完了を確認した日")
+    proxy_cancel_advised_on = serializers.DateField(allow_null=True, help_text="代理人設定の解除を案内した日")
+    proxy_cancel_confirmed_on = serializers.DateField(
+        allow_null=True, help_text="代理人設定の解除（又は代理人設定がないこと）を確認した日")
+    number_change_advised_on = serializers.DateField(allow_null=True,
+                                                     help_text="個人番号の変更・カード再交付を案内した日（必要な場合）")
+    number_change_confirmed_on = serializers.DateField(allow_null=True,
+                                                       help_text="個人番号の変更・カード再交付の完了を確認した日")
+    card_procedures_missing = serializers.SerializerMethodField(
+        help_text="ケース①で、フラグ解除の前に完了確認が必要な手続のうち未記録のもの（空なら解除を依頼できる）")
+    review_on = serializers.DateField(help_text="見直し日（過ぎても自動では何も解除されない）")
+    closed_at = serializers.DateTimeField(allow_null=True, help_text="終了日時")
+    close_reason = serializers.CharField(help_text="終了理由")
+    pending_closure = serializers.SerializerMethodField(help_text="承認待ちの終了依頼ID（なければ null）")
     notes = serializers.CharField(help_text="備考")
     opened_at = serializers.DateTimeField(help_text="登録日時")
 
@@ -115,9 +152,18 @@ class ProtectionCaseOut(serializers.ModelSerializer):
         model = ProtectionCase
         fields = ["id", "member", "abuser_sim_id", "is_open", "victim_confirmed", "fled_confirmed",
                   "requested_by_person", "need_evident", "case_card_or_proxy", "case_inquiry_about_abuser",
-                  "no_auto_response_wanted", "card_suspension_advised", "card_suspension_done",
-                  "proxy_cancel_advised", "proxy_cancel_done", "number_change_advised", "number_change_done",
-                  "notes", "opened_at"]
+                  "no_auto_response_wanted", "card_suspension_advised_on", "card_suspension_confirmed_on",
+                  "proxy_cancel_advised_on", "proxy_cancel_confirmed_on", "number_change_advised_on",
+                  "number_change_confirmed_on", "card_procedures_missing", "notes", "opened_at", "review_on",
+                  "closed_at", "close_reason", "pending_closure"]
+
+    def get_card_procedures_missing(self, obj) -> list[str]:
+        return card_procedures_missing(card_procedures_of(obj)) if obj.case_card_or_proxy else []
+
+    def get_pending_closure(self, obj) -> int | None:
+        if hasattr(obj, "pending_closures"):  # prefetched by the list
+            return obj.pending_closures[0].pk if obj.pending_closures else None
+        return obj.closures.filter(state=ClearingRequestState.PENDING).values_list("pk", flat=True).first()
 
 
 class ExchangeOut(serializers.ModelSerializer):

@@ -54,6 +54,11 @@ class SettingForm(forms.Form):
 class ClearingRequestForm(forms.Form):
     reason = forms.CharField(label="解除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "解除理由を入力してください。"})
+    override_reason = forms.CharField(
+        label="（責任者のみ）カード停止等手続の完了前に解除を依頼する理由", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="ケース①で手続の完了が確認できていない場合に限り、責任者が理由を記入して依頼できます。記録されます。",
+    )
 
 
 class ClearingDecisionForm(forms.Form):
@@ -105,24 +110,39 @@ class ProtectionCaseForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    card_suspension_advised = forms.BooleanField(label="カード停止を案内した", required=False)
-    card_suspension_done = forms.BooleanField(label="カード停止の完了を確認した", required=False)
-    proxy_cancel_advised = forms.BooleanField(label="代理人設定の解除を案内した", required=False)
-    proxy_cancel_done = forms.BooleanField(label="代理人設定の解除の完了を確認した", required=False)
-    number_change_advised = forms.BooleanField(label="個人番号の変更・カード再交付を案内した", required=False)
-    number_change_done = forms.BooleanField(label="個人番号の変更・カード再交付の完了を確認した", required=False)
+    """カード停止等手続 (別紙2 §3 ①): the date each step was advised and the date its completion was confirmed."""
+
+    card_suspension_advised_on = forms.DateField(label="カード停止を案内した日", required=False, widget=DateInput(),
+                                                 error_messages=DATE_ERRORS)
+    card_suspension_confirmed_on = forms.DateField(label="カード停止の完了を確認した日", required=False,
+                                                   widget=DateInput(), error_messages=DATE_ERRORS)
+    proxy_cancel_advised_on = forms.DateField(label="代理人設定の解除を案内した日", required=False, widget=DateInput(),
+                                              error_messages=DATE_ERRORS)
+    proxy_cancel_confirmed_on = forms.DateField(label="代理人設定の解除（又は代理人設定がないこと）を確認した日",
+                                                required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    number_change_advised_on = forms.DateField(label="個人番号の変更・カード再交付を案内した日（必要な場合）",
+                                               required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    number_change_confirmed_on = forms.DateField(label="個人番号の変更・カード再交付の完了を確認した日",
+                                                 required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
 
-    def clean(self):
-        data = super().clean()
-        for done, advised in (
-            ("card_suspension_done", "card_suspension_advised"),
-            ("proxy_cancel_done", "proxy_cancel_advised"),
-            ("number_change_done", "number_change_advised"),
-        ):
-            if data.get(done) and not data.get(advised):
-                self.add_error(done, "完了を確認する前に、案内したことにも印を付けてください。")
-        return data
+
+class ReviewDateForm(forms.Form):
+    review_on = forms.DateField(label="次の見直し日", widget=DateInput(),
+                                error_messages=DATE_ERRORS | {"required": "見直し日を入力してください。"})
+    reason = forms.CharField(label="変更の理由", max_length=1000, error_messages={"required": "変更の理由を入力してください。"})
+
+
+class CaseClosureForm(forms.Form):
+    reason = forms.CharField(label="終了理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "終了理由を入力してください。"})
+    clear_settings = forms.BooleanField(
+        label="この設定対象者で設定したフラグのうち有効なものを、終了の承認と同時に解除する", required=False
+    )
+    override_reason = forms.CharField(
+        label="（責任者のみ）カード停止等手続の完了前に解除する理由", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class InquiryForm(forms.Form):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from flags.policy import SettingKind
-from flags.services import open_protection_case, set_setting
+from flags.services import open_protection_case, set_setting, update_case_checklist
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff
 from members.models import InfoItem, Member, Person
 from members.services import register_replica
@@ -165,6 +165,10 @@ def build_world() -> World:
         notes="デモ: カードは加害者の手元にあり、加害者が代理人に設定されている。",
         reason="本人の申出（別紙2 ケース①・②）",
     )
+    # カード停止等手続 advised, not yet confirmed: her flags cannot be asked to clear until the dates are recorded.
+    advised = timezone.localdate()
+    update_case_checklist(actor=a_clerk, case=world.members["victim"].protection_cases.get(),
+                          card_suspension_advised_on=advised, proxy_cancel_advised_on=advised)
     # An item-level setting on an ordinary member, so the CSV and the queue show both scopes.
     set_setting(
         actor=a_clerk,

@@ -5,7 +5,7 @@ from import_export.formats.base_formats import CSV
 from audit.admin import ReadOnlyAdmin
 from audit.services import record
 from flagcsv.resources import SettingResource
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
 
 
 @admin.register(Setting)
@@ -54,7 +54,16 @@ class ClearingRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ProtectionCase)
 class ProtectionCaseAdmin(ReadOnlyAdmin):
-    list_display = ("institution", "member", "opened_at", "case_card_or_proxy", "case_inquiry_about_abuser")
+    list_display = ("institution", "member", "opened_at", "case_card_or_proxy", "case_inquiry_about_abuser", "review_on",
+                    "closed_at")
 
     def members_shown(self, objects):
         return {c.member_id for c in objects}
+
+
+@admin.register(CaseClosure)
+class CaseClosureAdmin(ReadOnlyAdmin):
+    list_display = ("case", "state", "requested_at", "requested_by_name", "decided_by_name")
+
+    def members_shown(self, objects):
+        return {c.case.member_id for c in objects}

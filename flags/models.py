@@ -65,11 +65,17 @@ class Setting(models.Model):
     )
     set_by_name = models.CharField("設定者名", max_length=150, blank=True)
     cleared_at = models.DateTimeField("解除日時", null=True, blank=True)
+    # 解除者 is the supervisor who APPROVED the clearing (four eyes); the requester is kept beside it.
     cleared_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="解除者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        django_settings.AUTH_USER_MODEL, verbose_name="解除者（承認者）", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
     )
-    cleared_by_name = models.CharField("解除者名", max_length=150, blank=True)
+    cleared_by_name = models.CharField("解除者名（承認者）", max_length=150, blank=True)
+    clear_requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="解除依頼者", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )
+    clear_requested_by_name = models.CharField("解除依頼者名", max_length=150, blank=True)
     clear_reason = models.TextField("解除理由", blank=True)
 
     objects = SettingQuerySet.as_manager()
@@ -141,6 +147,9 @@ class ClearingRequest(models.Model):
     )
     decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
     decision_note = models.TextField("承認・却下メモ", blank=True)
+    # 別紙2 §3 ①: a 責任者 may ask to clear before カード停止等手続 is confirmed, stating why (recorded, audited).
+    override_reason = models.TextField("手続完了前の解除理由（責任者）", blank=True)
+    override_by_name = models.CharField("手続完了前の解除を判断した責任者", max_length=150, blank=True)
 
     objects = SettingQuerySet.as_manager()
 
@@ -181,19 +190,31 @@ class ProtectionCase(models.Model):
         Person, verbose_name="加害者（被保険者でない個人）", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
-    # カード停止等手続 checklist.
-    card_suspension_advised = models.BooleanField("カード停止を案内した", default=False)
-    card_suspension_done = models.BooleanField("カード停止の完了を確認した", default=False)
-    proxy_cancel_advised = models.BooleanField("代理人設定の解除を案内した", default=False)
-    proxy_cancel_done = models.BooleanField("代理人設定の解除の完了を確認した", default=False)
-    number_change_advised = models.BooleanField("個人番号の変更・カード再交付を案内した", default=False)
-    number_change_done = models.BooleanField("個人番号の変更・カード再交付の完了を確認した", default=False)
+    # カード停止等手続 checklist (別紙2 §3 ①), as dates: when it was advised, when completion was confirmed.
+    card_suspension_advised_on = models.DateField("カード停止を案内した日", null=True, blank=True)
+    card_suspension_confirmed_on = models.DateField("カード停止の完了を確認した日", null=True, blank=True)
+    proxy_cancel_advised_on = models.DateField("代理人設定の解除を案内した日", null=True, blank=True)
+    proxy_cancel_confirmed_on = models.DateField(
+        "代理人設定の解除（又は代理人設定がないこと）を確認した日", null=True, blank=True
+    )
+    number_change_advised_on = models.DateField("個人番号の変更・カード再交付を案内した日", null=True, blank=True)
+    number_change_confirmed_on = models.DateField(
+        "個人番号の変更・カード再交付の完了を確認した日", null=True, blank=True
+    )
     notes = models.TextField("備考", blank=True)
     opened_at = models.DateTimeField("登録日時")
     opened_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Never expires by itself: on this date staff review whether the protection is still needed.
+    review_on = models.DateField("見直し日")
     closed_at = models.DateTimeField("終了日時", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="終了の承認者", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )
+    closed_by_name = models.CharField("終了の承認者名", max_length=150, blank=True)
+    close_reason = models.TextField("終了理由", blank=True)
 
     objects = SettingQuerySet.as_manager()
 
@@ -201,6 +222,12 @@ class ProtectionCase(models.Model):
         verbose_name = "設定対象者（保護ケース）"
         verbose_name_plural = "設定対象者（保護ケース）"
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            # One open case per member (a second registration is refused with a link to the open one).
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(closed_at__isnull=True), name="one_open_case_per_member"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"設定対象者: {self.member.name}"
@@ -208,3 +235,47 @@ class ProtectionCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class CaseClosure(models.Model):
+    """A request to close a protection case, approved by a supervisor other than the requester (four eyes).
+
+    When `clear_settings` is set, the settings the case set and still in force are cleared in the approved step.
+    """
+
+    case = models.ForeignKey(ProtectionCase, verbose_name="設定対象者", on_delete=models.PROTECT, related_name="closures")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("終了理由")
+    clear_settings = models.BooleanField("この設定対象者で設定したフラグを同時に解除する", default=False)
+    override_reason = models.TextField("手続完了前の解除理由（責任者）", blank=True)
+    override_by_name = models.CharField("手続完了前の解除を判断した責任者", max_length=150, blank=True)
+    state = models.CharField(
+        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
+    )
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
+    decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "設定対象者の終了依頼"
+        verbose_name_plural = "設定対象者の終了依頼"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(state="pending"), name="one_pending_closure_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"終了依頼: {self.case}"

@@ -103,3 +103,33 @@ def approval_code(settings: Iterable[ActiveSetting], item_code: str, *, requeste
 def shown_in_history(*, complete: bool, inquiry_code: bool, provision_code: bool, appended: bool) -> bool:
     """Rule 3 / 別紙1 ※1 ※2: shown only when complete, no 不開示コード on either side, and no 追記依頼 applied."""
     return complete and not inquiry_code and not provision_code and not appended
+
+
+# 別紙2 §3 ① (case ①: the card is with the abuser or he is her proxy): 不開示該当 and 自己情報提供不可 stay in force
+# until カード停止等手続 is confirmed complete. The dates a case records, as plain values.
+@dataclass(frozen=True)
+class CardProcedures:
+    card_suspension_confirmed_on: object = None  # datetime.date | None
+    proxy_cancel_confirmed_on: object = None
+    number_change_advised_on: object = None  # a new number / reissue is needed only where it was advised
+    number_change_confirmed_on: object = None
+
+
+CARD_PROCEDURE_KINDS = frozenset({SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO})
+
+
+def clearing_waits_for_card_procedures(kind: SettingKind | str, *, case_card_or_proxy: bool) -> bool:
+    """別紙2 §3 ①: 「カード停止等手続が完了したことを確認できた際」 to clear — only for case ①'s two settings."""
+    return case_card_or_proxy and SettingKind(kind) in CARD_PROCEDURE_KINDS
+
+
+def card_procedures_missing(procedures: CardProcedures) -> list[str]:
+    """What is not yet confirmed complete, in the console's words; empty when clearing may be requested."""
+    missing = []
+    if not procedures.card_suspension_confirmed_on:
+        missing.append("カード停止の完了確認日")
+    if procedures.number_change_advised_on and not procedures.number_change_confirmed_on:
+        missing.append("個人番号の変更・カード再交付の完了確認日")
+    if not procedures.proxy_cancel_confirmed_on:
+        missing.append("代理人設定の解除の確認日")
+    return missing

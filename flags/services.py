@@ -3,13 +3,21 @@
 Each function runs in one transaction: check the actor's role and insurer, validate, save, write the audit entry.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
-from flags.policy import SETTING_LABELS, SettingKind
+from flags.policy import (
+    SETTING_LABELS,
+    CardProcedures,
+    SettingKind,
+    card_procedures_missing,
+    clearing_waits_for_card_procedures,
+)
 from flags.selectors import lock_person_settings
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution, Role
@@ -84,7 +92,53 @@ def set_setting(
     return setting
 
 
-def request_clearing(*, actor, setting: Setting, reason: str) -> ClearingRequest:
+def card_procedure_case(setting: Setting) -> ProtectionCase | None:
+    """The case ① that holds this setting back until カード停止等手続 is confirmed (別紙2 §3 ①), if any:
+    the case that set it, or an open case ① of the same member."""
+    if setting.member_id is None:
+        return None
+    cases = ProtectionCase.objects.filter(member_id=setting.member_id, case_card_or_proxy=True)
+    if setting.case_id:
+        case = cases.filter(pk=setting.case_id).first()
+        if case is not None:
+            return case
+    return cases.filter(closed_at__isnull=True).order_by("-opened_at").first()
+
+
+def card_procedures_of(case: ProtectionCase) -> CardProcedures:
+    return CardProcedures(
+        card_suspension_confirmed_on=case.card_suspension_confirmed_on,
+        proxy_cancel_confirmed_on=case.proxy_cancel_confirmed_on,
+        number_change_advised_on=case.number_change_advised_on,
+        number_change_confirmed_on=case.number_change_confirmed_on,
+    )
+
+
+def card_procedure_gate(*, actor, setting: Setting, override_reason: str = "") -> str:
+    """別紙2 §3 ①: clearing 不開示該当 / 自己情報提供不可 of a case ① waits for dated confirmation of カード停止等手続,
+    unless a 責任者 overrides it stating why. Returns the override reason to record ("" when none was needed)."""
+    case = card_procedure_case(setting)
+    if case is None or not clearing_waits_for_card_procedures(setting.kind, case_card_or_proxy=True):
+        return ""
+    missing = card_procedures_missing(card_procedures_of(case))
+    if not missing:
+        return ""
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        raise ValidationError(
+            f"ケース①の設定対象者です。カード停止等手続の完了が確認されていません（未記録: {'、'.join(missing)}）。"
+            "設定対象者の画面で完了を確認した日を記録するか、責任者が理由を記入して依頼してください。",
+            code="card_procedures_incomplete",
+        )
+    if getattr(actor, "role", None) != Role.SUPERVISOR:
+        raise ValidationError(
+            {"override_reason": "カード停止等手続の完了前の解除依頼は、責任者のみが理由を記入して行えます。"},
+            code="override_supervisor_only",
+        )
+    return override_reason
+
+
+def request_clearing(*, actor, setting: Setting, reason: str, override_reason: str = "") -> ClearingRequest:
     """A clerk or supervisor asks to clear a setting; it stays in force until another supervisor approves."""
     require_changer(actor)
     if setting.institution_id != actor.institution_id:
@@ -98,6 +152,7 @@ def request_clearing(*, actor, setting: Setting, reason: str) -> ClearingRequest
             raise ValidationError("この設定はすでに解除されています。", code="already_cleared")
         if ClearingRequest.objects.filter(setting=setting, state=ClearingRequestState.PENDING).exists():
             raise ValidationError("この設定にはすでに承認待ちの解除依頼があります。", code="pending_exists")
+        override = card_procedure_gate(actor=actor, setting=setting, override_reason=override_reason)
         request = ClearingRequest.objects.create(
             setting=setting,
             institution_id=setting.institution_id,
@@ -105,8 +160,15 @@ def request_clearing(*, actor, setting: Setting, reason: str) -> ClearingRequest
             requested_at=timezone.now(),
             requested_by=actor,
             requested_by_name=str(actor),
+            override_reason=override,
+            override_by_name=str(actor) if override else "",
         )
         record(actor=actor, action="setting.clear_requested", target=setting, message=reason)
+        if override:
+            record(
+                actor=actor, action="setting.clear_override", target=setting,
+                after={"clearing_request": request.pk}, message=override,
+            )
     return request
 
 
@@ -125,6 +187,11 @@ def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, 
         require_independent_approver(
             actor, requested_by=clearing_request.requested_by_id, requested_at=clearing_request.requested_at
         )
+        if approve:  # the checklist may have changed since the request: ask the gate again
+            card_procedure_gate(
+                actor=actor, setting=clearing_request.setting,
+                override_reason=clearing_request.override_reason,
+            )
         now = timezone.now()
         clearing_request.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
         clearing_request.decided_at = now
@@ -136,11 +203,8 @@ def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, 
         lock_person_settings(institution_id=setting.institution_id, person_id=setting.person_id)
         if approve:
             before = _setting_snapshot(setting)
-            setting.cleared_at = now
-            setting.cleared_by = clearing_request.requested_by
-            setting.cleared_by_name = clearing_request.requested_by_name
-            setting.clear_reason = clearing_request.reason
-            setting.save(update_fields=["cleared_at", "cleared_by", "cleared_by_name", "clear_reason"])
+            _mark_cleared(setting, approver=actor, requester=clearing_request.requested_by,
+                          requester_name=clearing_request.requested_by_name, reason=clearing_request.reason, now=now)
             record(
                 actor=actor,
                 action="setting.cleared",
@@ -152,6 +216,52 @@ def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, 
         else:
             record(actor=actor, action="setting.clear_rejected", target=setting, message=note)
     return clearing_request
+
+
+def _mark_cleared(setting: Setting, *, approver, requester, requester_name: str, reason: str, now) -> None:
+    """解除者 is the approving supervisor; the requester is kept beside it."""
+    setting.cleared_at = now
+    setting.cleared_by = approver
+    setting.cleared_by_name = str(approver)
+    setting.clear_requested_by = requester
+    setting.clear_requested_by_name = requester_name
+    setting.clear_reason = reason
+    setting.save(update_fields=[
+        "cleared_at", "cleared_by", "cleared_by_name", "clear_requested_by", "clear_requested_by_name", "clear_reason",
+    ])
+
+
+class OpenCaseExists(ValidationError):
+    """A second open case for the same member: refused, pointing at the open one."""
+
+    def __init__(self, case: ProtectionCase):
+        super().__init__(
+            f"この被保険者にはすでに対応中の設定対象者（ID {case.pk}）があります。その画面から対応してください。",
+            code="open_case_exists",
+        )
+        self.case = case
+
+
+def default_review_date(opened: datetime.date) -> datetime.date:
+    """One year from opening (29 February → 28 February)."""
+    try:
+        return opened.replace(year=opened.year + 1)
+    except ValueError:
+        return opened.replace(year=opened.year + 1, day=28)
+
+
+def case_settings_to_set(
+    *, case_card_or_proxy: bool, wants_non_disclosure: bool, wants_no_self_info: bool, no_auto_response_wanted: bool
+) -> list[SettingKind]:
+    """The whole-member settings a registration asks for. Case ① pre-selects 不開示該当 and 自己情報提供不可."""
+    if case_card_or_proxy:
+        wants_non_disclosure = wants_no_self_info = True
+    wanted = [
+        (SettingKind.NON_DISCLOSURE, wants_non_disclosure),
+        (SettingKind.NO_SELF_INFO, wants_no_self_info),
+        (SettingKind.NO_AUTO_RESPONSE, no_auto_response_wanted),
+    ]
+    return [kind for kind, flag in wanted if flag]
 
 
 def open_protection_case(
@@ -187,21 +297,27 @@ def open_protection_case(
         errors["fled_confirmed"] = "イ（加害者の下から避難していること）の確認が必要です。"
     if not (requested_by_person or need_evident):
         errors["requested_by_person"] = "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"
-    if not (case_card_or_proxy or case_inquiry_about_abuser):
-        errors["case_card_or_proxy"] = "ケース①またはケース②を選んでください。"
     if abuser is not None and abuser.memberships.filter(insurer_id=member.insurer_id).exists():
         errors["abuser"] = "加害者として自保険者の被保険者は指定できません（加害者は被保険者でない個人です）。"
     if abuser is not None and abuser.pk == member.person_id:
         errors["abuser"] = "本人を加害者に指定することはできません。"
     if errors:
         raise ValidationError(errors)
-    if case_card_or_proxy:
-        wants_non_disclosure = wants_no_self_info = True
-    if not (wants_non_disclosure or wants_no_self_info):
+    kinds = case_settings_to_set(
+        case_card_or_proxy=case_card_or_proxy, wants_non_disclosure=wants_non_disclosure,
+        wants_no_self_info=wants_no_self_info, no_auto_response_wanted=no_auto_response_wanted,
+    )
+    if not ({SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO} & set(kinds)):
         raise ValidationError("不開示該当フラグまたは自己情報提供不可フラグの少なくとも一方を設定してください。")
     reason = (reason or "").strip() or "設定対象者（別紙2）として登録"
     with transaction.atomic():
-        case = ProtectionCase.objects.create(
+        # One open case per member (the partial unique constraint backs this up against a race).
+        Member.objects.select_for_update().filter(pk=member.pk).first()
+        open_case = ProtectionCase.objects.filter(member=member, closed_at__isnull=True).first()
+        if open_case is not None:
+            raise OpenCaseExists(open_case)
+        now = timezone.now()
+        case = ProtectionCase(
             institution_id=member.insurer_id,
             member=member,
             victim_confirmed=victim_confirmed,
@@ -214,47 +330,84 @@ def open_protection_case(
             no_auto_response_wanted=no_auto_response_wanted,
             abuser=abuser,
             notes=notes,
-            opened_at=timezone.now(),
+            opened_at=now,
             opened_by=actor,
+            review_on=default_review_date(timezone.localdate(now)),
         )
-        record(actor=actor, action="case.opened", target=case, message=reason)
-        wanted = [
-            (SettingKind.NON_DISCLOSURE, wants_non_disclosure),
-            (SettingKind.NO_SELF_INFO, wants_no_self_info),
-            (SettingKind.NO_AUTO_RESPONSE, no_auto_response_wanted),
-        ]
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError:
+            raise OpenCaseExists(
+                ProtectionCase.objects.filter(member=member, closed_at__isnull=True).first() or case
+            ) from None
+        record(actor=actor, action="case.opened", target=case, after={"review_on": str(case.review_on)},
+               message=reason)
         active_kinds = set(
             Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True)
         )
-        for kind, wanted_flag in wanted:
-            if wanted_flag and kind not in active_kinds:
+        for kind in kinds:
+            if kind not in active_kinds:
                 set_setting(actor=actor, member=member, kind=kind, reason=reason, source=source, case=case)
     return case
 
 
 CHECKLIST_FIELDS = (
-    "card_suspension_advised",
-    "card_suspension_done",
-    "proxy_cancel_advised",
-    "proxy_cancel_done",
-    "number_change_advised",
-    "number_change_done",
+    "card_suspension_advised_on",
+    "card_suspension_confirmed_on",
+    "proxy_cancel_advised_on",
+    "proxy_cancel_confirmed_on",
+    "number_change_advised_on",
+    "number_change_confirmed_on",
+)
+# (confirmed, advised): a completion is confirmed only after it was advised, and not before.
+_CHECKLIST_PAIRS = (
+    ("card_suspension_confirmed_on", "card_suspension_advised_on"),
+    ("proxy_cancel_confirmed_on", "proxy_cancel_advised_on"),
+    ("number_change_confirmed_on", "number_change_advised_on"),
 )
 
 
-def update_case_checklist(*, actor, case: ProtectionCase, notes: str | None = None, **checks: bool) -> ProtectionCase:
-    """Tick the カード停止等手続 checklist of a case. Clearing the flags afterwards goes through request_clearing."""
+def _checklist_snapshot(case: ProtectionCase) -> dict:
+    return {f: (str(getattr(case, f)) if getattr(case, f) else None) for f in CHECKLIST_FIELDS}
+
+
+def update_case_checklist(
+    *, actor, case: ProtectionCase, notes: str | None = None, **dates: datetime.date | None
+) -> ProtectionCase:
+    """Record the dates of the カード停止等手続 checklist (別紙2 §3 ①). Only the fields given change; None empties one.
+
+    Clearing the flags afterwards goes through request_clearing, which asks card_procedure_gate.
+    """
     require_changer(actor)
     if case.institution_id != actor.institution_id:
         raise ValidationError("他の保険者の設定対象者は扱えません。", code="other_insurer")
-    unknown = set(checks) - set(CHECKLIST_FIELDS)
+    unknown = set(dates) - set(CHECKLIST_FIELDS)
     if unknown:
         raise ValidationError(f"不明な項目です: {', '.join(sorted(unknown))}")
+    today = timezone.localdate()
     with transaction.atomic():
         case = ProtectionCase.objects.select_for_update().get(pk=case.pk)
-        before = {f: getattr(case, f) for f in CHECKLIST_FIELDS}
-        for field, value in checks.items():
-            setattr(case, field, bool(value))
+        if not case.is_open:
+            raise ValidationError("終了した設定対象者の手続状況は変更できません。", code="case_closed")
+        before = _checklist_snapshot(case)
+        for field, value in dates.items():
+            if value is not None and not isinstance(value, datetime.date):
+                raise ValidationError({field: "日付で入力してください。"}, code="invalid_date")
+            setattr(case, field, value)
+        errors = {}
+        for field in CHECKLIST_FIELDS:
+            value = getattr(case, field)
+            if value and value > today:
+                errors[field] = "未来の日付は記録できません（確認した日を入力してください）。"
+        for confirmed, advised in _CHECKLIST_PAIRS:
+            c, a = getattr(case, confirmed), getattr(case, advised)
+            if c and not a:
+                errors.setdefault(confirmed, "完了を確認する前に、案内した日も記録してください。")
+            elif c and a and c < a:
+                errors.setdefault(confirmed, "完了を確認した日は、案内した日以後の日付にしてください。")
+        if errors:
+            raise ValidationError(errors, code="invalid_checklist")
         if notes is not None:
             case.notes = notes
         case.save()
@@ -263,7 +416,7 @@ def update_case_checklist(*, actor, case: ProtectionCase, notes: str | None = No
             action="case.checklist_updated",
             target=case,
             before=before,
-            after={f: getattr(case, f) for f in CHECKLIST_FIELDS},
+            after=_checklist_snapshot(case),
         )
     return case
 

@@ -1,5 +1,7 @@
 """flags.services: the one way to set and clear 不開示該当 / 自己情報提供不可 / 自動応答不可, and protection cases."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -76,7 +78,9 @@ def test_clearing_needs_a_second_supervisor_and_keeps_history(alice, sam, sue, v
         decide_clearing(actor=alice, clearing_request=req, approve=True)
     decide_clearing(actor=sue, clearing_request=req, approve=True)
     setting.refresh_from_db()
-    assert not setting.is_active and setting.cleared_by == sam and setting.clear_reason == "カード停止等手続の完了を確認"
+    # 解除者 is the approver; the requester is kept beside it (issue 10 point 4).
+    assert not setting.is_active and setting.cleared_by == sue and setting.cleared_by_name == str(sue)
+    assert setting.clear_requested_by == sam and setting.clear_reason == "カード停止等手続の完了を確認"
     assert Setting.objects.filter(pk=setting.pk).exists(), "a cleared setting is kept as history"
     assert selectors.active_settings(institution_id=victim.insurer_id, person_id=victim.person_id) == []
     req.refresh_from_db()
@@ -145,9 +149,10 @@ def test_case_checklist_is_audited(alice, victim):
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
         case_card_or_proxy=True,
     )
-    update_case_checklist(actor=alice, case=case, card_suspension_advised=True)
+    update_case_checklist(actor=alice, case=case, card_suspension_advised_on=datetime.date(2026, 4, 3))
     entry = AuditEntry.objects.get(action="case.checklist_updated")
-    assert entry.before["card_suspension_advised"] is False and entry.after["card_suspension_advised"] is True
+    assert entry.before["card_suspension_advised_on"] is None
+    assert entry.after["card_suspension_advised_on"] == "2026-04-03"
 
 
 def test_case_of_another_insurer_is_refused(bob, alice, victim):
@@ -156,7 +161,7 @@ def test_case_of_another_insurer_is_refused(bob, alice, victim):
         case_card_or_proxy=True,
     )
     with pytest.raises(ValidationError):
-        update_case_checklist(actor=bob, case=case, card_suspension_advised=True)
+        update_case_checklist(actor=bob, case=case, card_suspension_advised_on=datetime.date(2026, 4, 3))
 
 
 def test_duplicate_branch_number_in_one_insurer_is_refused_in_japanese(victim):

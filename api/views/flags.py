@@ -1,6 +1,9 @@
 """不開示該当フラグ等の設定, 解除依頼 (four eyes), 設定対象者 — all through flags.services."""
 
 import django_filters
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -10,14 +13,16 @@ from api.errors import ApiError
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
 from api.schema import error, id_param, read_responses, write_responses
-from api.serializers import ClearingRequestOut, ProtectionCaseOut, SettingOut
+from api.serializers import CaseClosureOut, ClearingRequestOut, ProtectionCaseOut, SettingOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from flagcsv.export import Encoding, StateFilter
 from flagcsv.views import streamed_download
-from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
+from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date
+from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.services import (
     CHECKLIST_FIELDS,
+    OpenCaseExists,
     decide_clearing,
     open_protection_case,
     request_clearing,
@@ -87,13 +92,21 @@ class RequestClearingView(ApiView):
 
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="解除理由（例: カード停止等手続の完了を確認）")
+        override_reason = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, default="",
+            help_text="ケース①の不開示該当・自己情報提供不可で、カード停止等手続の完了が記録されていないときに限り、"
+            "責任者が解除を依頼する理由（記録・監査されます）。完了が記録されていれば不要。",
+        )
 
     @extend_schema(summary="解除依頼", request=Input, parameters=[id_param("設定ID")],
+                   description="ケース①の不開示該当フラグ・自己情報提供不可フラグは、設定対象者にカード停止等手続の完了確認日が"
+                   "記録されるまで依頼できません（409 card_procedures_incomplete）。責任者は override_reason を付けて依頼できます。",
                    responses=write_responses(ClearingRequestOut, status=201, extra=(409,)), tags=["設定"])
     def post(self, request, pk: str):
         setting = get_scoped(Setting.objects.visible_to(request.user).filter(member__isnull=False), pk=pk)
         data = valid(self.Input, request)
-        clearing = request_clearing(actor=request.user, setting=setting, reason=data["reason"])
+        clearing = request_clearing(actor=request.user, setting=setting, reason=data["reason"],
+                                    override_reason=data["override_reason"])
         return Response(ClearingRequestOut(clearing).data, status=status.HTTP_201_CREATED)
 
 
@@ -141,6 +154,21 @@ class DecideClearingView(ApiView):
         return Response(ClearingRequestOut(clearing).data)
 
 
+def _filter_review_due(queryset, name: str, value: bool):
+    due = {"closed_at__isnull": True, "review_on__lte": timezone.localdate()}
+    return queryset.filter(**due) if value else queryset.exclude(**due)
+
+
+class CaseFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull", help_text="true: 対応中のみ")
+    review_due = django_filters.BooleanFilter(method=_filter_review_due,
+                                              help_text="true: 見直し日を迎えた対応中のものだけ")
+
+    class Meta:
+        model = ProtectionCase
+        fields = ["open", "review_due"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="設定対象者の一覧", responses=read_responses(ProtectionCaseOut(many=True)),
                        tags=["設定対象者"]),
@@ -149,9 +177,14 @@ class DecideClearingView(ApiView):
 class ProtectionCaseViewSet(ScopedReadOnlyViewSet):
     serializer_class = ProtectionCaseOut
     pagination_class = CaseCursor
+    filterset_class = CaseFilter
 
     def get_queryset(self):
-        return ProtectionCase.objects.visible_to(self.request.user).select_related("member", "abuser")
+        pending = CaseClosure.objects.filter(state=ClearingRequestState.PENDING)
+        return (
+            ProtectionCase.objects.visible_to(self.request.user).select_related("member", "abuser")
+            .prefetch_related(Prefetch("closures", queryset=pending, to_attr="pending_closures"))
+        )
 
     def person_ids_of(self, objects):
         return [c.member.person_id for c in objects]
@@ -169,9 +202,11 @@ class OpenCaseView(ApiView):
         requested_by_person = serializers.BooleanField(help_text="ウ 本人からの申出あり")
         need_evident = serializers.BooleanField(default=False, help_text="申出はないが設定を要することが明らか")
         request_date = serializers.DateField(required=False, allow_null=True, help_text="申出日")
-        case_card_or_proxy = serializers.BooleanField(default=False,
-                                                      help_text="ケース① カードが加害者の手元にある／加害者が代理人")
-        case_inquiry_about_abuser = serializers.BooleanField(default=False, help_text="ケース② 加害者に係る情報照会を行う")
+        case_card_or_proxy = serializers.BooleanField(
+            default=False, help_text="ケース① カードが加害者の手元にある／加害者が代理人（任意。選ぶと不開示該当・"
+            "自己情報提供不可を全体に設定）")
+        case_inquiry_about_abuser = serializers.BooleanField(default=False,
+                                                             help_text="ケース② 加害者に係る情報照会を行う（任意）")
         wants_non_disclosure = serializers.BooleanField(default=True, help_text="不開示該当フラグを設定する")
         wants_no_self_info = serializers.BooleanField(default=False, help_text="自己情報提供不可フラグを設定する")
         no_auto_response_wanted = serializers.BooleanField(default=False,
@@ -183,7 +218,9 @@ class OpenCaseView(ApiView):
                                        help_text="設定理由")
 
     @extend_schema(summary="設定対象者の登録", request=Input,
-                   responses=write_responses(ProtectionCaseOut, status=201), tags=["設定対象者"])
+                   description="ア・イの確認とウ（又は設定を要することが明らか）で登録できます。ケース①②は任意です。"
+                   "対応中の設定対象者がある被保険者は 409 open_case_exists（open_case に対応中の設定対象者のIDとURL）。",
+                   responses=write_responses(ProtectionCaseOut, status=201, extra=(409,)), tags=["設定対象者"])
     def post(self, request):
         data = valid(self.Input, request)
         member = _own_member(request.user, data.pop("member"), field="member")
@@ -194,35 +231,107 @@ class OpenCaseView(ApiView):
             if abuser is None:
                 raise ApiError(code="invalid", message="入力内容に誤りがあります。",
                                fields={"abuser_sim_id": ["入力された個人識別子に該当する個人が見つかりません。"]})
-        case = open_protection_case(actor=request.user, member=member, abuser=abuser, source=SettingSource.API, **data)
+        try:
+            case = open_protection_case(actor=request.user, member=member, abuser=abuser, source=SettingSource.API,
+                                        **data)
+        except OpenCaseExists as exc:
+            raise ApiError(
+                code="open_case_exists", message=exc.messages[0], status_code=status.HTTP_409_CONFLICT,
+                extra={"open_case": {"id": exc.case.pk,
+                                     "url": reverse("api:v1:case-detail", kwargs={"pk": exc.case.pk})}},
+            ) from None
         return Response(ProtectionCaseOut(case).data, status=status.HTTP_201_CREATED)
 
 
 class CaseChecklistView(ApiView):
-    """カード停止等手続のチェックリストの更新（フラグの解除は解除依頼で行う）."""
+    """カード停止等手続の記録（日付）。省略した項目は変わらず、null は記録を消す。フラグの解除は解除依頼で行う."""
 
     permission_classes = [IsInsurerStaff]
 
     class Input(serializers.Serializer):
-        card_suspension_advised = serializers.BooleanField(required=False, help_text="カード停止を案内した")
-        card_suspension_done = serializers.BooleanField(required=False, help_text="カード停止の完了を確認した")
-        proxy_cancel_advised = serializers.BooleanField(required=False, help_text="代理人設定の解除を案内した")
-        proxy_cancel_done = serializers.BooleanField(required=False, help_text="代理人設定の解除の完了を確認した")
-        number_change_advised = serializers.BooleanField(required=False,
-                                                         help_text="個人番号の変更・カード再交付を案内した")
-        number_change_done = serializers.BooleanField(required=False,
-                                                      help_text="個人番号の変更・カード再交付の完了を確認した")
+        card_suspension_advised_on = serializers.DateField(required=False, allow_null=True,
+                                                           help_text="カード停止を案内した日")
+        card_suspension_confirmed_on = serializers.DateField(required=False, allow_null=True,
+                                                             help_text="カード停止の完了を確認した日")
+        proxy_cancel_advised_on = serializers.DateField(required=False, allow_null=True,
+                                                        help_text="代理人設定の解除を案内した日")
+        proxy_cancel_confirmed_on = serializers.DateField(
+            required=False, allow_null=True, help_text="代理人設定の解除（又は代理人設定がないこと）を確認した日")
+        number_change_advised_on = serializers.DateField(required=False, allow_null=True,
+                                                         help_text="個人番号の変更・カード再交付を案内した日（必要な場合）")
+        number_change_confirmed_on = serializers.DateField(required=False, allow_null=True,
+                                                           help_text="個人番号の変更・カード再交付の完了を確認した日")
         notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="備考")
 
-    @extend_schema(summary="カード停止等手続の記録", request=Input, parameters=[id_param("設定対象者ID")], responses=write_responses(ProtectionCaseOut),
-                   tags=["設定対象者"])
+    @extend_schema(summary="カード停止等手続の記録（日付）", request=Input, parameters=[id_param("設定対象者ID")],
+                   responses=write_responses(ProtectionCaseOut, extra=(409,)), tags=["設定対象者"])
     def post(self, request, pk: str):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
         notes = data.pop("notes", None)
-        checks = {k: v for k, v in data.items() if k in CHECKLIST_FIELDS}
-        case = update_case_checklist(actor=request.user, case=case, notes=notes, **checks)
+        dates = {k: v for k, v in data.items() if k in CHECKLIST_FIELDS}
+        case = update_case_checklist(actor=request.user, case=case, notes=notes, **dates)
         return Response(ProtectionCaseOut(case).data)
+
+
+class CaseReviewDateView(ApiView):
+    """見直し日の設定（既定は登録から1年）。見直し日を過ぎても自動では何も解除されない."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        review_on = serializers.DateField(help_text="次の見直し日（今日から3年以内）")
+        reason = serializers.CharField(max_length=1000, help_text="変更の理由")
+
+    @extend_schema(summary="見直し日の設定", request=Input, parameters=[id_param("設定対象者ID")],
+                   responses=write_responses(ProtectionCaseOut, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
+        data = valid(self.Input, request)
+        case = set_review_date(actor=request.user, case=case, review_on=data["review_on"], reason=data["reason"])
+        return Response(ProtectionCaseOut(case).data)
+
+
+class RequestCaseClosureView(ApiView):
+    """設定対象者の終了依頼。依頼者と別の責任者が承認するまで対応中のまま."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, help_text="終了理由")
+        clear_settings = serializers.BooleanField(
+            default=False, help_text="この設定対象者で設定した有効なフラグを、終了の承認と同時に解除する"
+            "（false で有効なフラグが残っていれば 409 settings_in_force）")
+        override_reason = serializers.CharField(
+            max_length=1000, required=False, allow_blank=True, default="",
+            help_text="ケース①でカード停止等手続の完了が記録されていないときに限り、責任者が解除を判断する理由")
+
+    @extend_schema(summary="設定対象者の終了依頼", request=Input, parameters=[id_param("設定対象者ID")],
+                   responses=write_responses(CaseClosureOut, status=201, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
+        data = valid(self.Input, request)
+        closure = request_case_closure(actor=request.user, case=case, **data)
+        return Response(CaseClosureOut(closure).data, status=status.HTTP_201_CREATED)
+
+
+class DecideCaseClosureView(ApiView):
+    """設定対象者の終了の承認・却下（責任者のみ。依頼した本人は承認できない）."""
+
+    permission_classes = [IsSupervisor]
+
+    class Input(serializers.Serializer):
+        approve = serializers.BooleanField(help_text="true: 承認（終了し、指定があればフラグを解除）, false: 却下")
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                     help_text="承認・却下メモ（却下では必須）")
+
+    @extend_schema(summary="設定対象者の終了の承認・却下", request=Input, parameters=[id_param("終了依頼ID")],
+                   responses=write_responses(CaseClosureOut, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        closure = get_scoped(CaseClosure.objects.visible_to(request.user), pk=pk)
+        data = valid(self.Input, request)
+        closure = decide_case_closure(actor=request.user, closure=closure, approve=data["approve"], note=data["note"])
+        return Response(CaseClosureOut(closure).data)
 
 
 def _own_member(user, branch_number: str, *, field: str) -> Member:

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from console import selectors
+from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, queued_record_for, record_for
 from console.forms import (
     AppendRequestForm,
@@ -52,7 +52,10 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
 def exchange_detail(request: HttpRequest, pk) -> HttpResponse:
     record = record_for(request.user, pk)
     form = AppendRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    step = confirm.step(request) if request.method == "POST" else None
+    if request.method == "POST" and form.is_valid() and step == confirm.ASK:
+        return confirm.render_confirmation(request, _append_confirmation(record, form.cleaned_data["reason"]))
+    if request.method == "POST" and form.is_valid() and step == confirm.EXECUTE:
         try:
             file_append_request(actor=request.user, record=record, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
@@ -61,10 +64,52 @@ def exchange_detail(request: HttpRequest, pk) -> HttpResponse:
             messages.success(request, "追記依頼を行いました。この記録はマイナポータルのやりとり履歴に表示されません。")
             return redirect("console:exchange_detail", pk=record.pk)
     [record] = selectors.annotate_records(request.user, [record])
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "console/exchange_detail.html", {
         "record": record, "form": form, "can_change": request.user.can_change,
     }, status=status)
+
+
+def _append_confirmation(record, reason: str) -> confirm.Confirmation:
+    subject = record.subject.name
+    return confirm.Confirmation(
+        title="追記依頼",
+        lead=f"この記録（{record.inquired_at:%Y/%m/%d} {record.item.name}）について、情報提供NWSに不開示の追記依頼を行います。",
+        details=[("対象者", subject), ("照会機関", record.inquirer.name), ("提供機関", record.provider.name),
+                 ("理由", reason)],
+        effects=[
+            f"追記依頼が処理されると、この記録は{subject}さんのマイナポータルのやりとり履歴に表示されなくなります"
+            "（カードを持つ人や代理人にも見えなくなります）。",
+            "処理されるまでの間は、記録は表示されたままです。",
+            "追記依頼は取り下げられません。",
+        ],
+        button="追記依頼を行う",
+    )
+
+
+def _manual_confirmation(record, *, approve: bool, content=None, code: bool = False,
+                         reason: str = "") -> confirm.Confirmation:
+    subject, inquirer = record.subject.name, record.inquirer.name
+    if not approve:
+        return confirm.Confirmation(
+            title="提供しない",
+            lead=f"{inquirer}からの照会（{subject}さんの{record.item.name}）に、情報を提供しません。",
+            details=[("提供しない理由", reason)],
+            effects=["照会元には情報が送られません。この照会は「提供せず」で終わり、やりとり履歴には表示されません。",
+                     "後から送信許可に変えることはできません。"],
+            button="提供しないことに決める",
+        )
+    effects = [f"{inquirer}に、{subject}さんの{record.item.name}を送信します。送信した情報は取り消せません。"]
+    if code:
+        effects.append(f"不開示コードを付けて提供します。この記録は{subject}さんのマイナポータルのやりとり履歴に表示されません。")
+    else:
+        effects.append(f"不開示コードは付けません。この記録は{subject}さんのマイナポータルのやりとり履歴に表示され、"
+                       "カードを持つ人や代理人にも、やりとりのあったことと機関名が見えます。")
+    details = [(key, "設定なし" if value is None else str(value)) for key, value in (content or {}).items()]
+    return confirm.Confirmation(
+        title="送信許可", lead=f"{inquirer}への情報提供を送信します。", details=details, effects=effects,
+        button="送信する",
+    )
 
 
 @console_view(read=ALL_ROLES)
@@ -111,7 +156,11 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
             messages.error(request, "送信許可か提供しないかを選んでください。")
         elif action == "decline":
             decline_form = ManualDeclineForm(request.POST)
-            if decline_form.is_valid():
+            step = confirm.step(request)
+            if decline_form.is_valid() and step == confirm.ASK:
+                return confirm.render_confirmation(request, _manual_confirmation(
+                    record, approve=False, reason=decline_form.cleaned_data["reason"]))
+            if decline_form.is_valid() and step == confirm.EXECUTE:
                 try:
                     decline_manual_response(actor=user, record=record, reason=decline_form.cleaned_data["reason"])
                 except ValidationError as exc:
@@ -125,7 +174,12 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
                 content, errors = corrected_content(form, original)
                 for name, message in errors.items():
                     form.add_error(name, message)
-                if not errors:
+                step = confirm.step(request)
+                if not errors and step == confirm.ASK:
+                    return confirm.render_confirmation(request, _manual_confirmation(
+                        record, approve=True, content=content,
+                        code=code_forced or form.cleaned_data["nondisclosure_code"]))
+                if not errors and step == confirm.EXECUTE:
                     try:
                         record = approve_manual_response(
                             actor=user, record=record, content=content,
@@ -139,6 +193,8 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
                         note = "不開示コードあり" if record.provision_code else "不開示コードなし"
                         messages.success(request, f"情報提供を送信しました（{note}）。")
                         return redirect("console:manual_queue")
+    if request.method == "POST" and confirm.step(request) == confirm.BACK:
+        status = 200  # back from the confirmation step, the values kept
     [record] = selectors.annotate_records(user, [record])
     return render(request, "console/manual_response.html", {
         "record": record, "replica": replica, "form": form, "decline_form": decline_form,

@@ -5,15 +5,21 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from console import selectors
+from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, member_for, setting_for
 from console.forms import ClearingRequestForm, MemberSearchForm, SettingForm
 from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.models import ExchangeRecord
 from flags.models import ProtectionCase
-from flags.policy import SETTING_LABELS, SettingKind
-from flags.services import request_clearing, set_setting
+from flags.policy import (
+    SETTING_EFFECTS,
+    SETTING_LABELS,
+    SettingKind,
+    card_procedures_missing,
+    clearing_waits_for_card_procedures,
+)
+from flags.services import card_procedure_case, card_procedures_of, request_clearing, set_setting
 
 
 @console_view(read=ALL_ROLES)
@@ -56,6 +62,11 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = member_for(request.user, pk)
     if request.method == "POST":
         form = SettingForm(request.POST)
+        step = confirm.step(request)
+        if form.is_valid() and step == confirm.ASK:
+            return confirm.render_confirmation(request, _setting_confirmation(member, form.cleaned_data))
+        if form.is_valid() and step == confirm.BACK:
+            return render(request, "console/member_detail.html", _member_context(request, member, form))
         if form.is_valid():
             try:
                 set_setting(actor=request.user, member=member, **form.cleaned_data)
@@ -73,6 +84,24 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/member_detail.html", context)
 
 
+def _setting_confirmation(member, data) -> confirm.Confirmation:
+    kind = SettingKind(data["kind"])
+    scope = data["item"].name if data["item"] else "全体（被保険者枝番単位）"
+    effects = SETTING_EFFECTS[kind]
+    return confirm.Confirmation(
+        title=f"{SETTING_LABELS[kind]}の設定",
+        lead=f"{member.name}さん（枝番 {member.branch_number}）に{SETTING_LABELS[kind]}（{scope}）を設定します。",
+        details=[("設定理由", data["reason"])],
+        effects=[
+            f"他機関からの照会への提供: {effects['answer']}",
+            f"マイナポータルの自己情報: {effects['self_info']}",
+            f"マイナポータルのやりとり履歴: {effects['history']}",
+            "設定は直ちに有効になります。解除には、依頼者以外の責任者の承認が必要です。",
+        ],
+        button="設定する",
+    )
+
+
 @console_view(read=CHANGERS, write=CHANGERS)
 def setting_request_clearing(request: HttpRequest, pk: int) -> HttpResponse:
     """解除依頼: the setting stays in force until a supervisor other than the requester approves."""
@@ -80,11 +109,23 @@ def setting_request_clearing(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClearingRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            request_clearing(actor=request.user, setting=setting, reason=form.cleaned_data["reason"])
+            request_clearing(actor=request.user, setting=setting, reason=form.cleaned_data["reason"],
+                             override_reason=form.cleaned_data["override_reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "解除依頼を登録しました。責任者（依頼者以外）の承認後に解除されます。")
             return redirect("console:member_detail", pk=setting.member_id)
     status = 400 if request.method == "POST" else 200
-    return render(request, "console/setting_clearing.html", {"setting": setting, "form": form}, status=status)
+    return render(request, "console/setting_clearing.html", {
+        "setting": setting, "form": form, "gate": card_procedure_status(setting),
+        "is_supervisor": request.user.is_supervisor,
+    }, status=status)
+
+
+def card_procedure_status(setting) -> dict | None:
+    """For the clearing pages: the case ① holding this setting back, its dated checklist and what is missing."""
+    case = card_procedure_case(setting)
+    if case is None or not clearing_waits_for_card_procedures(setting.kind, case_card_or_proxy=True):
+        return None
+    return {"case": case, "missing": card_procedures_missing(card_procedures_of(case))}

@@ -2,16 +2,19 @@
 (404 or an empty list), each role's rights, and a bad body (400 with field errors). An endpoint added to the URLs
 without a row here fails test_every_endpoint_is_in_the_matrix."""
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
+from flags.case_lifecycle import request_case_closure
 from flags.policy import SettingKind
-from flags.services import open_protection_case, request_clearing, set_setting
+from flags.services import open_protection_case, request_clearing, set_setting, update_case_checklist
 from institutions.models import Role
 from portal_sim.services import issue_card
 from tests import factories as f
@@ -90,12 +93,23 @@ V1 = {
     "case-detail": Endpoint("get", "/api/v1/cases/{case}/", 200),
     "case-open": Endpoint(
         "post", "/api/v1/cases/open/", 201, CHANGERS,
-        body={"member": "{branch}", "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
+        body={"member": "{free_branch}", "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
               "case_card_or_proxy": True},
         bad_body={"member": "{branch}", "victim_confirmed": "はい"}, outsider="400",
     ),
     "case-checklist": Endpoint("post", "/api/v1/cases/{case}/checklist/", 200, CHANGERS,
-                               body={"card_suspension_done": True}, bad_body={"card_suspension_done": "たぶん"}),
+                               body={"card_suspension_advised_on": "2026-04-03",
+                                     "card_suspension_confirmed_on": "2026-04-20"},
+                               bad_body={"card_suspension_confirmed_on": "たぶん"}),
+    "case-review-date": Endpoint("post", "/api/v1/cases/{case}/review-date/", 200, CHANGERS,
+                                 body={"review_on": "{review_on}", "reason": "3か月後に状況確認"},
+                                 bad_body={"review_on": "来年", "reason": ""}),
+    "case-closure-request": Endpoint("post", "/api/v1/cases/{case}/closure-requests/", 201, CHANGERS,
+                                     body={"reason": "本人から終了の申出", "clear_settings": True},
+                                     bad_body={"reason": "", "clear_settings": "たぶん"}),
+    "case-closure-decide": Endpoint("post", "/api/v1/case-closures/{closure}/decision/", 200, (SUPERVISOR,),
+                                    body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
+                                    outsider_role=SUPERVISOR),
     "inquiry-send": Endpoint(
         "post", "/api/v1/inquiries/", 201, CHANGERS,
         body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}"},
@@ -173,6 +187,12 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     clearing = request_clearing(actor=alice, setting=nar, reason="本人の希望")
     case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
                                 requested_by_person=True, case_card_or_proxy=True)
+    day = datetime.date(2026, 4, 10)  # カード停止等手続 confirmed, so case ①'s flags may be asked to clear
+    update_case_checklist(actor=alice, case=case, card_suspension_advised_on=day, card_suspension_confirmed_on=day,
+                          proxy_cancel_advised_on=day, proxy_cancel_confirmed_on=day)
+    closing = open_protection_case(actor=alice, member=f.MemberFactory(insurer=alice.institution),
+                                   victim_confirmed=True, fled_confirmed=True, requested_by_person=True)
+    closure = request_case_closure(actor=alice, case=closing, reason="危険がなくなった", clear_settings=True)
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
@@ -190,7 +210,9 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "branch": victim.branch_number, "setting": nd.pk, "clearing": clearing.pk, "case": case.pk,
         "exchange": exchange.pk, "unappended": unappended.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
         "new_sim_id": f.PersonFactory().sim_id, "insurer": alice.institution_id, "victim_sim_id": victim.person.sim_id,
-        "card": card.card_number,
+        "card": card.card_number, "closure": closure.pk,
+        "free_branch": f.MemberFactory(insurer=alice.institution).branch_number,  # a member with no open case
+        "review_on": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

@@ -66,8 +66,10 @@ def test_open_case_sets_case_1_flags_and_names_the_abuser(api_alice, victim, abu
     assert case["abuser_sim_id"] == abuser.sim_id and case["is_open"] is True
     kinds = {s["kind"] for s in api_alice.get(f"/api/v1/members/{victim.branch_number}/").json()["active_settings"]}
     assert kinds == {"non_disclosure", "no_self_info"}  # 別紙2 ケース①
-    done = api_alice.post(f"/api/v1/cases/{case['id']}/checklist/", {"card_suspension_done": True}, format="json")
-    assert done.json()["card_suspension_done"] is True
+    done = api_alice.post(f"/api/v1/cases/{case['id']}/checklist/", {
+        "card_suspension_advised_on": "2026-04-03", "card_suspension_confirmed_on": "2026-04-20"}, format="json")
+    assert done.json()["card_suspension_confirmed_on"] == "2026-04-20"
+    assert done.json()["card_procedures_missing"] == ["代理人設定の解除の確認日"]
 
 
 @pytest.mark.parametrize("body, field", [

@@ -4,6 +4,8 @@ database, the insurer's steps go through /api/v1/ with its staff tokens, and the
 case ①) and, in ④, by the abuser looking at his own やりとり履歴. Each scenario has its control case without the
 setting, which shows the leak the setting prevents. No ORM call except to check the database starts empty."""
 
+import datetime
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -330,8 +332,16 @@ def test_case_1_completion_cuts_the_abuser_off_and_flags_are_cleared_by_another_
                                                  "agent_sim_id": w["abuser"]["sim_id"]}, status=200)
     refused = sim.portal(w["abuser"]["card_number"], "2222", principal=w["victim"]["sim_id"], status=403)
     assert refused["code"] == "not_proxy"
-    sim.post(f"/api/v1/cases/{case['id']}/checklist/", {"card_suspension_done": True, "proxy_cancel_done": True},
-             status=200, client=w["clerk"])
+    # Before the procedures are recorded with dates, clearing case ①'s flags cannot even be requested.
+    nd = sim.get("/api/v1/settings/?active=true&member=A0000001&kind=non_disclosure", w["clerk"])["results"][0]
+    early = sim.post(f"/api/v1/settings/{nd['id']}/clearing-requests/", {"reason": "早く解除したい"}, status=409,
+                     client=w["clerk"])
+    assert early["code"] == "card_procedures_incomplete"
+    today = datetime.date.today().isoformat()
+    sim.post(f"/api/v1/cases/{case['id']}/checklist/", {
+        "card_suspension_advised_on": today, "card_suspension_confirmed_on": today,
+        "proxy_cancel_advised_on": today, "proxy_cancel_confirmed_on": today,
+    }, status=200, client=w["clerk"])
     # Clearing: requested by one supervisor, approved by another (the requester cannot approve).
     settings = sim.get("/api/v1/settings/?active=true&member=A0000001", w["clerk"])["results"]
     assert {s["kind"] for s in settings} == {"non_disclosure", "no_self_info"}

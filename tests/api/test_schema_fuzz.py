@@ -27,10 +27,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
+from flags.case_lifecycle import request_case_closure
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting
 from nakama.wsgi import application
 from portal_sim.services import issue_card
+from tests import factories as f
 from tests.api.conftest import client_for
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -70,7 +72,11 @@ def _world(alice, victim, abuser, city_ko, items, procedures):
                              procedure=procedures["welfare"], item=items["medical_eligibility"])
     append = file_append_request(actor=alice, record=exchange, reason="事後に判明")
     card = issue_card(person=victim.person, pin="1234")
+    closing = open_protection_case(actor=alice, member=f.MemberFactory(insurer=alice.institution),
+                                   victim_confirmed=True, fled_confirmed=True, requested_by_person=True)
+    closure = request_case_closure(actor=alice, case=closing, reason="危険がなくなった", clear_settings=True)
     return {
+        r"/case-closures/\{id\}": {"id": closure.pk},
         r"/members/\{branch_number\}": {"branch_number": victim.branch_number},
         r"/settings/\{id\}": {"id": nd.pk},
         r"/clearing-requests/\{id\}": {"id": clearing.pk},

@@ -2,15 +2,17 @@
 member with 自動応答不可 whose inquiry waits in the manual queue, an inquiry about the abuser with 不開示コード,
 a pending clearing request and a 追記依頼; insurer B's clerk, supervisor and auditor as outsiders."""
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
 
 from exchanges.models import AppendRequest, ExchangeRecord
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.case_lifecycle import request_case_closure
+from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
 from flags.policy import SettingKind
-from flags.services import open_protection_case, request_clearing, set_setting
+from flags.services import open_protection_case, request_clearing, set_setting, update_case_checklist
 from institutions.models import Role, RoleGrantRequest
 from institutions.services import request_role_grant
 from members.models import Member
@@ -28,6 +30,7 @@ class Scene:
     clearing_request: ClearingRequest
     append_request: AppendRequest
     role_grant: RoleGrantRequest
+    closure: CaseClosure
 
 
 @pytest.fixture
@@ -50,12 +53,22 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
         nondisclosure_code=True,
     ))
     setting = Setting.objects.get(member=victim, kind=SettingKind.NON_DISCLOSURE)
+    day = datetime.date(2026, 4, 10)
+    update_case_checklist(actor=alice, case=case, card_suspension_advised_on=day, card_suspension_confirmed_on=day,
+                          proxy_cancel_advised_on=day, proxy_cancel_confirmed_on=day)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
     role_grant = request_role_grant(actor=sam, staff=alice, role=Role.AUDITOR, reason="監査担当の交代")
+    # A second protected member whose case waits for a supervisor to approve its closure.
+    closing = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="田中 三恵", kana="タナカ ミエ"),
+                              branch_number="A0000003")
+    closing_case = open_protection_case(actor=alice, member=closing, victim_confirmed=True, fled_confirmed=True,
+                                        requested_by_person=True, reason="本人の申出")
+    closure = request_case_closure(actor=alice, case=closing_case, reason="加害者が遠方に転居し危険がなくなった",
+                                   clear_settings=True)
     return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
                  manual_record=manual_record, clearing_request=clearing_request, append_request=append_request,
-                 role_grant=role_grant)
+                 closure=closure, role_grant=role_grant)
 
 
 @pytest.fixture

@@ -92,6 +92,12 @@ def test_clerk_opens_a_protection_case_and_sets_the_flags(page_for, live_server,
     page.fill("#id_reason", "本人の申出（別紙2 ケース①・②）")
     check_page(page, "flow-case-new")
     page.click("button:has-text('登録して設定する')")
+    # Confirmation step (issue 10 point 7): what will happen to her, in plain Japanese; nothing written yet.
+    page.wait_for_selector("h1:has-text('確認: 設定対象者の登録')")
+    assert "不開示該当フラグ、自己情報提供不可フラグを全体" in page.inner_text("main")
+    assert not ProtectionCase.objects.filter(member=victim).exists()
+    check_page(page, "flow-case-new-confirm")
+    page.click("#confirm-execute")
     page.wait_for_selector("text=設定対象者を登録しました。")
     check_page(page, "flow-case-detail")
     case = ProtectionCase.objects.get(member=victim)
@@ -152,6 +158,67 @@ def test_every_console_page_at_1280x800_is_japanese_without_horizontal_scroll(pa
             check_page(page, f"{role}-{name.split(':')[1]}")
             seen += 1
     assert seen >= len(PAGES)
+
+
+def test_case_1_flags_cleared_after_dated_card_procedures_and_the_case_closed_four_eyes(page_for, live_server, scene,
+                                                                                        alice, sam, sue):
+    """Issue 10 points 4, 5, 7 in Chromium: the approval page shows the dated checklist; approving goes through the
+    confirmation step; the case is then closed by a clerk's request and another supervisor's approval."""
+    case = scene.case
+    # The scene's pending request on 不開示該当 was made after the procedures were dated: sam sees them and approves.
+    page = page_for(sam)
+    page.goto(live_server.url + reverse("console:clearing_detail", args=[scene.clearing_request.pk]))
+    text = page.inner_text(".card-procedures")
+    assert "2026/04/10" in text and "カード停止等手続の完了が日付とともに記録されています" in text
+    check_page(page, "flow-clearing-detail-checklist")
+    page.click("button:has-text('承認して解除する')")
+    page.wait_for_selector("h1:has-text('確認: 解除の承認')")
+    assert "やりとり履歴に表示され" in page.inner_text("main")
+    check_page(page, "flow-clearing-confirm")
+    scene.setting.refresh_from_db()
+    assert scene.setting.is_active, "nothing is cleared before the confirmation"
+    page.click("#confirm-execute")
+    page.wait_for_selector("text=解除依頼を承認し、設定を解除しました。")
+    scene.setting.refresh_from_db()
+    assert not scene.setting.is_active and scene.setting.cleared_by == sam
+    # The clerk asks to close the case, clearing its remaining flag (自己情報提供不可) in the same step.
+    clerk = page_for(alice)
+    clerk.goto(live_server.url + reverse("console:case_detail", args=[case.pk]))
+    clerk.fill("#closure textarea[name=reason]", "加害者が遠方に転居し、本人から終了の申出")
+    clerk.check("#closure input[name=clear_settings]")
+    clerk.click("button:has-text('終了を依頼する')")
+    clerk.wait_for_selector("text=終了依頼を登録しました。")
+    check_page(clerk, "flow-case-close-requested")
+    # Another supervisor approves through the confirmation step; the case page shows it closed.
+    other = page_for(sue)
+    closure = case.closures.get(state="pending")
+    other.goto(live_server.url + reverse("console:closure_detail", args=[closure.pk]))
+    other.click("button:has-text('承認して終了する')")
+    other.wait_for_selector("h1:has-text('確認: 設定対象者の終了の承認')")
+    assert "自己情報提供不可フラグ（全体）を解除します" in other.inner_text("main")
+    check_page(other, "flow-closure-confirm")
+    other.click("#confirm-execute")
+    other.wait_for_selector("#case-closed")
+    check_page(other, "flow-case-closed")
+    case.refresh_from_db()
+    assert not case.is_open and case.closed_by == sue
+    assert not case.settings.filter(cleared_at__isnull=True).exists()
+
+
+def test_clerk_approves_a_manual_response_through_the_confirmation_step(page_for, live_server, scene, alice):
+    """別紙3 ③ with issue 10 point 7: 送信許可 first shows what will be sent and whether it will show in her history."""
+    page = page_for(alice)
+    page.goto(live_server.url + reverse("console:manual_response", args=[scene.manual_record.pk]))
+    page.click("button:has-text('送信許可（情報提供する）')")
+    page.wait_for_selector("h1:has-text('確認: 送信許可')")
+    assert "不開示コードは付けません" in page.inner_text("main")
+    check_page(page, "flow-manual-confirm")
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == "manual"
+    page.click("#confirm-execute")
+    page.wait_for_selector("text=情報提供を送信しました（不開示コードなし）。")
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == "provided"
 
 
 def test_sign_in_page_is_japanese(browser, live_server, db):

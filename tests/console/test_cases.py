@@ -1,6 +1,6 @@
 """設定対象者: registration with ア/イ/ウ, case ①/②, the abuser typed in, the settings in one step; case detail
 with the カード停止等手続 checklist, the portal preview link and the card status when available."""
-
+import datetime
 
 import pytest
 from django.urls import reverse
@@ -18,7 +18,7 @@ CASE_OK = {
 
 
 def _open(client, member, **changes):
-    data = {**CASE_OK, **changes}
+    data = {**CASE_OK, "confirmed": "1", **changes}
     data = {k: v for k, v in data.items() if v is not None}
     return client.post(reverse("console:case_new", args=[member.pk]), data)
 
@@ -52,7 +52,6 @@ def test_case_2_only_with_no_auto_response(victim, alice, as_user):
         ({"victim_confirmed": None}, "ア（DV・虐待等被害者であること）の確認が必要です。"),
         ({"fled_confirmed": None}, "イ（加害者の下から避難していること）の確認が必要です。"),
         ({"requested_by_person": None}, "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"),
-        ({"case_card_or_proxy": None, "case_inquiry_about_abuser": None}, "ケース①またはケース②を選んでください。"),
         ({"abuser_sim_id": "SIM-NONE-XXXX"}, "入力された個人識別子に該当する個人が見つかりません。"),
         ({"reason": ""}, "設定理由を入力してください。"),
         ({"request_date": "2026/13/45"}, "日付は 2026-04-01 のような形式で入力してください。"),
@@ -106,23 +105,27 @@ def test_viewing_a_case_is_audited(scene, audrey, as_user):
     assert entry.actor == audrey and entry.message == "設定対象者詳細"
 
 
-def test_checklist_update_is_saved_and_audited(scene, alice, as_user):
+def test_checklist_dates_are_saved_and_audited(scene, alice, as_user):
     response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {
-        "card_suspension_advised": "on", "card_suspension_done": "on", "proxy_cancel_advised": "on", "notes": "電話で案内",
+        "card_suspension_advised_on": "2026-04-03", "card_suspension_confirmed_on": "2026-04-20",
+        "proxy_cancel_advised_on": "2026-04-03", "notes": "電話で案内",
     })
     assert response.status_code == 302
     scene.case.refresh_from_db()
-    assert scene.case.card_suspension_done and scene.case.proxy_cancel_advised and not scene.case.proxy_cancel_done
+    assert scene.case.card_suspension_confirmed_on == datetime.date(2026, 4, 20)
+    assert scene.case.proxy_cancel_advised_on == datetime.date(2026, 4, 3) and not scene.case.proxy_cancel_confirmed_on
     assert scene.case.notes == "電話で案内"
     assert AuditEntry.objects.filter(action="case.checklist_updated", actor=alice).exists()
+    body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+    assert "2026/04/20" in body and "未記録: 代理人設定の解除の確認日" in body
 
 
-def test_checklist_done_without_advice_is_refused(scene, alice, as_user):
-    response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {"proxy_cancel_done": "on"})
+def test_checklist_confirmed_without_advice_is_refused(scene, alice, as_user):
+    response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {
+        "proxy_cancel_confirmed_on": "2026-04-20", "proxy_cancel_advised_on": "",
+    })
     assert response.status_code == 400
-    assert "完了を確認する前に、案内したことにも印を付けてください。" in response.content.decode()
-    scene.case.refresh_from_db()
-    assert not scene.case.proxy_cancel_done
+    assert "完了を確認する前に、案内した日も記録してください。" in response.content.decode()
 
 
 def test_case_list_shows_our_cases(scene, alice, as_user):

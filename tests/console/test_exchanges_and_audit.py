@@ -85,7 +85,7 @@ def test_clerk_files_an_append_request_and_the_record_leaves_the_portal(scene, a
     client = as_user(alice)
     response = client.post(url, {"reason": ""})
     assert response.status_code == 400 and "追記依頼の理由を入力してください。" in response.content.decode()
-    response = client.post(url, {"reason": "後から設定対象者と判明（別紙2 §4）"})
+    response = client.post(url, {"reason": "後から設定対象者と判明（別紙2 §4）", "confirmed": "1"})
     assert response.status_code == 302
     assert AppendRequest.objects.filter(record=record_, requested_by=alice).exists()
     assert record_ not in portal_history(person=scene.ordinary.person)

@@ -33,7 +33,7 @@ def test_approve_with_corrected_loss_date(scene, alice, as_user):
     form = as_user(alice).get(_url(scene.manual_record)).context["form"]
     data = {name: field.initial for name, field in form.fields.items() if name != "nondisclosure_code"}
     loss_field = next(n for n, fld in form.fields.items() if fld.label == "資格喪失日")
-    data.update({loss_field: "2026-07-01", "action": "approve"})
+    data.update({loss_field: "2026-07-01", "action": "approve", "confirmed": "1"})
     response = as_user(alice).post(_url(scene.manual_record), data)
     assert response.status_code == 302
     scene.manual_record.refresh_from_db()
@@ -46,7 +46,7 @@ def test_approve_with_corrected_loss_date(scene, alice, as_user):
 
 
 def test_approve_with_code_by_choice(scene, alice, as_user):
-    response = as_user(alice).post(_url(scene.manual_record), {"action": "approve", "nondisclosure_code": "on"})
+    response = as_user(alice).post(_url(scene.manual_record), {"action": "approve", "nondisclosure_code": "on", "confirmed": "1"})
     assert response.status_code == 302
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.provision_code and scene.manual_record.provision_code_source == "manual"
@@ -59,7 +59,7 @@ def test_code_is_forced_when_non_disclosure_was_set_while_waiting(scene, alice, 
     body = as_user(alice).get(_url(scene.manual_record)).content.decode()
     assert "不開示該当フラグが設定されているため、不開示コードが自動で付きます。" in body
     assert 'name="nondisclosure_code"' not in body
-    as_user(alice).post(_url(scene.manual_record), {"action": "approve"})
+    as_user(alice).post(_url(scene.manual_record), {"action": "approve", "confirmed": "1"})
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.provision_code and scene.manual_record.provision_code_source == "auto"
 
@@ -78,7 +78,7 @@ def test_decline_needs_a_reason(scene, alice, as_user):
     client = as_user(alice)
     response = client.post(_url(scene.manual_record), {"action": "decline", "reason": ""})
     assert response.status_code == 400 and "提供しない理由を入力してください。" in response.content.decode()
-    response = client.post(_url(scene.manual_record), {"action": "decline", "reason": "本人確認中"})
+    response = client.post(_url(scene.manual_record), {"action": "decline", "reason": "本人確認中", "confirmed": "1"})
     assert response.status_code == 302
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.state == ExchangeState.DECLINED and scene.manual_record.decline_reason == "本人確認中"
@@ -92,8 +92,8 @@ def test_a_post_without_a_choice_does_nothing(scene, alice, as_user):
 
 
 def test_second_answer_is_refused(scene, alice, sam, as_user):
-    as_user(alice).post(_url(scene.manual_record), {"action": "approve"})
-    response = as_user(sam).post(_url(scene.manual_record), {"action": "decline", "reason": "遅れて"})
+    as_user(alice).post(_url(scene.manual_record), {"action": "approve", "confirmed": "1"})
+    response = as_user(sam).post(_url(scene.manual_record), {"action": "decline", "reason": "遅れて", "confirmed": "1"})
     assert response.status_code == 302
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.state == ExchangeState.PROVIDED
@@ -126,6 +126,7 @@ def test_approval_fails_closed_when_the_flag_check_fails(scene, alice, as_user, 
     form = as_user(alice).get(_url(scene.manual_record)).context["form"]
     data = {name: field.initial for name, field in form.fields.items() if name != "nondisclosure_code"}
     data["action"] = "approve"
+    data["confirmed"] = "1"
 
     def broken(**kwargs):
         raise DatabaseError("down")

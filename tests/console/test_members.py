@@ -86,7 +86,7 @@ def test_member_with_only_an_item_setting_counts_as_protected(members, alice, it
 def test_clerk_sets_an_item_level_setting(members, alice, items, as_user):
     member = members["suzuki"]
     response = as_user(alice).post(reverse("console:member_detail", args=[member.pk]), {
-        "kind": "no_self_info", "item": items["medical_eligibility"].pk, "reason": "本人の申出",
+        "kind": "no_self_info", "item": items["medical_eligibility"].pk, "reason": "本人の申出", "confirmed": "1",
     })
     assert response.status_code == 302
     setting = Setting.objects.get(member=member)
@@ -113,7 +113,7 @@ def test_bad_setting_input_is_refused_in_japanese_and_nothing_is_written(data, m
 
 def test_duplicate_setting_is_refused(scene, alice, as_user):
     response = as_user(alice).post(reverse("console:member_detail", args=[scene.victim.pk]), {
-        "kind": "non_disclosure", "reason": "もう一度",
+        "kind": "non_disclosure", "reason": "もう一度", "confirmed": "1",
     })
     assert response.status_code == 400
     assert "不開示該当フラグ（全体）はすでに設定されています。" in response.content.decode()
@@ -144,7 +144,7 @@ def test_clearing_request_needs_a_reason_and_refuses_a_second_one(scene, alice, 
 
 def test_home_shows_counts_and_role_specific_links(scene, alice, audrey, as_user):
     response = as_user(alice).get(reverse("console:home"))
-    assert response.context["open_cases"] == 1 and response.context["manual_count"] == 1
+    assert response.context["open_cases"] == 2 and response.context["manual_count"] == 1
     body = response.content.decode()
     assert "情報照会を行う" in body and "監査証跡" not in body and "設定CSV" not in body
     body = as_user(audrey).get(reverse("console:home")).content.decode()

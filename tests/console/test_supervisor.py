@@ -14,7 +14,8 @@ from institutions.models import Role, Staff
 def test_dashboard_counts_and_chart(scene, sam, as_user):
     response = as_user(sam).get(reverse("console:dashboard"))
     d = response.context["d"]
-    assert dict(d.settings_by_kind) == {"不開示該当フラグ": 1, "自己情報提供不可フラグ": 1, "自動応答不可フラグ": 1}
+    # 佐藤 花子 (case ①: 不開示該当 + 自己情報提供不可), 田中 三恵 (不開示該当), 鈴木 一郎 (自動応答不可).
+    assert dict(d.settings_by_kind) == {"不開示該当フラグ": 2, "自己情報提供不可フラグ": 1, "自動応答不可フラグ": 1}
     assert d.open_manual == 1 and d.oldest_manual_age is not None
     assert d.pending_clearing == 1
     assert len(d.days) == 14
@@ -37,10 +38,12 @@ def test_dashboard_of_another_insurer_counts_nothing_of_ours(scene, bob_super, a
 
 def test_another_supervisor_approves_clearing(scene, sam, as_user):
     response = as_user(sam).post(reverse("console:clearing_detail", args=[scene.clearing_request.pk]),
-                                 {"decision": "approve", "note": "完了を確認"})
+                                 {"decision": "approve", "note": "完了を確認", "confirmed": "1"})
     assert response.status_code == 302
     scene.setting.refresh_from_db()
-    assert not scene.setting.is_active and scene.setting.cleared_by.username == "alice"
+    # 解除者 is the approving supervisor; the requester is kept beside it.
+    assert not scene.setting.is_active and scene.setting.cleared_by.username == "sam"
+    assert scene.setting.clear_requested_by.username == "alice"
     assert AuditEntry.objects.filter(action="setting.cleared", actor=sam).exists()
 
 
@@ -51,12 +54,12 @@ def test_requester_cannot_approve_own_clearing(scene, sam, sue, as_user):
     own = ClearingRequest.objects.get(setting=setting)
     page = client.get(reverse("console:clearing_detail", args=[own.pk])).content.decode()
     assert "ご自身が依頼した解除は承認できません。" in page
-    response = client.post(reverse("console:clearing_detail", args=[own.pk]), {"decision": "approve"})
+    response = client.post(reverse("console:clearing_detail", args=[own.pk]), {"decision": "approve", "confirmed": "1"})
     assert response.status_code == 400
     assert "解除を依頼した本人は承認できません" in response.content.decode()
     setting.refresh_from_db()
     assert setting.is_active
-    as_user(sue).post(reverse("console:clearing_detail", args=[own.pk]), {"decision": "approve"})
+    as_user(sue).post(reverse("console:clearing_detail", args=[own.pk]), {"decision": "approve", "confirmed": "1"})
     setting.refresh_from_db()
     assert not setting.is_active
 

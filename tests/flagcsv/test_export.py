@@ -92,7 +92,8 @@ def test_cleared_setting_shows_as_cleared_with_who_when_why(client, sam, setting
                if r["設定種別"] == "自動応答不可フラグ" and r["被保険者枝番"] == "A0000001"]
     assert len(cleared) == 1
     r = cleared[0]
-    assert r["状態"] == "解除済" and r["解除者"] == "アリス 担当" and r["解除理由"] == "カード停止の完了を確認"
+    # 解除者 is the approving supervisor (sue), not the requester (alice): issue 10 point 4.
+    assert r["状態"] == "解除済" and r["解除者"] == "スー 責任者" and r["解除理由"] == "カード停止の完了を確認"
     cleared_at = settings_world["cleared"].cleared_at
     assert r["解除日時"] == cleared_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S")
     assert r["解除日（和暦）"] == _wareki(cleared_at) and r["解除日（和暦）"].startswith("令和")
