@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +12,8 @@ from console.access import ALL_ROLES, CHANGERS, case_for, console_view, member_f
 from console.forms import ChecklistForm, ProtectionCaseForm
 from console.services import record_protected_view
 from console.views.common import add_service_errors
+from flags import selectors as flag_selectors
+from flags.links import record_links_viewed
 from flags.models import ProtectionCase
 from flags.services import CHECKLIST_FIELDS, open_protection_case, update_case_checklist
 from members.models import Person
@@ -19,7 +22,11 @@ from portal_sim.selectors import card_status
 
 @console_view(read=ALL_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = ProtectionCase.objects.visible_to(request.user).select_related("member", "abuser", "opened_by")
+    cases = (
+        ProtectionCase.objects.visible_to(request.user)
+        .select_related("member", "opened_by")
+        .annotate(linked_count=Count("linked_persons", filter=Q(linked_persons__removed_at__isnull=True)))
+    )
     return render(request, "console/case_list.html", {"cases": cases})
 
 
@@ -29,17 +36,18 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     form = ProtectionCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        sim_id = data.pop("abuser_sim_id")
-        abuser = None
-        if sim_id:
-            abuser = Person.objects.filter(sim_id=sim_id).first()
-            if abuser is None:
-                form.add_error("abuser_sim_id", "入力された個人識別子に該当する個人が見つかりません。")
+        sim_ids = data.pop("linked_sim_ids")
+        persons = {p.sim_id: p for p in Person.objects.filter(sim_id__in=sim_ids)}
+        unknown = [s for s in sim_ids if s not in persons]
+        if unknown:
+            form.add_error("linked_sim_ids", f"個人識別子に該当する個人が見つかりません: {'、'.join(unknown)}")
         if not form.errors:
             try:
-                case = open_protection_case(actor=request.user, member=member, abuser=abuser, **data)
+                case = open_protection_case(
+                    actor=request.user, member=member, linked_persons=[persons[s] for s in sim_ids], **data
+                )
             except ValidationError as exc:
-                add_service_errors(form, exc, {"abuser": "abuser_sim_id"})
+                add_service_errors(form, exc, {"linked_persons": "linked_sim_ids"})
             else:
                 labels = "、".join(s.get_kind_display() for s in case.settings.all())
                 messages.success(request, f"設定対象者を登録しました。設定したフラグ: {labels or 'なし（設定済み）'}")
@@ -69,6 +77,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ChecklistForm(initial={**{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes})
         status = 200
         record_protected_view(actor=request.user, member=case.member, page="設定対象者詳細")
+    links = flag_selectors.links_of(request.user, case)
+    if request.method == "GET" and links:
+        record_links_viewed(actor=request.user, case=case, links=links, channel="設定対象者詳細")
     settings = [s for s in selectors.member_settings(request.user, case.member)]
     procedures_done = (not case.case_card_or_proxy) or (
         (case.card_suspension_done or not case.card_suspension_advised)
@@ -77,6 +88,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "case": case,
+        "links": links,
         "form": form,
         "settings": settings,
         "effects": selectors.setting_effects(),

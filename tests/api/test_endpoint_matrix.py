@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
+from flags.links import link_person, request_link_removal
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting
 from institutions.models import Role
@@ -96,6 +97,16 @@ V1 = {
     ),
     "case-checklist": Endpoint("post", "/api/v1/cases/{case}/checklist/", 200, CHANGERS,
                                body={"card_suspension_done": True}, bad_body={"card_suspension_done": "たぶん"}),
+    "case-link-person": Endpoint("post", "/api/v1/cases/{case}/linked-persons/", 201, CHANGERS,
+                                 body={"sim_id": "{unlinked_sim_id}", "reason": "加害者と判明"},
+                                 bad_body={"sim_id": "", "reason": ""}),
+    "linked-person-request-removal": Endpoint("post", "/api/v1/linked-persons/{link}/removal-requests/", 201,
+                                              CHANGERS, body={"reason": "誤登録"}, bad_body={"reason": ""}),
+    "link-removal-list": Endpoint("get", "/api/v1/link-removals/", 200, outsider="empty"),
+    "link-removal-detail": Endpoint("get", "/api/v1/link-removals/{removal}/", 200),
+    "link-removal-decide": Endpoint("post", "/api/v1/link-removals/{removal}/decision/", 200, (SUPERVISOR,),
+                                    body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
+                                    outsider_role=SUPERVISOR),
     "inquiry-send": Endpoint(
         "post", "/api/v1/inquiries/", 201, CHANGERS,
         body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}"},
@@ -173,6 +184,9 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     clearing = request_clearing(actor=alice, setting=nar, reason="本人の希望")
     case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
                                 requested_by_person=True, case_card_or_proxy=True)
+    pending_link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者")
+    removal = request_link_removal(actor=alice, link=pending_link, reason="誤登録")
+    link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者の親族")
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
@@ -190,7 +204,7 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "branch": victim.branch_number, "setting": nd.pk, "clearing": clearing.pk, "case": case.pk,
         "exchange": exchange.pk, "unappended": unappended.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
         "new_sim_id": f.PersonFactory().sim_id, "insurer": alice.institution_id, "victim_sim_id": victim.person.sim_id,
-        "card": card.card_number,
+        "card": card.card_number, "link": link.pk, "removal": removal.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

@@ -1,4 +1,4 @@
-"""A small world for the console: insurer A with a protected person (case ① and ②, abuser named), an ordinary
+"""A small world for the console: insurer A with a protected person (case ① and ②, the abuser linked; a second linked person with a removal request pending), an ordinary
 member with 自動応答不可 whose inquiry waits in the manual queue, an inquiry about the abuser with 不開示コード,
 a pending clearing request and a 追記依頼; insurer B's clerk, supervisor and auditor as outsiders."""
 
@@ -8,7 +8,8 @@ import pytest
 
 from exchanges.models import AppendRequest, ExchangeRecord
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.links import link_person, request_link_removal
+from flags.models import CaseLinkedPerson, ClearingRequest, LinkRemovalRequest, ProtectionCase, Setting
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting
 from institutions.models import Role
@@ -26,13 +27,15 @@ class Scene:
     manual_record: ExchangeRecord
     clearing_request: ClearingRequest
     append_request: AppendRequest
+    link: CaseLinkedPerson  # the abuser, 要注意照会対象 of the case
+    link_removal: LinkRemovalRequest  # alice asked to remove a second linked person; a supervisor decides
 
 
 @pytest.fixture
 def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, insurer_a) -> Scene:
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
     )
     ordinary = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="鈴木 一郎", kana="スズキ イチロウ"),
                                branch_number="A0000002")
@@ -50,8 +53,11 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
     setting = Setting.objects.get(member=victim, kind=SettingKind.NON_DISCLOSURE)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    relative = link_person(actor=alice, case=case, person=f.PersonFactory(name="佐藤 次郎"), reason="加害者の兄")
+    link_removal = request_link_removal(actor=alice, link=relative, reason="転居により不要")
     return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
-                 manual_record=manual_record, clearing_request=clearing_request, append_request=append_request)
+                 manual_record=manual_record, clearing_request=clearing_request, append_request=append_request,
+                 link=case.linked_persons.get(person=abuser), link_removal=link_removal)
 
 
 @pytest.fixture

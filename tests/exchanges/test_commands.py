@@ -43,7 +43,7 @@ def test_send_inquiry_fail_closed_shows_the_japanese_reason(victim, city_data, c
     def broken(**kwargs):
         raise DatabaseError("down")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    monkeypatch.setattr(flag_selectors, "both_sides", broken)
     with pytest.raises(CommandError, match="不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした。"):
         run(
             "send_inquiry", "--staff", "alice", "--branch", "A0000001", "--procedure", "kenpo_benefit",

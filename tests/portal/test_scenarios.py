@@ -50,7 +50,7 @@ def _protect(alice, victim, abuser):
     """別紙2 ケース①②: 不開示該当 and 自己情報提供不可 on the whole member until カード停止等手続 is done."""
     return open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
     )
 
 

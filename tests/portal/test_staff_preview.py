@@ -18,7 +18,7 @@ from tests.portal.helpers import HISTORY, SELF_INFO, between, card_for, page, si
 def case(victim, abuser, alice):
     return open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
     )
 
 
