@@ -1,4 +1,4 @@
-"""A small world for the console: insurer A with a protected person (case ① and ②, the abuser linked; a second linked person with a removal request pending), an ordinary
+"""A small world for the console: insurer A with a protected person (case ① and ②, the abuser linked after a first inquiry about him coded by hand; a second linked person with a removal request pending), an ordinary
 member with 自動応答不可 whose inquiry waits in the manual queue, an inquiry about the abuser with 不開示コード,
 a pending clearing request and a 追記依頼; insurer B's clerk, supervisor and auditor as outsiders."""
 
@@ -35,7 +35,7 @@ class Scene:
 def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, insurer_a) -> Scene:
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, reason="本人の申出",
     )
     ordinary = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="鈴木 一郎", kana="スズキ イチロウ"),
                                branch_number="A0000002")
@@ -53,6 +53,8 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
     setting = Setting.objects.get(member=victim, kind=SettingKind.NON_DISCLOSURE)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    # Linked after that first inquiry (sent with the code by hand): from now on the system codes every one.
+    link_person(actor=alice, case=case, person=abuser, reason="加害者")
     relative = link_person(actor=alice, case=case, person=f.PersonFactory(name="佐藤 次郎"), reason="加害者の兄")
     link_removal = request_link_removal(actor=alice, link=relative, reason="転居により不要")
     return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
