@@ -247,7 +247,7 @@ class CaseLinkedPerson(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"要注意照会対象（設定対象者 No.{self.case_id}）"
+        return f"要注意照会対象（設定対象者 第{self.case_id}号）"
 
     @property
     def is_in_force(self) -> bool:

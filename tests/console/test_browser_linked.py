@@ -160,7 +160,7 @@ def test_bessi3_4_console_inquiry_about_the_abuser_without_ticking_the_code(
     if linked:
         notice = page.inner_text("#linked-notice")
         assert "この照会には不開示コードが自動で付きます" in notice and "要注意照会対象者" in notice
-        assert f"設定対象者 No.{case.pk}" in notice
+        assert f"設定対象者 第{case.pk}号" in notice
         assert page.locator("#id_nondisclosure_code").count() == 0
         check_page(page, "linked-inquiry-confirm")
     else:

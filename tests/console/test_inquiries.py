@@ -68,7 +68,7 @@ def test_linked_abuser_confirm_page_says_the_code_is_attached_automatically_and_
     body = _post(as_user(alice), data, "confirm").content.decode()
     assert "この照会には<strong>不開示コードが自動で付きます</strong>" in body
     assert "<strong>要注意照会対象者</strong>（加害者など、避難先を知られてはならない方）" in body
-    assert f"設定対象者 No.{scene.case.pk}（佐藤 花子）" in body  # which case links him
+    assert f"設定対象者 第{scene.case.pk}号（佐藤 花子）" in body  # which case links him
     assert 'name="nondisclosure_code"' not in body  # nothing to tick: it is not a choice
 
 
