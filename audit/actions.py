@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "case.links_viewed": "要注意照会対象者の閲覧",
     "inquiry.sent": "情報照会の送信",
     "inquiry.received": "情報照会の受信",
+    "inquiry.coded_at_completion": "照会時の不開示コード（完了時自動設定）",
     "admin.inquiry_resent": "運用者による再照会",
     "manual_response.approved": "手動応答（送信許可）",
     "manual_response.declined": "手動応答（提供せず）",

@@ -165,14 +165,19 @@ def _new_record(
     )
 
 
-def _snapshot(record: ExchangeRecord) -> dict:
-    return {
+def _snapshot(record: ExchangeRecord, *, for_provider: bool = False) -> dict:
+    """The record's state for an audit entry. In the provider's own trail the inquiry side is only "coded or not":
+    why another insurer coded its inquiry (its flag, its case links) is that insurer's business."""
+    snapshot = {
         "state": record.state,
         "inquiry_code": record.inquiry_code,
         "inquiry_code_source": record.inquiry_code_source,
         "provision_code": record.provision_code,
         "provision_code_source": record.provision_code_source,
     }
+    if for_provider and record.inquirer.is_tenant:
+        del snapshot["inquiry_code_source"]
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,7 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
                 # The other insurer on this server received it: its own trail shows it (and nothing of ours).
                 audit(
                     actor=None, institution=request.provider, action="inquiry.received", target=record,
-                    after=_snapshot(record), message=f"{actor.institution.name} からの照会",
+                    after=_snapshot(record, for_provider=True), message=f"{actor.institution.name} からの照会",
                 )
     except DatabaseError as exc:
         raise InquiryNotSent() from exc
@@ -323,6 +328,7 @@ def approve_manual_response(
     try:
         with transaction.atomic(), nws_write():
             record = _locked_queued_record(actor=actor, record_id=record.pk)
+            coded_before = record.inquiry_code
             code = _complete(record, _both_sides(record), requested=nondisclosure_code)
             replica = _latest_replica(
                 institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
@@ -341,9 +347,16 @@ def approve_manual_response(
                 action="manual_response.approved",
                 target=record,
                 before={"state": ExchangeState.MANUAL, "content": original},
-                after={**_snapshot(record), "content": final, "content_corrected": record.content_corrected},
+                after={**_snapshot(record, for_provider=True), "content": final,
+                       "content_corrected": record.content_corrected},
                 message="提供内容を修正して送信" if record.content_corrected else "副本の内容で送信",
             )
+            if record.inquiry_code and not coded_before and record.inquirer.is_tenant:
+                # 別紙1 ※2: the inquirer's trail says its inquiry was coded at completion, and why.
+                audit(
+                    actor=None, institution=record.inquirer, action="inquiry.coded_at_completion", target=record,
+                    after=_snapshot(record), message=f"{record.provider.name} の送信許可の時点で不開示コードを設定",
+                )
     except DatabaseError as exc:
         raise ProvisionNotSent() from exc
     return record

@@ -10,7 +10,7 @@ from console.access import OVERSEERS, SUPERVISORS, clearing_request_for, console
 from console.forms import ClearingDecisionForm, StaffCreateForm
 from console.services import create_staff
 from console.views.common import add_service_errors
-from flags.models import ClearingRequest, ClearingRequestState
+from flags.models import ClearingRequest, ClearingRequestState, LinkRemovalRequest
 from flags.services import decide_clearing
 
 
@@ -28,7 +28,15 @@ def clearing_list(request: HttpRequest) -> HttpResponse:
     )
     pending = [r for r in rows if r.state == ClearingRequestState.PENDING]
     decided = [r for r in rows if r.state != ClearingRequestState.PENDING][:50]
-    return render(request, "console/clearing_list.html", {"pending": pending, "decided": decided})
+    # 要注意照会対象者の削除依頼: no names here (the decision page shows them and records the view).
+    link_removals = (
+        LinkRemovalRequest.objects.visible_to(request.user)
+        .filter(state=ClearingRequestState.PENDING)
+        .select_related("link")
+        .order_by("requested_at")
+    )
+    return render(request, "console/clearing_list.html",
+                  {"pending": pending, "decided": decided, "link_removals": link_removals})
 
 
 @console_view(read=OVERSEERS, write=SUPERVISORS)

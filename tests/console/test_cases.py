@@ -179,3 +179,10 @@ def test_link_removal_needs_a_supervisor_other_than_the_requester(scene, alice, 
     scene.link.refresh_from_db()
     assert not scene.link.is_in_force
     assert AuditEntry.objects.filter(action="case.person_unlinked", actor=other).exists()
+
+
+def test_pending_link_removals_are_listed_for_supervisors_without_names(scene, sam, as_user):
+    body = as_user(sam).get(reverse("console:clearing_list")).content.decode()
+    assert "要注意照会対象者の削除依頼・承認待ち（1件）" in body
+    assert reverse("console:link_removal_detail", args=[scene.link_removal.pk]) in body
+    assert "佐藤 次郎" not in body and not AuditEntry.objects.filter(action="case.links_viewed").exists()

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEntry
 from exchanges.models import ExchangeState
 from exchanges.selectors import portal_history
 from exchanges.services import approve_manual_response, receive_inquiry
@@ -50,6 +51,12 @@ def test_bessi1_2_a_flags_her_while_its_inquiry_waits_at_b_and_b_approves_withou
     done = approve_manual_response(actor=bob, record=waiting, nondisclosure_code=False)
     assert (done.inquiry_code, done.inquiry_code_source, done.provision_code) == (True, "completion", False)
     assert portal_history(person=victim.person) == []
+    # A's trail says why; B's trail says only that the inquiry carries a code.
+    ours = AuditEntry.objects.get(action="inquiry.coded_at_completion")
+    assert ours.institution == victim.insurer and ours.after["inquiry_code_source"] == "completion"
+    theirs = AuditEntry.objects.get(action="manual_response.approved")
+    assert theirs.institution == insurer_b and theirs.after["inquiry_code"] is True
+    assert "inquiry_code_source" not in theirs.after
 
 
 def test_linked_while_waiting_codes_the_inquiry_when_b_approves(victim, abuser, insurer_b, alice, bob, at_b, ask):
