@@ -10,6 +10,7 @@ from console.access import CHANGERS, console_view, member_for
 from console.forms import InquiryForm
 from console.views.common import add_service_errors
 from exchanges.services import InquiryNotSent, InquiryRequest, send_inquiry
+from flags.links import record_links_viewed
 from members.models import Member, Person
 
 
@@ -56,7 +57,11 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
     if step == "edit":
         return render(request, "console/inquiry_form.html", {"form": form, "preview": preview if member else None})
     if step != "send":
-        # 確認画面. For a linked person the code is not a choice: send_inquiry attaches it whatever is posted.
+        # 確認画面. For a linked person the code is not a choice: send_inquiry attaches it whatever is posted. The
+        # page names the cases that link him: a view of the link, recorded like every other.
+        for case in preview.linked_cases:
+            links = case.linked_persons.in_force().filter(person=person).select_related("person")
+            record_links_viewed(actor=user, case=case, links=links, channel="情報照会の確認")
         return render(request, "console/inquiry_confirm.html", context)
 
     code = data["nondisclosure_code"]

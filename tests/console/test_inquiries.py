@@ -1,10 +1,12 @@
-"""情報照会 from the console: renewal ① (automatic 不開示コード for a flagged member), rule 2 / case ② (the named
-abuser: a strong warning and the code by hand), fail closed (InquiryNotSent), bad input in Japanese."""
+"""情報照会 from the console: renewal ① (automatic 不開示コード for a flagged member), 要注意照会対象 (a person linked
+to an open case: the code by the system, said plainly on the confirm page), fail closed (InquiryNotSent), bad input
+in Japanese."""
 
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from exchanges.models import ExchangeRecord
 from flags import selectors as flag_selectors
 from flags.policy import SettingKind
@@ -70,6 +72,8 @@ def test_linked_abuser_confirm_page_says_the_code_is_attached_automatically_and_
     assert "<strong>要注意照会対象者</strong>（加害者など、避難先を知られてはならない方）" in body
     assert f"設定対象者 第{scene.case.pk}号（佐藤 花子）" in body  # which case links him
     assert 'name="nondisclosure_code"' not in body  # nothing to tick: it is not a choice
+    viewed = AuditEntry.objects.get(action="case.links_viewed")
+    assert viewed.actor == alice and viewed.message == "情報照会の確認" and viewed.after == {"persons": [abuser.sim_id]}
 
 
 def test_linked_abuser_inquiry_sent_without_ticking_the_code_still_carries_it(
