@@ -6,7 +6,15 @@ from rest_framework import serializers
 
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, ExchangeRecord
-from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting
+from flags.models import (
+    CaseClosure,
+    CaseLinkedPerson,
+    ClearingRequest,
+    ClearingRequestState,
+    LinkRemovalRequest,
+    ProtectionCase,
+    Setting,
+)
 from flags.policy import card_procedures_missing
 from flags.services import card_procedures_of
 from members.models import Member, Replica
@@ -115,13 +123,51 @@ class CaseClosureOut(serializers.ModelSerializer):
                   "requested_at", "requested_by_name", "decided_at", "decided_by_name", "decision_note"]
 
 
+class LinkedPersonOut(serializers.ModelSerializer):
+    """要注意照会対象者（加害者など）. この方に係る自保険者の情報照会には不開示コードが自動で付く（設定対象者が対応中の間）."""
+
+    id = serializers.IntegerField(help_text="要注意照会対象者ID")
+    case = serializers.IntegerField(source="case_id", help_text="設定対象者ID")
+    sim_id = serializers.CharField(source="person.sim_id", help_text="個人識別子")
+    name = serializers.CharField(source="person.name", help_text="氏名")
+    reason = serializers.CharField(help_text="登録理由")
+    added_at = serializers.DateTimeField(help_text="登録日時")
+    added_by_name = serializers.CharField(help_text="登録者名")
+    in_force = serializers.BooleanField(source="is_in_force", help_text="登録中なら true（削除済は false）")
+    removed_at = serializers.DateTimeField(allow_null=True, help_text="削除日時（削除依頼の承認時）")
+
+    class Meta:
+        model = CaseLinkedPerson
+        fields = ["id", "case", "sim_id", "name", "reason", "added_at", "added_by_name", "in_force", "removed_at"]
+
+
+class LinkRemovalOut(serializers.ModelSerializer):
+    """要注意照会対象者の削除依頼（依頼者以外の責任者が承認する: 四つの目）."""
+
+    id = serializers.IntegerField(help_text="削除依頼ID")
+    link = serializers.IntegerField(source="link_id", help_text="要注意照会対象者ID")
+    case = serializers.IntegerField(source="link.case_id", help_text="設定対象者ID")
+    reason = serializers.CharField(help_text="削除理由")
+    state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済, rejected=却下")
+    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
+    requested_at = serializers.DateTimeField(help_text="依頼日時")
+    requested_by_name = serializers.CharField(help_text="依頼者名")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
+    decided_by_name = serializers.CharField(help_text="承認者名")
+    decision_note = serializers.CharField(help_text="承認・却下メモ")
+
+    class Meta:
+        model = LinkRemovalRequest
+        fields = ["id", "link", "case", "reason", "state", "state_label", "requested_at", "requested_by_name",
+                  "decided_at", "decided_by_name", "decision_note"]
+
+
 class ProtectionCaseOut(serializers.ModelSerializer):
     """設定対象者（別紙2 §2–3）."""
 
     id = serializers.IntegerField(help_text="設定対象者ID")
     member = serializers.CharField(source="member.branch_number", help_text="被保険者枝番")
-    abuser_sim_id = serializers.CharField(source="abuser.sim_id", allow_null=True, default=None,
-                                          help_text="加害者（被保険者でない個人）の個人識別子")
+    linked_persons = LinkedPersonOut(many=True, help_text="要注意照会対象者（加害者など。削除済を含む）")
     is_open = serializers.BooleanField(help_text="対応中なら true")
     victim_confirmed = serializers.BooleanField(help_text="ア DV・虐待等被害者である（確認済）")
     fled_confirmed = serializers.BooleanField(help_text="イ 加害者の下から避難している（確認済）")
@@ -150,7 +196,7 @@ class ProtectionCaseOut(serializers.ModelSerializer):
 
     class Meta:
         model = ProtectionCase
-        fields = ["id", "member", "abuser_sim_id", "is_open", "victim_confirmed", "fled_confirmed",
+        fields = ["id", "member", "linked_persons", "is_open", "victim_confirmed", "fled_confirmed",
                   "requested_by_person", "need_evident", "case_card_or_proxy", "case_inquiry_about_abuser",
                   "no_auto_response_wanted", "card_suspension_advised_on", "card_suspension_confirmed_on",
                   "proxy_cancel_advised_on", "proxy_cancel_confirmed_on", "number_change_advised_on",
@@ -187,7 +233,13 @@ class ExchangeOut(serializers.ModelSerializer):
     inquired_at = serializers.DateTimeField(help_text="照会日時")
     provided_at = serializers.DateTimeField(allow_null=True, help_text="提供日時")
     inquiry_code = serializers.BooleanField(help_text="不開示コード（照会時）")
-    inquiry_code_source = serializers.CharField(help_text="照会時コード設定: auto=自動, manual=手動, 空=なし")
+    inquiry_code_source = serializers.SerializerMethodField(
+        help_text="照会時コード設定（自保険者が照会した記録のみ。他機関の照会では null）: auto=自動（不開示該当フラグ）, "
+                  "manual=手動, completion=完了時自動設定（別紙1 ※2）, linked=要注意照会対象, 空=なし"
+    )
+    inquiry_code_case = serializers.SerializerMethodField(
+        help_text="linked の根拠となった設定対象者ID（自保険者が照会した記録のみ。それ以外は null）"
+    )
     provision_code = serializers.BooleanField(help_text="不開示コード（提供時）")
     provision_code_source = serializers.CharField(help_text="提供時コード設定: auto=自動, manual=手動, 空=なし")
     handle_with_care = serializers.BooleanField(help_text="取り扱い注意（いずれかの側に不開示コードあり）")
@@ -200,7 +252,7 @@ class ExchangeOut(serializers.ModelSerializer):
         model = ExchangeRecord
         fields = ["id", "direction", "state", "state_label", "procedure", "procedure_name", "item", "item_name",
                   "subject_branch_number", "subject_sim_id", "inquirer_display", "inquirer_department_display",
-                  "provider_display", "inquired_at", "provided_at", "inquiry_code", "inquiry_code_source",
+                  "provider_display", "inquired_at", "provided_at", "inquiry_code", "inquiry_code_source", "inquiry_code_case",
                   "provision_code", "provision_code_source", "handle_with_care", "appended_nondisclosure",
                   "provided_content", "content_corrected", "decline_reason"]
 
@@ -214,6 +266,15 @@ class ExchangeOut(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_subject_branch_number(self, obj):
         return self.context.get("branch_by_person", {}).get(obj.subject_id)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_inquiry_code_source(self, obj):
+        # Why another insurer's inquiry was coded (its flag, its case links) is that insurer's business.
+        return obj.inquiry_code_source if obj.inquirer_id == self._institution_id() else None
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_inquiry_code_case(self, obj):
+        return obj.inquiry_code_case_id if obj.inquirer_id == self._institution_id() else None
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_subject_sim_id(self, obj):

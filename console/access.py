@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, render
 
 from exchanges.models import ExchangeRecord
-from flags.models import ClearingRequest, ProtectionCase, Setting
+from flags.models import CaseLinkedPerson, ClearingRequest, LinkRemovalRequest, ProtectionCase, Setting
 from institutions.models import Role, RoleGrantRequest, Staff
 from members.models import Member
 
@@ -79,7 +79,17 @@ def member_for(user, pk) -> Member:
 
 def case_for(user, pk) -> ProtectionCase:
     return get_object_or_404(
-        ProtectionCase.objects.visible_to(user).select_related("member", "member__person", "abuser"), pk=pk
+        ProtectionCase.objects.visible_to(user).select_related("member", "member__person"), pk=pk
+    )
+
+
+def link_for(user, pk) -> CaseLinkedPerson:
+    return get_object_or_404(CaseLinkedPerson.objects.visible_to(user).select_related("case", "person"), pk=pk)
+
+
+def link_removal_for(user, pk) -> LinkRemovalRequest:
+    return get_object_or_404(
+        LinkRemovalRequest.objects.visible_to(user).select_related("link", "link__case", "link__person"), pk=pk
     )
 
 

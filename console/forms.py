@@ -1,6 +1,7 @@
 """Console forms: input shape and Japanese messages only. The rules live in the services they feed."""
 
 import datetime
+import re
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -92,9 +93,10 @@ class ProtectionCaseForm(forms.Form):
     case_inquiry_about_abuser = forms.BooleanField(
         label="ケース② 加害者に係る情報照会を行う（加害者の情報を必要とする手続がある）", required=False
     )
-    abuser_sim_id = forms.CharField(
-        label="加害者の個人識別子（分かる場合）", required=False, max_length=20,
-        help_text="加害者は当保険者の被保険者ではありません。個人識別子（SIM-から始まる）を正確に入力してください。",
+    linked_sim_ids = forms.CharField(
+        label="要注意照会対象者（加害者など）の個人識別子（分かる場合）", required=False, max_length=400,
+        help_text="避難先を知られてはならない方の個人識別子（SIM-から始まる）を正確に入力してください。複数の場合は空白か読点で"
+                  "区切ります。当保険者の被保険者でも指定できます。この方に係る情報照会には不開示コードが自動で付きます。",
     )
     wants_non_disclosure = forms.BooleanField(label="不開示該当フラグ（全体）を設定する", required=False, initial=True)
     wants_no_self_info = forms.BooleanField(label="自己情報提供不可フラグ（全体）を設定する", required=False)
@@ -105,8 +107,32 @@ class ProtectionCaseForm(forms.Form):
                              error_messages={"required": "設定理由を入力してください。"})
     notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
 
-    def clean_abuser_sim_id(self):
-        return normalize(self.cleaned_data.get("abuser_sim_id", "")).upper()
+    def clean_linked_sim_ids(self):
+        return split_sim_ids(self.cleaned_data.get("linked_sim_ids", ""))
+
+
+def split_sim_ids(text: str) -> list[str]:
+    """個人識別子 typed one or several, separated by spaces, commas or 読点, in the stored form, each once."""
+    parts = re.split(r"[\s,、，]+", normalize(text).upper())
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+class LinkPersonForm(forms.Form):
+    """要注意照会対象者の追加 on the case page."""
+
+    sim_id = forms.CharField(label="個人識別子", max_length=20, error_messages={"required": "個人識別子を入力してください。"})
+    reason = forms.CharField(label="登録理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "登録理由を入力してください。"})
+
+    def clean_sim_id(self):
+        return normalize(self.cleaned_data.get("sim_id", "")).upper()
+
+
+class LinkRemovalForm(forms.Form):
+    """要注意照会対象者の削除依頼 (a supervisor other than the requester approves)."""
+
+    reason = forms.CharField(label="削除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "削除理由を入力してください。"})
 
 
 class ChecklistForm(forms.Form):
@@ -165,9 +191,6 @@ class InquiryForm(forms.Form):
                                                       "invalid_choice": "照会先を選び直してください。"})
     # Step 2 (確認画面) only.
     nondisclosure_code = forms.BooleanField(label="不開示コードを設定する", required=False)
-    send_without_code_confirmed = forms.BooleanField(
-        label="加害者に係る照会であることを承知のうえで、不開示コードを付けずに送信する", required=False
-    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

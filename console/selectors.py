@@ -105,11 +105,6 @@ def member_settings(user, member: Member) -> list[Setting]:
     return sorted(rows, key=lambda s: (not s.is_active, -s.set_at.timestamp()))
 
 
-def cases_naming_abuser(user, person: Person) -> models.QuerySet[ProtectionCase]:
-    """Cases of the caller's insurer that name this person as the abuser (rule 2, case ②)."""
-    return ProtectionCase.objects.visible_to(user).filter(abuser=person).select_related("member")
-
-
 @dataclass
 class InquiryPreview:
     """What the console tells staff before an inquiry is sent."""
@@ -118,15 +113,16 @@ class InquiryPreview:
     member: Member | None
     auto_code: bool
     check_failed: bool
-    abuser_cases: list[ProtectionCase] = field(default_factory=list)
+    linked_cases: list[ProtectionCase] = field(default_factory=list)
 
     @property
-    def is_named_abuser(self) -> bool:
-        return bool(self.abuser_cases)
+    def is_linked(self) -> bool:
+        """要注意照会対象 of an open case: the code will be attached by the system, whatever staff tick."""
+        return bool(self.linked_cases)
 
 
 def inquiry_preview(user, *, person: Person, item: InfoItem | None) -> InquiryPreview:
-    """Renewal ①: will 不開示コード be set automatically? Rule 2: is the subject a named abuser?
+    """Renewal ①: will 不開示コード be set automatically? Is the subject a linked person (要注意照会対象)?
 
     The decision at sending is made again by exchanges.services.send_inquiry; this is only for display.
     """
@@ -145,7 +141,7 @@ def inquiry_preview(user, *, person: Person, item: InfoItem | None) -> InquiryPr
         member=member,
         auto_code=auto_code,
         check_failed=check_failed,
-        abuser_cases=list(cases_naming_abuser(user, person)),
+        linked_cases=list(flag_selectors.cases_linking(user, person.pk)),
     )
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import auditor, cases, exchanges, home, inquiries, members, supervisor
+from console.views import auditor, cases, exchanges, home, inquiries, links, members, supervisor
 
 app_name = "console"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/review-date/", cases.case_review_date, name="case_review_date"),
     path("cases/<int:pk>/close/", cases.case_close_request, name="case_close_request"),
+    path("cases/<int:pk>/linked-persons/new/", links.link_new, name="link_new"),
+    path("linked-persons/<int:pk>/request-removal/", links.link_request_removal, name="link_request_removal"),
+    path("link-removals/<int:pk>/", links.link_removal_detail, name="link_removal_detail"),
     path("inquiries/new/", inquiries.inquiry_new, name="inquiry_new"),
     path("exchanges/", exchanges.exchange_list, name="exchange_list"),
     path("exchanges/<uuid:pk>/", exchanges.exchange_detail, name="exchange_detail"),

@@ -139,7 +139,7 @@ def build_world() -> World:
 
     a_clerk, b_clerk, c_clerk = world.staff["a_clerk"], world.staff["b_clerk"], world.staff["c_clerk"]
     victim = _person(world, "victim", "SIM-HANA-KOSA", "佐藤 花子", "サトウ ハナコ", datetime.date(1990, 5, 12))
-    abuser = _person(world, "abuser", "SIM-TARO-KOSA", "佐藤 太郎", "サトウ タロウ", datetime.date(1987, 2, 3))
+    _person(world, "abuser", "SIM-TARO-KOSA", "佐藤 太郎", "サトウ タロウ", datetime.date(1987, 2, 3))
     _member(world, "victim", a_clerk, victim, "A0000001", "記号12 番号3456", datetime.date(2026, 4, 1), base)
     for n, (name, kana, year) in enumerate(ORDINARY_A, start=2):
         person = _person(world, f"a{n}", f"SIM-AAAA-{chr(64 + n)}{chr(64 + n)}AA", name, kana, datetime.date(year, 1 + n % 12, 10))
@@ -161,7 +161,7 @@ def build_world() -> World:
         request_date=datetime.date(2026, 4, 3),
         case_card_or_proxy=True,
         case_inquiry_about_abuser=True,
-        abuser=abuser,
+        # The abuser is linked later (exchanges.demo), after the inquiry that shows the danger of not linking him.
         notes="デモ: カードは加害者の手元にあり、加害者が代理人に設定されている。",
         reason="本人の申出（別紙2 ケース①・②）",
     )

@@ -15,6 +15,7 @@ from exchanges.services import (
     register_peer_replica,
     send_inquiry,
 )
+from flags.links import link_person
 from flags.policy import SettingKind
 from flags.services import set_peer_setting
 from members.models import Procedure
@@ -68,13 +69,17 @@ def seed(world) -> dict[str, ExchangeRecord]:
     ask("case_1_2", staff["a_clerk"], ko, member=victim, item="local_tax")
     # 別添 ① 2/4 with both flags: our inquiry coded by us, 乙市's answer coded by 乙市.
     ask("both_coded", staff["a_clerk"], otsu, member=victim, item="resident_record")
-    # 別紙3 ④: inquiry about the abuser with 不開示コード set by hand.
-    ask("case_4_manual_code", staff["a_clerk"], ko, sim_id=abuser.sim_id, item="local_tax", code=True)
-    # Case ② danger: the same inquiry without the code — his やりとり履歴 shows 「Ａ健康保険組合 業務部」.
+    # Case ② danger, before the abuser was linked to her case: an inquiry about him without 不開示コード — his
+    # やりとり履歴 shows 「Ａ健康保険組合 業務部」.
     ask("case_2_danger", staff["a_clerk2"], ko, sim_id=abuser.sim_id, item="local_tax")
     # ... and one like it that a 追記依頼 hid after the fact (別紙2 §4).
     ask("appended", staff["a_clerk2"], ko, sim_id=abuser.sim_id, item="local_tax", procedure="kokuho_benefit")
     file_append_request(actor=staff["a_super"], record=records["appended"], reason="加害者に係る照会に不開示コードの設定漏れ（ケース②）")
+    # 別紙3 ④: staff link him to her case (要注意照会対象); from then on every inquiry about him carries 不開示コード,
+    # here one sent without ticking it.
+    link_person(actor=staff["a_clerk"], case=victim.protection_cases.get(), person=abuser,
+                reason="加害者。照会のたびの不開示コードの設定漏れを防ぐため（別紙2 ケース②）")
+    ask("case_4_linked", staff["a_clerk"], ko, sim_id=abuser.sim_id, item="local_tax")
 
     # 別紙3 ③: a3 left on 7/1, the 副本 still shows no 資格喪失日; 自動応答不可 holds inquiries for a clerk.
     record_loss(actor=staff["a_clerk"], member=a3, lost_on=datetime.date(2026, 7, 1))
@@ -92,6 +97,7 @@ def seed(world) -> dict[str, ExchangeRecord]:
     world.exchanges = records  # for later extensions (portal_sim.demo) and tests
     world.notes.append(
         "情報提供等記録: 表示される記録・不開示コード付き（①-1, ①-2, ④）・手動応答待ち（a3, 自動応答不可）・"
-        "提供せず・追記依頼で非表示・加害者照会のコードなし（ケース②の危険）を作成しました。"
+        "提供せず・追記依頼で非表示・加害者照会のコードなし（ケース②の危険、要注意照会対象の登録前）・"
+        "要注意照会対象として登録した加害者への照会（不開示コード自動）を作成しました。"
     )
     return records

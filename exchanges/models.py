@@ -67,6 +67,8 @@ class CodeSource(models.TextChoices):
     NONE = "", "なし"
     AUTO = "auto", "自動設定"
     MANUAL = "manual", "手動設定"
+    AT_COMPLETION = "completion", "完了時自動設定"  # 別紙1 ※2
+    LINKED = "linked", "要注意照会対象"
 
 
 class ExchangeRecordQuerySet(GuardedQuerySet):
@@ -112,6 +114,11 @@ class ExchangeRecord(models.Model):
     inquiry_code_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="照会時コード設定者", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
+    )
+    # 要注意照会対象: the inquirer's case that named the subject. Internal to the inquirer: never shown to the provider.
+    inquiry_code_case = models.ForeignKey(
+        "flags.ProtectionCase", verbose_name="照会時コードの根拠（設定対象者）", on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
     )
     provision_code = models.BooleanField("不開示コード（提供時）", default=False)
     provision_code_source = models.CharField(

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from flags import policy
 from flags import selectors as flag_selectors
-from flags.models import ProtectionCase
 from members.models import Person, Replica
 
 
@@ -97,18 +96,6 @@ def append_requests_for(user) -> QuerySet[AppendRequest]:
         .select_related("record", "record__item", "record__procedure")
         .order_by("-requested_at", "-id")
     )
-
-
-def abuser_cases_naming(user, person: Person) -> QuerySet[ProtectionCase]:
-    """Open 設定対象者 cases of the user's insurer that name `person` as the abuser.
-
-    別紙2 §4 asks that a 設定対象者 be recognisable by the system at each inquiry; the console warns before an
-    inquiry about such a person goes out without 不開示コード (case ②: it would name our insurer to him).
-    """
-    institution_id = getattr(user, "institution_id", None)
-    if not institution_id:
-        return ProtectionCase.objects.none()
-    return ProtectionCase.objects.filter(institution_id=institution_id, abuser=person, closed_at__isnull=True)
 
 
 # マイナポータル sections of 自己情報 this simulation answers; always rendered, so absence and hiding look alike.

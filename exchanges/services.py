@@ -13,7 +13,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audit.services import record as audit
-from exchanges.models import AppendRequest, CodeSource, ExchangeRecord, ExchangeState, nws_write
+from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState, nws_write
 from flags import policy
 from flags import selectors as flag_selectors
 from institutions.access import require_changer
@@ -86,22 +86,56 @@ def _provide(record: ExchangeRecord, *, content, replica, code: policy.CodeSourc
     record.responded_by = by
 
 
-def _answer(record: ExchangeRecord) -> None:
+def _answer(record: ExchangeRecord, sides: flag_selectors.BothSides | None = None) -> None:
     """The provider's server answers: automatically from the latest 副本 unless 自動応答不可 applies (別紙1 ③).
 
     Our insurers and peer insurers alike attach 不開示コード automatically when 不開示該当 applies (別紙1 ①);
-    a simulated municipality follows the same provision rule on the 自治体中間サーバー (別添 ① 2/4).
+    a simulated municipality follows the same provision rule on the 自治体中間サーバー (別添 ① 2/4). An automatic
+    answer completes the exchange: both sides' settings decide the codes (別紙1 ※2, see _complete).
     """
-    settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
+    if sides is None:
+        sides = _both_sides(record)
     item_code = record.item.code
-    if record.provider.is_tenant and not policy.answers_automatically(settings, item_code):
+    if record.provider.is_tenant and not policy.answers_automatically(sides.provider, item_code):
         record.state = ExchangeState.MANUAL
         return
     replica = _latest_replica(
         institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
     )
-    code = policy.CodeSource.AUTO if policy.provision_gets_code(settings, item_code) else policy.CodeSource.NONE
-    _provide(record, content=replica.content if replica else None, replica=replica, code=code)
+    provision = _complete(record, sides, requested=False)
+    _provide(record, content=replica.content if replica else None, replica=replica, code=provision)
+
+
+def _both_sides(record: ExchangeRecord) -> flag_selectors.BothSides:
+    return flag_selectors.both_sides(
+        inquirer_id=record.inquirer_id, provider_id=record.provider_id, person_id=record.subject_id
+    )
+
+
+def _set_inquiry_code(record: ExchangeRecord, source: policy.CodeSource, *, by=None, linked_cases=()) -> None:
+    """Write the inquiry-side code a policy decision gave. Never removes one: a code once set stays (別紙1 ※2)."""
+    if source == policy.CodeSource.NONE or record.inquiry_code:
+        return
+    record.inquiry_code = True
+    record.inquiry_code_source = source.value
+    record.inquiry_code_by = by if source == policy.CodeSource.MANUAL else None
+    record.inquiry_code_case_id = linked_cases[0] if source == policy.CodeSource.LINKED and linked_cases else None
+
+
+def _complete(record: ExchangeRecord, sides: flag_selectors.BothSides, *, requested: bool) -> policy.CodeSource:
+    """別紙1 ※2 at completion: the inquirer's settings (and links) as read now code the inquiry side if it was not
+    coded yet; returns the provider-side code for _provide. The caller holds both settings locks (sides)."""
+    codes = policy.codes_at_completion(
+        inquirer_settings=sides.inquirer,
+        provider_settings=sides.provider,
+        item_code=record.item.code,
+        inquirer_server=record.inquirer.server,
+        linked_for_inquirer=sides.linked,
+        inquiry_code=policy.CodeSource(record.inquiry_code_source if record.inquiry_code else ""),
+        provision_requested=requested,
+    )
+    _set_inquiry_code(record, codes.inquiry, linked_cases=sides.linked_cases)
+    return codes.provision
 
 
 def _department_display(inquirer: Institution, department: Department | None) -> str:
@@ -131,14 +165,19 @@ def _new_record(
     )
 
 
-def _snapshot(record: ExchangeRecord) -> dict:
-    return {
+def _snapshot(record: ExchangeRecord, *, for_provider: bool = False) -> dict:
+    """The record's state for an audit entry. In the provider's own trail the inquiry side is only "coded or not":
+    why another insurer coded its inquiry (its flag, its case links) is that insurer's business."""
+    snapshot = {
         "state": record.state,
         "inquiry_code": record.inquiry_code,
         "inquiry_code_source": record.inquiry_code_source,
         "provision_code": record.provision_code,
         "provision_code_source": record.provision_code_source,
     }
+    if for_provider and record.inquirer.is_tenant:
+        del snapshot["inquiry_code_source"]
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -171,7 +210,9 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
         subject = resolve_subject(actor=actor, member=request.member, sim_id=request.sim_id)
         # The savepoint makes the rollback ours even when a caller already holds a transaction.
         with transaction.atomic(), nws_write():
-            settings = flag_selectors.active_settings(institution_id=actor.institution_id, person_id=subject.pk)
+            sides = flag_selectors.both_sides(
+                inquirer_id=actor.institution_id, provider_id=request.provider.pk, person_id=subject.pk
+            )
             record = _new_record(
                 inquirer=actor.institution,
                 department=actor.department,
@@ -181,20 +222,22 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
                 item=request.item,
                 inquired_by=actor,
             )
-            if policy.inquiry_gets_code(settings, request.item.code, server=actor.institution.server):
-                # Automatic and final: a hand-set request adds nothing and cannot take it away.
-                record.inquiry_code, record.inquiry_code_source = True, CodeSource.AUTO
-            elif request.nondisclosure_code:
-                record.inquiry_code, record.inquiry_code_source, record.inquiry_code_by = True, CodeSource.MANUAL, actor
+            # Automatic (flag) or linked (要注意照会対象) is final: a hand-set request adds nothing, and leaving it
+            # out takes nothing away.
+            code = policy.inquiry_code_at_send(
+                sides.inquirer, request.item.code, server=actor.institution.server, linked=sides.linked,
+                requested=request.nondisclosure_code,
+            )
+            _set_inquiry_code(record, code, by=actor, linked_cases=sides.linked_cases)
             record.save()
-            _answer(record)
+            _answer(record, sides)
             record.save()
             audit(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))
             if request.provider.is_tenant:
                 # The other insurer on this server received it: its own trail shows it (and nothing of ours).
                 audit(
                     actor=None, institution=request.provider, action="inquiry.received", target=record,
-                    after=_snapshot(record), message=f"{actor.institution.name} からの照会",
+                    after=_snapshot(record, for_provider=True), message=f"{actor.institution.name} からの照会",
                 )
     except DatabaseError as exc:
         raise InquiryNotSent() from exc
@@ -226,16 +269,16 @@ def receive_inquiry(
     if provider.is_tenant and not Member.objects.filter(insurer=provider, person=subject).exists():
         raise ValidationError({"subject": "照会先の保険者にこの個人の被保険者資格がありません。"}, code="not_member")
     with transaction.atomic(), nws_write():
-        peer_settings = flag_selectors.active_settings(institution_id=inquirer.pk, person_id=subject.pk)
+        sides = flag_selectors.both_sides(inquirer_id=inquirer.pk, provider_id=provider.pk, person_id=subject.pk)
         record = _new_record(
             inquirer=inquirer, department=department, provider=provider, subject=subject, procedure=procedure, item=item
         )
-        if policy.inquiry_gets_code(peer_settings, item.code, server=inquirer.server):
-            record.inquiry_code, record.inquiry_code_source = True, CodeSource.AUTO
-        elif nondisclosure_code:
-            record.inquiry_code, record.inquiry_code_source = True, CodeSource.MANUAL
+        code = policy.inquiry_code_at_send(
+            sides.inquirer, item.code, server=inquirer.server, linked=sides.linked, requested=nondisclosure_code
+        )
+        _set_inquiry_code(record, code, linked_cases=sides.linked_cases)
         record.save()
-        _answer(record)
+        _answer(record, sides)
         record.save()
         audit(
             actor=None,
@@ -256,7 +299,7 @@ def _locked_queued_record(*, actor, record_id) -> ExchangeRecord:
     """
     record = (
         ExchangeRecord.objects.select_for_update(of=("self",))
-        .select_related("item", "provider")
+        .select_related("item", "provider", "inquirer")
         .filter(pk=record_id, provider_id=actor.institution_id)
         .first()
     )
@@ -274,9 +317,10 @@ def approve_manual_response(
 ) -> ExchangeRecord:
     """送信許可 on the 情報提供内容入力画面: send the (possibly corrected) content.
 
-    The rules are checked again now (別紙1 ※2): 不開示該当 in force at this moment attaches 不開示コード
-    automatically, also when it was set while the inquiry waited, and nothing the clerk passes removes it;
-    otherwise staff may attach it. If that check cannot be completed nothing is sent (ProvisionNotSent).
+    The rules are checked again now, on both sides (別紙1 ※2): the provider's 不開示該当 in force at this moment
+    attaches 不開示コード automatically, also when it was set while the inquiry waited, and nothing the clerk passes
+    removes it; otherwise staff may attach it. The inquirer's 不開示該当 (or link) in force now codes the inquiry
+    side "at completion". If that check cannot be completed nothing is sent (ProvisionNotSent).
     """
     require_changer(actor)
     if content is not None and (not isinstance(content, dict) or not content):
@@ -284,8 +328,8 @@ def approve_manual_response(
     try:
         with transaction.atomic(), nws_write():
             record = _locked_queued_record(actor=actor, record_id=record.pk)
-            settings = flag_selectors.active_settings(institution_id=record.provider_id, person_id=record.subject_id)
-            code = policy.approval_code(settings, record.item.code, requested=nondisclosure_code)
+            coded_before = record.inquiry_code
+            code = _complete(record, _both_sides(record), requested=nondisclosure_code)
             replica = _latest_replica(
                 institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
             )
@@ -303,9 +347,16 @@ def approve_manual_response(
                 action="manual_response.approved",
                 target=record,
                 before={"state": ExchangeState.MANUAL, "content": original},
-                after={**_snapshot(record), "content": final, "content_corrected": record.content_corrected},
+                after={**_snapshot(record, for_provider=True), "content": final,
+                       "content_corrected": record.content_corrected},
                 message="提供内容を修正して送信" if record.content_corrected else "副本の内容で送信",
             )
+            if record.inquiry_code and not coded_before and record.inquirer.is_tenant:
+                # 別紙1 ※2: the inquirer's trail says its inquiry was coded at completion, and why.
+                audit(
+                    actor=None, institution=record.inquirer, action="inquiry.coded_at_completion", target=record,
+                    after=_snapshot(record), message=f"{record.provider.name} の送信許可の時点で不開示コードを設定",
+                )
     except DatabaseError as exc:
         raise ProvisionNotSent() from exc
     return record

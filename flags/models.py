@@ -186,10 +186,6 @@ class ProtectionCase(models.Model):
     )
     case_inquiry_about_abuser = models.BooleanField("ケース② 加害者に係る情報照会を行う", default=False)
     no_auto_response_wanted = models.BooleanField("自動応答を望まない（自動応答不可フラグ）", default=False)
-    abuser = models.ForeignKey(
-        Person, verbose_name="加害者（被保険者でない個人）", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
     # カード停止等手続 checklist (別紙2 §3 ①), as dates: when it was advised, when completion was confirmed.
     card_suspension_advised_on = models.DateField("カード停止を案内した日", null=True, blank=True)
     card_suspension_confirmed_on = models.DateField("カード停止の完了を確認した日", null=True, blank=True)
@@ -279,3 +275,92 @@ class CaseClosure(models.Model):
 
     def __str__(self) -> str:
         return f"終了依頼: {self.case}"
+
+
+class CaseLinkedPersonQuerySet(SettingQuerySet):
+    def in_force(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class CaseLinkedPerson(models.Model):
+    """要注意照会対象: a person who must not learn where the protected person is (the abuser and others).
+
+    Every inquiry our insurer sends about a linked person of an open case carries 不開示コード by the system (our
+    extension of 別紙2 §3 ② and §4). Added by staff at any time; removed only through a LinkRemovalRequest that a
+    supervisor other than the requester approves. A removed link stays as history.
+    """
+
+    case = models.ForeignKey(
+        ProtectionCase, verbose_name="設定対象者", on_delete=models.PROTECT, related_name="linked_persons"
+    )
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, verbose_name="要注意照会対象者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("登録理由")
+    added_at = models.DateTimeField("登録日時")
+    added_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    added_by_name = models.CharField("登録者名", max_length=150, blank=True)
+    removed_at = models.DateTimeField("削除日時", null=True, blank=True)
+
+    objects = CaseLinkedPersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "要注意照会対象者"
+        verbose_name_plural = "要注意照会対象者"
+        ordering = ["added_at", "id"]
+        indexes = [models.Index(fields=["institution", "person", "removed_at"], name="linked_person_lookup_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person"], condition=models.Q(removed_at__isnull=True), name="one_link_per_case_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"要注意照会対象（設定対象者 第{self.case_id}号）"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.removed_at is None
+
+
+class LinkRemovalRequest(models.Model):
+    """A request to remove a linked person from a case, with a reason; a supervisor other than the requester
+    approves it (four eyes). Until then every inquiry about the person keeps getting 不開示コード."""
+
+    link = models.ForeignKey(
+        CaseLinkedPerson, verbose_name="要注意照会対象者", on_delete=models.PROTECT, related_name="removal_requests"
+    )
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("削除理由")
+    state = models.CharField(
+        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
+    )
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
+    decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "要注意照会対象者の削除依頼"
+        verbose_name_plural = "要注意照会対象者の削除依頼"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link"], condition=models.Q(state="pending"), name="one_pending_removal_per_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"削除依頼: {self.link}"

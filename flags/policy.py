@@ -52,6 +52,8 @@ class CodeSource(StrEnum):
     NONE = ""
     AUTO = "auto"  # 自動設定
     MANUAL = "manual"  # 手動設定
+    AT_COMPLETION = "completion"  # 完了時自動設定: the inquirer's flag was set while the inquiry waited (別紙1 ※2)
+    LINKED = "linked"  # 要注意照会対象: the subject is a linked person of an open case of the inquirer
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,58 @@ def answers_automatically(settings: Iterable[ActiveSetting], item_code: str) -> 
 def self_info_allowed(settings: Iterable[ActiveSetting], item_code: str) -> bool:
     """別紙1 ②, ※3: 自己情報提供不可 → マイナポータル shows 「回答なし」 for the item."""
     return not applies(settings, SettingKind.NO_SELF_INFO, item_code)
+
+
+def inquiry_code_at_send(
+    settings: Iterable[ActiveSetting], item_code: str, *, server: str, linked: bool, requested: bool
+) -> CodeSource:
+    """The inquiry-side 不開示コード when our insurer sends an inquiry.
+
+    Renewal ① (the subject's 不開示該当フラグ) first; then 要注意照会対象: a person linked to an open case of the
+    inquirer (the abuser and others, our extension of 別紙2 §3 ② and §4) gets it on every inquiry whatever the
+    caller asked; otherwise only a hand-set code (case ②, by staff).
+    """
+    if inquiry_gets_code(settings, item_code, server=server):
+        return CodeSource.AUTO
+    if linked:
+        return CodeSource.LINKED
+    return CodeSource.MANUAL if requested else CodeSource.NONE
+
+
+@dataclass(frozen=True)
+class CompletionCodes:
+    """The 不開示コード each side of an exchange carries once it completes, and where each came from."""
+
+    inquiry: CodeSource
+    provision: CodeSource
+
+
+def codes_at_completion(
+    *,
+    inquirer_settings: Iterable[ActiveSetting],
+    provider_settings: Iterable[ActiveSetting],
+    item_code: str,
+    inquirer_server: str,
+    linked_for_inquirer: bool,
+    inquiry_code: CodeSource,
+    provision_requested: bool = False,
+) -> CompletionCodes:
+    """別紙1 ※2: 「どちらか一方が設定された状態で情報提供が完了すると…閲覧できなくなる」.
+
+    At the moment an exchange completes (automatic answer, 送信許可 of a manual response) both institutions'
+    settings on the subject are read again. A code already on the inquiry is never taken away. The inquirer's
+    不開示該当 in force now, not yet coded at sending, codes the inquiry "at completion" — by its own server's rule,
+    so a municipality's inquiry stays uncoded (別添 ① 2/4); a person linked since then codes it as linked. The
+    provider's side follows approval_code (不開示該当 forces it; otherwise staff may attach it).
+    """
+    inquiry = CodeSource(inquiry_code)
+    if inquiry == CodeSource.NONE:
+        if inquiry_gets_code(inquirer_settings, item_code, server=inquirer_server):
+            inquiry = CodeSource.AT_COMPLETION
+        elif linked_for_inquirer:
+            inquiry = CodeSource.LINKED
+    provision = approval_code(provider_settings, item_code, requested=provision_requested)
+    return CompletionCodes(inquiry=inquiry, provision=provision)
 
 
 def inquiry_gets_code(settings: Iterable[ActiveSetting], item_code: str, *, server: str) -> bool:

@@ -1,8 +1,10 @@
 """Reads of settings. The exchange and portal paths ask these, then hand the result to flags.policy."""
 
+from dataclasses import dataclass
+
 from django.db import connection
 
-from flags.models import Setting
+from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
 
 
@@ -20,6 +22,63 @@ def lock_person_settings(*, institution_id: int, person_id: int) -> None:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", [institution_id & 0x7FFFFFFF, person_id & 0x7FFFFFFF]
         )
+
+
+def lock_person_settings_at(*, institution_ids: set[int], person_id: int) -> None:
+    """The settings lock of a person at several institutions, taken in a fixed order (lowest institution id first)
+    so that two exchanges between the same two institutions about the same person cannot deadlock."""
+    for institution_id in sorted(institution_ids):
+        lock_person_settings(institution_id=institution_id, person_id=person_id)
+
+
+@dataclass(frozen=True)
+class BothSides:
+    """The settings each side of an exchange has in force on its subject, and the inquirer's open cases that link
+    the subject (要注意照会対象), read together under both settings locks."""
+
+    inquirer: list[ActiveSetting]
+    provider: list[ActiveSetting]
+    linked_cases: list[int]
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.linked_cases)
+
+
+def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSides:
+    """別紙1 ※2: both institutions' settings on the subject, in one query, under both locks (until commit).
+
+    The links are read under the inquirer's lock too: adding a link takes the same lock, so an inquiry and a
+    concurrent link cannot interleave.
+    """
+    lock_person_settings_at(institution_ids={inquirer_id, provider_id}, person_id=person_id)
+    rows = (
+        Setting.objects.active()
+        .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
+        .values_list("institution_id", "kind", "item__code")
+    )
+    by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
+    for institution_id, kind, item_code in rows:
+        by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
+    return BothSides(
+        inquirer=by_institution[inquirer_id],
+        provider=by_institution[provider_id],
+        linked_cases=linked_case_ids(institution_id=inquirer_id, person_id=person_id),
+    )
+
+
+def linked_case_ids(*, institution_id: int, person_id: int) -> list[int]:
+    """Open cases (終了していない) of an insurer that name the person as 要注意照会対象, lowest id first.
+
+    The caller holds the person's settings lock at that insurer when the answer decides an exchange.
+    """
+    return list(
+        CaseLinkedPerson.objects.in_force()
+        .filter(institution_id=institution_id, person_id=person_id, case__closed_at__isnull=True)
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
 
 
 def active_settings(*, institution_id: int, person_id: int) -> list[ActiveSetting]:
@@ -43,3 +102,31 @@ def settings_by_institution(*, person_id: int) -> dict[int, list[ActiveSetting]]
     for institution_id, kind, item_code in rows:
         result.setdefault(institution_id, []).append(ActiveSetting(kind=kind, item_code=item_code))
     return result
+
+
+def cases_linking(user, person_id: int):
+    """Open cases of the user's insurer that name the person as 要注意照会対象 (for display; the decision at sending
+    is made by exchanges.services under the settings lock). Another insurer's staff get nothing."""
+    return (
+        ProtectionCase.objects.visible_to(user)
+        .filter(linked_persons__person_id=person_id, linked_persons__removed_at__isnull=True, closed_at__isnull=True)
+        .select_related("member")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def links_of(user, case) -> list[CaseLinkedPerson]:
+    """The links of a case (in force first, then removed ones as history), with pending removal requests. Scoped to
+    the user's insurer; the caller records the view (flags.links.record_links_viewed)."""
+    links = list(
+        CaseLinkedPerson.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("person")
+        .prefetch_related("removal_requests")
+    )
+    for link in links:
+        link.pending_removal = next(
+            (r for r in link.removal_requests.all() if r.state == ClearingRequestState.PENDING), None
+        )
+    return sorted(links, key=lambda link: (not link.is_in_force, link.added_at, link.pk))

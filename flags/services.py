@@ -4,12 +4,14 @@ Each function runs in one transaction: check the actor's role and insurer, valid
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record
+from flags.links import link_persons
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import (
     SETTING_LABELS,
@@ -278,7 +280,7 @@ def open_protection_case(
     wants_non_disclosure: bool = True,
     wants_no_self_info: bool = False,
     no_auto_response_wanted: bool = False,
-    abuser: Person | None = None,
+    linked_persons: Sequence[Person] = (),
     notes: str = "",
     reason: str = "",
     source: str = SettingSource.CASE,
@@ -297,10 +299,8 @@ def open_protection_case(
         errors["fled_confirmed"] = "イ（加害者の下から避難していること）の確認が必要です。"
     if not (requested_by_person or need_evident):
         errors["requested_by_person"] = "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"
-    if abuser is not None and abuser.memberships.filter(insurer_id=member.insurer_id).exists():
-        errors["abuser"] = "加害者として自保険者の被保険者は指定できません（加害者は被保険者でない個人です）。"
-    if abuser is not None and abuser.pk == member.person_id:
-        errors["abuser"] = "本人を加害者に指定することはできません。"
+    if any(person.pk == member.person_id for person in linked_persons):
+        errors["linked_persons"] = "設定対象者本人を要注意照会対象者（加害者など）にすることはできません。"
     if errors:
         raise ValidationError(errors)
     kinds = case_settings_to_set(
@@ -328,7 +328,6 @@ def open_protection_case(
             case_card_or_proxy=case_card_or_proxy,
             case_inquiry_about_abuser=case_inquiry_about_abuser,
             no_auto_response_wanted=no_auto_response_wanted,
-            abuser=abuser,
             notes=notes,
             opened_at=now,
             opened_by=actor,
@@ -343,6 +342,7 @@ def open_protection_case(
             ) from None
         record(actor=actor, action="case.opened", target=case, after={"review_on": str(case.review_on)},
                message=reason)
+        link_persons(actor=actor, case=case, persons=dict.fromkeys(linked_persons), reason=reason)
         active_kinds = set(
             Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True)
         )

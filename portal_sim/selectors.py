@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from exchanges import selectors as exchange_selectors
 from exchanges.models import ExchangeRecord, ExchangeState
-from flags.models import ProtectionCase
+from flags import selectors as flag_selectors
+from flags.models import CaseLinkedPerson, ProtectionCase
 from members.models import Person
 from portal_sim.models import Card, Proxy
 
@@ -238,7 +239,7 @@ def case_for_preview(*, user, case_pk) -> ProtectionCase | None:
         return None
     return (
         ProtectionCase.objects.visible_to(user)
-        .select_related("institution", "member__person", "abuser")
+        .select_related("institution", "member__person")
         .filter(pk=case_pk)
         .first()
     )
@@ -266,22 +267,33 @@ def _hidden_reason(record: ExchangeRecord) -> str:
     return "、".join(reasons)
 
 
-def abuser_records_for_preview(*, user, case: ProtectionCase) -> list[PreviewRecord]:
-    """The abuser's records in which the user's insurer is inquirer or provider, each marked shown or hidden.
+@dataclass(frozen=True)
+class LinkedPreview:
+    """One 要注意照会対象者 of the case and his own やりとり履歴 as far as the staff member's insurer took part."""
 
-    Starts from ExchangeRecord.objects.visible_to(user): other institutions' records about a non-member never
-    reach the page. Shown or hidden is exchanges.selectors.is_shown_in_portal, the rule the portal applies.
+    link: CaseLinkedPerson
+    records: list[PreviewRecord]
+
+
+def linked_records_for_preview(*, user, case: ProtectionCase) -> list[LinkedPreview]:
+    """For each person linked to the case (in force), his records in which the user's insurer is inquirer or
+    provider, each marked shown or hidden.
+
+    Starts from ExchangeRecord.objects.visible_to(user): other institutions' records about him never reach the
+    page. Shown or hidden is exchanges.selectors.is_shown_in_portal, the rule the portal applies.
     """
-    if case.abuser_id is None:
-        return []
-    rows = (
-        ExchangeRecord.objects.visible_to(user)
-        .filter(subject_id=case.abuser_id)
-        .select_related("procedure", "item")
-        .order_by("-inquired_at", "-id")
-    )
+    links = [link for link in flag_selectors.links_of(user, case) if link.is_in_force]
     result = []
-    for r in rows:
-        shown = exchange_selectors.is_shown_in_portal(r)
-        result.append(PreviewRecord(record=r, shown=shown, reason="" if shown else _hidden_reason(r)))
+    for link in links:
+        rows = (
+            ExchangeRecord.objects.visible_to(user)
+            .filter(subject_id=link.person_id)
+            .select_related("procedure", "item")
+            .order_by("-inquired_at", "-id")
+        )
+        previews = []
+        for r in rows:
+            shown = exchange_selectors.is_shown_in_portal(r)
+            previews.append(PreviewRecord(record=r, shown=shown, reason="" if shown else _hidden_reason(r)))
+        result.append(LinkedPreview(link=link, records=previews))
     return result

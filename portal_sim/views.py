@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from flags.links import record_links_viewed
 from portal_sim import selectors, services
 from portal_sim.forms import NameProxyForm, SignInForm
 from portal_sim.selectors import PortalViewer
@@ -192,6 +193,9 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
         return render(request, "portal_sim/staff_not_found.html", status=404)
     services.record_staff_preview(actor=request.user, case=case)
     person = case.member.person
+    linked = selectors.linked_records_for_preview(user=request.user, case=case)
+    if linked:
+        record_links_viewed(actor=request.user, case=case, links=[p.link for p in linked], channel="職員用プレビュー")
     return render(
         request,
         "portal_sim/staff_preview.html",
@@ -202,6 +206,6 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
             "sections": selectors.self_info_sections(person=person, only_institution_id=case.institution_id),
             "records": selectors.history(person=person, only_institution_id=case.institution_id),
             "card_status": selectors.card_status(person),
-            "abuser_records": selectors.abuser_records_for_preview(user=request.user, case=case),
+            "linked": linked,
         },
     )

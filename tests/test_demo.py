@@ -49,5 +49,5 @@ def test_seed_demo_is_deterministic_and_prints_logins():
         inst.full_clean()  # every demo 保険者番号 has a valid 検証番号
     assert authenticate(RequestFactory().post("/login/"), username="a_clerk", password="nakama-demo-2026") is not None
     victim = Member.objects.get(person__sim_id="SIM-HANA-KOSA")
-    assert victim.protection_cases.get().abuser.sim_id == "SIM-TARO-KOSA"
-    assert not Member.objects.filter(person__sim_id="SIM-TARO-KOSA", insurer=victim.insurer).exists()
+    [link] = victim.protection_cases.get().linked_persons.all()  # 要注意照会対象, linked after case ②'s danger
+    assert link.person.sim_id == "SIM-TARO-KOSA" and link.is_in_force

@@ -102,12 +102,12 @@ def test_clearing_without_reason_is_refused(alice, victim):
 def test_case_1_sets_non_disclosure_and_no_self_info_on_the_whole_member(alice, victim, abuser):
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, wants_non_disclosure=False, abuser=abuser, no_auto_response_wanted=True,
+        case_card_or_proxy=True, wants_non_disclosure=False, linked_persons=[abuser], no_auto_response_wanted=True,
     )
     kinds = set(Setting.objects.active().filter(member=victim, item__isnull=True).values_list("kind", flat=True))
     assert kinds == {SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE}
     assert set(case.settings.values_list("kind", flat=True)) == kinds
-    assert case.abuser == abuser
+    assert [link.person for link in case.linked_persons.all()] == [abuser]
 
 
 def test_case_without_a_and_i_confirmed_is_refused(alice, victim):
@@ -134,14 +134,24 @@ def test_case_without_request_needs_evident_need(alice, victim):
     assert case.settings.filter(kind=SettingKind.NON_DISCLOSURE).exists()
 
 
-def test_case_abuser_cannot_be_our_member(alice, victim, insurer_a):
+def test_case_abuser_may_be_our_member_in_kyokai_kenpo(alice, victim, insurer_a):
+    """In 協会けんぽ both spouses are often members of the same insurer: he can still be linked."""
     other = f.MemberFactory(insurer=insurer_a)
+    case = open_protection_case(
+        actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
+        case_inquiry_about_abuser=True, linked_persons=[other.person],
+    )
+    assert [link.person for link in case.linked_persons.all()] == [other.person]
+
+
+def test_case_cannot_link_the_protected_person_herself(alice, victim):
     with pytest.raises(ValidationError) as exc:
         open_protection_case(
             actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-            case_inquiry_about_abuser=True, abuser=other.person,
+            case_inquiry_about_abuser=True, linked_persons=[victim.person],
         )
-    assert "abuser" in exc.value.message_dict
+    assert "linked_persons" in exc.value.message_dict
+    assert not Setting.objects.exists()
 
 
 def test_case_checklist_is_audited(alice, victim):

@@ -21,15 +21,10 @@ from exchanges.services import (
     file_append_request,
     send_inquiry,
 )
-from flags.models import ProtectionCase
 from institutions.models import Institution
 from members.models import InfoItem, Member, Procedure, Replica
 
 MAX_BATCH = 100
-ABUSER_WARNING = (
-    "この個人は設定対象者の加害者として登録されています。加害者に係る照会には都度、不開示コードを設定してください"
-    "（別紙2 ケース②）。必要なら追記依頼を行ってください。"
-)
 
 
 class InstitutionOut(serializers.ModelSerializer):
@@ -83,30 +78,17 @@ class InquiryIn(serializers.Serializer):
     member = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
                                    help_text="対象者が自保険者の被保険者なら被保険者枝番")
     sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                   help_text="対象者が被保険者でない場合（加害者など）の個人識別子")
+                                   help_text="対象者を個人識別子で指定する場合（被保険者でない個人など）")
     nondisclosure_code = serializers.BooleanField(
         default=False,
-        help_text="不開示コードを手動で設定する（加害者に係る照会では都度設定: 別紙2 ケース②）。"
-                  "不開示該当フラグのある被保険者には指定がなくても自動で設定される。",
+        help_text="不開示コードを手動で設定する。不開示該当フラグのある被保険者と、対応中の設定対象者の要注意照会対象者"
+                  "（加害者など）には、指定がなくても（false でも）自動で設定される。",
     )
 
     def validate(self, attrs):
         if bool(attrs["member"]) == bool(attrs["sim_id"]):
             raise serializers.ValidationError({"member": ["member と sim_id のどちらか一方を指定してください。"]})
         return attrs
-
-
-class InquiryOut(ExchangeOut):
-    """送信した情報照会（情報提供等記録）と警告."""
-
-    warnings = serializers.SerializerMethodField(help_text="職員への警告（例: 設定対象者の加害者に係る照会で不開示コードなし）")
-
-    class Meta(ExchangeOut.Meta):
-        fields = ExchangeOut.Meta.fields + ["warnings"]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_warnings(self, obj) -> list[str]:
-        return self.context.get("warnings", [])
 
 
 def _send(request, data) -> ExchangeRecord:
@@ -124,16 +106,6 @@ def _send(request, data) -> ExchangeRecord:
     )
 
 
-def _abuser_warnings(user, record: ExchangeRecord) -> list[str]:
-    """別紙2 §4 (our extension): warn when the subject is the abuser of an open case and no 不開示コード was set."""
-    if record.inquiry_code:
-        return []
-    named = ProtectionCase.objects.visible_to(user).filter(abuser_id=record.subject_id, closed_at__isnull=True)
-    if named.exists():
-        return [ABUSER_WARNING]
-    return []
-
-
 def _context(request, records) -> dict:
     persons = {r.subject_id for r in records}
     rows = Member.objects.visible_to(request.user).filter(person_id__in=persons).values_list("person_id", "branch_number")
@@ -146,18 +118,17 @@ class InquiryView(ApiView):
     permission_classes = [IsInsurerStaff]
 
     @extend_schema(summary="情報照会", request=InquiryIn,
-                   responses=write_responses(InquiryOut, status=201, extra=(503,)), tags=["情報照会"])
+                   responses=write_responses(ExchangeOut, status=201, extra=(503,)), tags=["情報照会"])
     def post(self, request):
         data = valid(InquiryIn, request)
         record = _send(request, data)
-        context = _context(request, [record]) | {"warnings": _abuser_warnings(request.user, record)}
-        return Response(InquiryOut(record, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(ExchangeOut(record, context=_context(request, [record])).data, status=status.HTTP_201_CREATED)
 
 
 class BatchResultOut(serializers.Serializer):
     index = serializers.IntegerField(help_text="入力の何件目か（0始まり）")
     sent = serializers.BooleanField(help_text="送信したら true")
-    record = InquiryOut(allow_null=True, help_text="送信した情報照会（送信しなかった場合は null）")
+    record = ExchangeOut(allow_null=True, help_text="送信した情報照会（送信しなかった場合は null）")
     error = ErrorSerializer(allow_null=True, help_text="送信しなかった理由（送信した場合は null）")
 
 
@@ -188,9 +159,8 @@ class BatchInquiryView(ApiView):
                 response = exception_handler(exc, {"request": request})
                 results.append({"index": index, "sent": False, "record": None, "error": response.data})
                 continue
-            context = _context(request, [record]) | {"warnings": _abuser_warnings(request.user, record)}
-            results.append({"index": index, "sent": True, "record": InquiryOut(record, context=context).data,
-                            "error": None})
+            results.append({"index": index, "sent": True,
+                            "record": ExchangeOut(record, context=_context(request, [record])).data, "error": None})
         return Response({"results": results})
 
 

@@ -1,6 +1,7 @@
 """不開示該当フラグ等の設定, 解除依頼 (four eyes), 設定対象者 — all through flags.services."""
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +14,29 @@ from api.errors import ApiError
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
 from api.schema import error, id_param, read_responses, write_responses
-from api.serializers import CaseClosureOut, ClearingRequestOut, ProtectionCaseOut, SettingOut
+from api.serializers import (
+    CaseClosureOut,
+    ClearingRequestOut,
+    LinkedPersonOut,
+    LinkRemovalOut,
+    ProtectionCaseOut,
+    SettingOut,
+)
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from flagcsv.export import Encoding, StateFilter
 from flagcsv.views import streamed_download
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date
-from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
+from flags.links import decide_link_removal, link_person, record_links_viewed, request_link_removal
+from flags.models import (
+    CaseClosure,
+    CaseLinkedPerson,
+    ClearingRequest,
+    ClearingRequestState,
+    LinkRemovalRequest,
+    ProtectionCase,
+    Setting,
+    SettingSource,
+)
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.services import (
     CHECKLIST_FIELDS,
@@ -182,12 +200,31 @@ class ProtectionCaseViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         pending = CaseClosure.objects.filter(state=ClearingRequestState.PENDING)
         return (
-            ProtectionCase.objects.visible_to(self.request.user).select_related("member", "abuser")
+            ProtectionCase.objects.visible_to(self.request.user).select_related("member")
             .prefetch_related(Prefetch("closures", queryset=pending, to_attr="pending_closures"))
+            .prefetch_related(Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person")))
         )
 
     def person_ids_of(self, objects):
+        # Called once per list page or detail, just before the answer is built: the links it shows are audited.
+        for case in objects:
+            _audit_links_shown(self.request, case)
         return [c.member.person_id for c in objects]
+
+
+def _audit_links_shown(request, case: ProtectionCase) -> None:
+    links = list(case.linked_persons.all())
+    if links:
+        record_links_viewed(actor=request.user, case=case, links=links, channel=f"API {request.path}")
+
+
+def _case_out(request, case: ProtectionCase) -> dict:
+    """A case as a write endpoint answers it: its links are shown, so the view is audited too."""
+    case = ProtectionCase.objects.prefetch_related(
+        Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person"))
+    ).select_related("member").get(pk=case.pk)
+    _audit_links_shown(request, case)
+    return ProtectionCaseOut(case).data
 
 
 class OpenCaseView(ApiView):
@@ -211,8 +248,11 @@ class OpenCaseView(ApiView):
         wants_no_self_info = serializers.BooleanField(default=False, help_text="自己情報提供不可フラグを設定する")
         no_auto_response_wanted = serializers.BooleanField(default=False,
                                                            help_text="自動応答を望まない（自動応答不可フラグ）")
-        abuser_sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                              help_text="加害者（被保険者でない個人）の個人識別子")
+        linked_sim_ids = serializers.ListField(
+            child=serializers.CharField(max_length=20), required=False, default=list, max_length=20,
+            help_text="要注意照会対象者（加害者など。自保険者の被保険者も可）の個人識別子。"
+                      "この方々に係る情報照会には不開示コードが自動で付く",
+        )
         notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="", help_text="備考")
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                                        help_text="設定理由")
@@ -224,23 +264,20 @@ class OpenCaseView(ApiView):
     def post(self, request):
         data = valid(self.Input, request)
         member = _own_member(request.user, data.pop("member"), field="member")
-        abuser_sim_id = data.pop("abuser_sim_id").strip().upper()
-        abuser = None
-        if abuser_sim_id:
-            abuser = Person.objects.filter(sim_id=abuser_sim_id).first()
-            if abuser is None:
-                raise ApiError(code="invalid", message="入力内容に誤りがあります。",
-                               fields={"abuser_sim_id": ["入力された個人識別子に該当する個人が見つかりません。"]})
+        sim_ids = list(dict.fromkeys(s.strip().upper() for s in data.pop("linked_sim_ids")))
+        persons = [_person(sim_id, field="linked_sim_ids") for sim_id in sim_ids]
         try:
-            case = open_protection_case(actor=request.user, member=member, abuser=abuser, source=SettingSource.API,
-                                        **data)
+            case = open_protection_case(actor=request.user, member=member, linked_persons=persons,
+                                        source=SettingSource.API, **data)
         except OpenCaseExists as exc:
             raise ApiError(
                 code="open_case_exists", message=exc.messages[0], status_code=status.HTTP_409_CONFLICT,
                 extra={"open_case": {"id": exc.case.pk,
                                      "url": reverse("api:v1:case-detail", kwargs={"pk": exc.case.pk})}},
             ) from None
-        return Response(ProtectionCaseOut(case).data, status=status.HTTP_201_CREATED)
+        except DjangoValidationError as exc:
+            raise _renamed(exc, {"linked_persons": "linked_sim_ids"}) from None
+        return Response(_case_out(request, case), status=status.HTTP_201_CREATED)
 
 
 class CaseChecklistView(ApiView):
@@ -271,7 +308,95 @@ class CaseChecklistView(ApiView):
         notes = data.pop("notes", None)
         dates = {k: v for k, v in data.items() if k in CHECKLIST_FIELDS}
         case = update_case_checklist(actor=request.user, case=case, notes=notes, **dates)
-        return Response(ProtectionCaseOut(case).data)
+        return Response(_case_out(request, case))
+
+
+def _person(sim_id: str, *, field: str) -> Person:
+    person = Person.objects.filter(sim_id=sim_id).first()
+    if person is None:
+        raise ApiError(code="invalid", message="入力内容に誤りがあります。",
+                       fields={field: [f"個人識別子 {sim_id} に該当する個人が見つかりません。"]})
+    return person
+
+
+def _renamed(exc: DjangoValidationError, names: dict[str, str]) -> DjangoValidationError:
+    """A service's field errors under the names the API body uses."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return DjangoValidationError({names.get(k, k): v for k, v in exc.error_dict.items()})
+
+
+class LinkPersonView(ApiView):
+    """要注意照会対象者の追加: この時点から、この方に係る自保険者の情報照会には不開示コードが自動で付く."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        sim_id = serializers.CharField(max_length=20, help_text="個人識別子（自保険者の被保険者も可。設定対象者本人は不可）")
+        reason = serializers.CharField(max_length=2000, help_text="登録理由")
+
+    @extend_schema(summary="要注意照会対象者の追加", request=Input, parameters=[id_param("設定対象者ID")],
+                   responses=write_responses(LinkedPersonOut, status=201, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        case = get_scoped(ProtectionCase.objects.visible_to(request.user).select_related("member"), pk=pk)
+        data = valid(self.Input, request)
+        person = _person(data["sim_id"].strip().upper(), field="sim_id")
+        try:
+            link = link_person(actor=request.user, case=case, person=person, reason=data["reason"])
+        except DjangoValidationError as exc:
+            raise _renamed(exc, {"person": "sim_id"}) from None
+        return Response(LinkedPersonOut(link).data, status=status.HTTP_201_CREATED)
+
+
+class RequestLinkRemovalView(ApiView):
+    """要注意照会対象者の削除依頼: 依頼者以外の責任者が承認するまで、不開示コードは自動で付き続ける."""
+
+    permission_classes = [IsInsurerStaff]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000, help_text="削除理由")
+
+    @extend_schema(summary="要注意照会対象者の削除依頼", request=Input, parameters=[id_param("要注意照会対象者ID")],
+                   responses=write_responses(LinkRemovalOut, status=201, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        link = get_scoped(CaseLinkedPerson.objects.visible_to(request.user).select_related("case"), pk=pk)
+        data = valid(self.Input, request)
+        removal = request_link_removal(actor=request.user, link=link, reason=data["reason"])
+        return Response(LinkRemovalOut(removal).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="要注意照会対象者の削除依頼の一覧", responses=read_responses(LinkRemovalOut(many=True)),
+                       tags=["設定対象者"]),
+    retrieve=extend_schema(summary="要注意照会対象者の削除依頼の参照", responses=read_responses(LinkRemovalOut),
+                           tags=["設定対象者"]),
+)
+class LinkRemovalViewSet(ScopedReadOnlyViewSet):
+    serializer_class = LinkRemovalOut
+    pagination_class = ClearingCursor
+
+    def get_queryset(self):
+        return LinkRemovalRequest.objects.visible_to(self.request.user).select_related("link")
+
+
+class DecideLinkRemovalView(ApiView):
+    """要注意照会対象者の削除の承認・却下（責任者のみ。依頼した本人は承認できない）."""
+
+    permission_classes = [IsSupervisor]
+
+    class Input(serializers.Serializer):
+        approve = serializers.BooleanField(help_text="true: 承認（要注意照会対象者から削除）, false: 却下")
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                     help_text="承認・却下メモ")
+
+    @extend_schema(summary="要注意照会対象者の削除の承認・却下", request=Input, parameters=[id_param("削除依頼ID")],
+                   responses=write_responses(LinkRemovalOut, extra=(409,)), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        removal = get_scoped(LinkRemovalRequest.objects.visible_to(request.user), pk=pk)
+        data = valid(self.Input, request)
+        removal = decide_link_removal(actor=request.user, removal_request=removal, approve=data["approve"],
+                                      note=data["note"])
+        return Response(LinkRemovalOut(removal).data)
 
 
 class CaseReviewDateView(ApiView):
@@ -289,7 +414,7 @@ class CaseReviewDateView(ApiView):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
         case = set_review_date(actor=request.user, case=case, review_on=data["review_on"], reason=data["reason"])
-        return Response(ProtectionCaseOut(case).data)
+        return Response(_case_out(request, case))
 
 
 class RequestCaseClosureView(ApiView):

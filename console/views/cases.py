@@ -3,6 +3,7 @@ checklist, the review date, and closing a case through four eyes."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,9 @@ from console.access import ALL_ROLES, CHANGERS, OVERSEERS, SUPERVISORS, case_for
 from console.forms import CaseClosureForm, ChecklistForm, ClearingDecisionForm, ProtectionCaseForm, ReviewDateForm
 from console.services import record_protected_view
 from console.views.common import add_service_errors
+from flags import selectors as flag_selectors
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
+from flags.links import record_links_viewed
 from flags.models import CaseClosure, ClearingRequestState, ProtectionCase
 from flags.policy import SETTING_EFFECTS, SETTING_LABELS, card_procedures_missing
 from flags.services import (
@@ -31,11 +34,15 @@ from portal_sim.selectors import card_status
 
 @console_view(read=ALL_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = ProtectionCase.objects.visible_to(request.user).select_related("member", "abuser", "opened_by")
+    cases = (
+        ProtectionCase.objects.visible_to(request.user)
+        .select_related("member", "opened_by")
+        .annotate(linked_count=Count("linked_persons", filter=Q(linked_persons__removed_at__isnull=True)))
+    )
     return render(request, "console/case_list.html", {"cases": cases, "today": timezone.localdate()})
 
 
-def _registration_confirmation(member, data: dict) -> confirm.Confirmation:
+def _registration_confirmation(member, data: dict, linked: list) -> confirm.Confirmation:
     kinds = case_settings_to_set(
         case_card_or_proxy=data["case_card_or_proxy"], wants_non_disclosure=data["wants_non_disclosure"],
         wants_no_self_info=data["wants_no_self_info"], no_auto_response_wanted=data["no_auto_response_wanted"],
@@ -49,6 +56,9 @@ def _registration_confirmation(member, data: dict) -> confirm.Confirmation:
     if data["case_card_or_proxy"]:
         effects.append("ケース①: 不開示該当フラグと自己情報提供不可フラグは、カード停止等手続の完了を日付とともに確認するまで"
                        "解除できません（責任者が理由を記入した場合を除く）。")
+    if linked:
+        effects.append(f"要注意照会対象者 {len(linked)}名: この方々に係る自保険者の情報照会には、登録の時点から不開示コードが"
+                       "自動で付きます。")
     effects.append("設定は直ちに有効になり、解除には依頼者以外の責任者の承認が必要です。期限で自動的に解除されることはありません。")
     review_on = default_review_date(timezone.localdate())
     return confirm.Confirmation(
@@ -69,23 +79,23 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        sim_id = data.pop("abuser_sim_id")
-        abuser = None
-        if sim_id:
-            abuser = Person.objects.filter(sim_id=sim_id).first()
-            if abuser is None:
-                form.add_error("abuser_sim_id", "入力された個人識別子に該当する個人が見つかりません。")
+        sim_ids = data.pop("linked_sim_ids")
+        persons = {p.sim_id: p for p in Person.objects.filter(sim_id__in=sim_ids)}
+        unknown = [s for s in sim_ids if s not in persons]
+        if unknown:
+            form.add_error("linked_sim_ids", f"個人識別子に該当する個人が見つかりません: {'、'.join(unknown)}")
+        linked = [persons[s] for s in sim_ids if s in persons]
         step = confirm.step(request)
         if not form.errors and open_case is None and step == confirm.ASK:
-            return confirm.render_confirmation(request, _registration_confirmation(member, data))
+            return confirm.render_confirmation(request, _registration_confirmation(member, data, linked))
         if not form.errors and step == confirm.EXECUTE:
             try:
-                case = open_protection_case(actor=request.user, member=member, abuser=abuser, **data)
+                case = open_protection_case(actor=request.user, member=member, linked_persons=linked, **data)
             except OpenCaseExists as exc:
                 open_case = exc.case
                 form.add_error(None, exc.messages)
             except ValidationError as exc:
-                add_service_errors(form, exc, {"abuser": "abuser_sim_id"})
+                add_service_errors(form, exc, {"linked_persons": "linked_sim_ids"})
             else:
                 labels = "、".join(s.get_kind_display() for s in case.settings.all())
                 messages.success(request, f"設定対象者を登録しました。設定したフラグ: {labels or 'なし（設定済み）'}")
@@ -106,6 +116,7 @@ def _case_context(request, case, **forms) -> dict:
     in_force = settings_in_force(case) if case.is_open else []
     return {
         "case": case,
+        "links": flag_selectors.links_of(user, case),
         "form": forms.get("form") or ChecklistForm(
             initial={**{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes}
         ),
@@ -142,7 +153,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("console:case_detail", pk=case.pk)
         return render(request, "console/case_detail.html", _case_context(request, case, form=form), status=400)
     record_protected_view(actor=request.user, member=case.member, page="設定対象者詳細")
-    return render(request, "console/case_detail.html", _case_context(request, case))
+    context = _case_context(request, case)
+    if context["links"]:
+        record_links_viewed(actor=request.user, case=case, links=context["links"], channel="設定対象者詳細")
+    return render(request, "console/case_detail.html", context)
 
 
 @console_view(write=CHANGERS)
@@ -192,7 +206,7 @@ def _closure_confirmation(closure: CaseClosure, in_force) -> confirm.Confirmatio
     if closure.clear_settings and in_force:
         for s in in_force:
             effects.append(f"{s}を解除します: {confirm.CLEARING_EFFECTS[s.kind]}")
-    effects.append("設定対象者は「終了」になります。加害者等に係る照会への警告は、この設定対象者については表示されなくなります。")
+    effects.append("設定対象者は「終了」になります。要注意照会対象者（加害者など）に係る照会に、この設定対象者を理由として不開示コードが自動で付くことはなくなります。")
     effects.append("これまでの記録・設定の履歴は残ります。再び保護が必要になった場合は、新たに登録します。")
     return confirm.Confirmation(
         title="設定対象者の終了の承認",

@@ -1,4 +1,4 @@
-"""情報照会: enter, confirm (不開示コード 自動設定 or by hand; warning about a named abuser), send via the choke point."""
+"""情報照会: enter, confirm (不開示コード 自動設定, 要注意照会対象, or by hand), send via the choke point."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from console.access import CHANGERS, console_view, member_for
 from console.forms import InquiryForm
 from console.views.common import add_service_errors
 from exchanges.services import InquiryNotSent, InquiryRequest, send_inquiry
+from flags.links import record_links_viewed
 from members.models import Member, Person
 
 
@@ -56,19 +57,15 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
     if step == "edit":
         return render(request, "console/inquiry_form.html", {"form": form, "preview": preview if member else None})
     if step != "send":
-        # 確認画面: for a named abuser the code is ticked in advance (rule 2: on every such inquiry).
-        context["code_checked"] = preview.is_named_abuser
+        # 確認画面. For a linked person the code is not a choice: send_inquiry attaches it whatever is posted. The
+        # page names the cases that link him: a view of the link, recorded like every other.
+        for case in preview.linked_cases:
+            links = case.linked_persons.in_force().filter(person=person).select_related("person")
+            record_links_viewed(actor=user, case=case, links=links, channel="情報照会の確認")
         return render(request, "console/inquiry_confirm.html", context)
 
     code = data["nondisclosure_code"]
     context["code_checked"] = code
-    if preview.is_named_abuser and not preview.auto_code and not code and not data["send_without_code_confirmed"]:
-        form.add_error(
-            None,
-            "この対象者は設定対象者の加害者として登録されています。不開示コードを設定するか、"
-            "設定せずに送信することの確認に印を付けてください。",
-        )
-        return render(request, "console/inquiry_confirm.html", context, status=400)
     try:
         record = send_inquiry(
             actor=user,
@@ -84,8 +81,7 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
         add_service_errors(form, exc, {"member": "branch_number"})
         return render(request, "console/inquiry_confirm.html", context, status=400)
     if record.inquiry_code:
-        how = "自動設定" if record.inquiry_code_source == "auto" else "手動設定"
-        messages.success(request, f"情報照会を送信しました（不開示コード: {how}）。")
+        messages.success(request, f"情報照会を送信しました（不開示コード: {record.get_inquiry_code_source_display()}）。")
     else:
         messages.success(request, "情報照会を送信しました（不開示コードなし）。")
     return redirect("console:exchange_detail", pk=record.pk)

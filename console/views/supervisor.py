@@ -12,7 +12,7 @@ from console.forms import ClearingDecisionForm, DeactivateForm, RoleChangeForm, 
 from console.views.common import add_service_errors
 from console.views.members import card_procedure_status
 from flags.case_lifecycle import cases_due_for_review
-from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase
+from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, LinkRemovalRequest, ProtectionCase
 from flags.services import decide_clearing
 from institutions.models import ELEVATED_ROLES, RoleGrantRequest, RoleGrantRequestState
 from institutions.services import create_staff, deactivate_staff, decide_role_grant, request_role_grant
@@ -43,7 +43,15 @@ def clearing_list(request: HttpRequest) -> HttpResponse:
     )
     pending = [r for r in rows if r.state == ClearingRequestState.PENDING]
     decided = [r for r in rows if r.state != ClearingRequestState.PENDING][:50]
-    return render(request, "console/clearing_list.html", {"pending": pending, "decided": decided})
+    # 要注意照会対象者の削除依頼: no names here (the decision page shows them and records the view).
+    link_removals = (
+        LinkRemovalRequest.objects.visible_to(request.user)
+        .filter(state=ClearingRequestState.PENDING)
+        .select_related("link")
+        .order_by("requested_at")
+    )
+    return render(request, "console/clearing_list.html",
+                  {"pending": pending, "decided": decided, "link_removals": link_removals})
 
 
 @console_view(read=OVERSEERS, write=SUPERVISORS)

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
+from flags.links import link_person, request_link_removal
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting, update_case_checklist
 from institutions.models import Role
@@ -110,6 +111,16 @@ V1 = {
     "case-closure-decide": Endpoint("post", "/api/v1/case-closures/{closure}/decision/", 200, (SUPERVISOR,),
                                     body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
                                     outsider_role=SUPERVISOR),
+    "case-link-person": Endpoint("post", "/api/v1/cases/{case}/linked-persons/", 201, CHANGERS,
+                                 body={"sim_id": "{unlinked_sim_id}", "reason": "加害者と判明"},
+                                 bad_body={"sim_id": "", "reason": ""}),
+    "linked-person-request-removal": Endpoint("post", "/api/v1/linked-persons/{link}/removal-requests/", 201,
+                                              CHANGERS, body={"reason": "誤登録"}, bad_body={"reason": ""}),
+    "link-removal-list": Endpoint("get", "/api/v1/link-removals/", 200, outsider="empty"),
+    "link-removal-detail": Endpoint("get", "/api/v1/link-removals/{removal}/", 200),
+    "link-removal-decide": Endpoint("post", "/api/v1/link-removals/{removal}/decision/", 200, (SUPERVISOR,),
+                                    body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
+                                    outsider_role=SUPERVISOR),
     "inquiry-send": Endpoint(
         "post", "/api/v1/inquiries/", 201, CHANGERS,
         body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}"},
@@ -193,6 +204,9 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     closing = open_protection_case(actor=alice, member=f.MemberFactory(insurer=alice.institution),
                                    victim_confirmed=True, fled_confirmed=True, requested_by_person=True)
     closure = request_case_closure(actor=alice, case=closing, reason="危険がなくなった", clear_settings=True)
+    pending_link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者")
+    removal = request_link_removal(actor=alice, link=pending_link, reason="誤登録")
+    link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者の親族")
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
@@ -213,6 +227,7 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "card": card.card_number, "closure": closure.pk,
         "free_branch": f.MemberFactory(insurer=alice.institution).branch_number,  # a member with no open case
         "review_on": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
+        "link": link.pk, "removal": removal.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

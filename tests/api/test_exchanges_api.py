@@ -18,7 +18,7 @@ def test_flag_check_failure_sends_nothing_and_answers_503(api_alice, victim, cit
     def broken(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr("exchanges.services.flag_selectors.active_settings", broken)
+    monkeypatch.setattr("exchanges.services.flag_selectors.both_sides", broken)
     response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json")
     assert_error(response, 503, "flag_check_failed")
     batch = api_alice.post("/api/v1/inquiries/batch/", {"inquiries": [_inquiry(city_ko, member=victim.branch_number)]},
@@ -56,14 +56,20 @@ def test_member_and_sim_id_are_exclusive(api_alice, victim, abuser, city_ko, ite
                                                        format="json"), 400)["fields"]
 
 
-def test_inquiry_about_the_named_abuser_without_code_warns(api_alice, alice, victim, abuser, city_ko, items):
-    open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
-                         requested_by_person=True, case_inquiry_about_abuser=True, abuser=abuser)
-    plain = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id), format="json").json()
-    assert plain["inquiry_code"] is False and "加害者" in plain["warnings"][0]
-    coded = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id, nondisclosure_code=True),
-                           format="json").json()
-    assert coded["warnings"] == []
+def test_inquiry_about_a_linked_abuser_carries_the_code_whatever_the_client_asks(
+    api_alice, api_bob, alice, bob, victim, abuser, city_ko, items
+):
+    case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                                requested_by_person=True, case_inquiry_about_abuser=True, linked_persons=[abuser])
+    for asked in (False, True):
+        body = _inquiry(city_ko, sim_id=abuser.sim_id, nondisclosure_code=asked)
+        sent = api_alice.post("/api/v1/inquiries/", body, format="json").json()
+        assert (sent["inquiry_code"], sent["inquiry_code_source"], sent["inquiry_code_case"]) == (
+            True, "linked", case.pk)
+        assert "warnings" not in sent
+    # Insurer B's inquiry about the same man is B's own affair: A's case does not reach it.
+    theirs = api_bob.post("/api/v1/inquiries/", _inquiry(city_ko, sim_id=abuser.sim_id), format="json").json()
+    assert theirs["inquiry_code"] is False and theirs["inquiry_code_case"] is None
 
 
 def test_exchange_list_filters_and_scope(api_alice, api_bob, api_audrey, alice, victim, abuser, city_ko, items):

@@ -57,13 +57,14 @@ def test_filters_on_settings(api_alice, victim, items):
     assert_error(api_alice.get("/api/v1/settings/", {"kind": "everything"}), 400)
 
 
-def test_open_case_sets_case_1_flags_and_names_the_abuser(api_alice, victim, abuser, items):
+def test_open_case_sets_case_1_flags_and_links_the_abuser(api_alice, victim, abuser, items):
     response = api_alice.post("/api/v1/cases/open/", {
         "member": victim.branch_number, "victim_confirmed": True, "fled_confirmed": True,
-        "requested_by_person": True, "case_card_or_proxy": True, "abuser_sim_id": abuser.sim_id}, format="json")
+        "requested_by_person": True, "case_card_or_proxy": True, "linked_sim_ids": [abuser.sim_id.lower()]},
+        format="json")
     assert response.status_code == 201, response.content
     case = response.json()
-    assert case["abuser_sim_id"] == abuser.sim_id and case["is_open"] is True
+    assert [p["sim_id"] for p in case["linked_persons"]] == [abuser.sim_id] and case["is_open"] is True
     kinds = {s["kind"] for s in api_alice.get(f"/api/v1/members/{victim.branch_number}/").json()["active_settings"]}
     assert kinds == {"non_disclosure", "no_self_info"}  # 別紙2 ケース①
     done = api_alice.post(f"/api/v1/cases/{case['id']}/checklist/", {
@@ -78,17 +79,22 @@ def test_open_case_sets_case_1_flags_and_names_the_abuser(api_alice, victim, abu
     ({"victim_confirmed": True, "fled_confirmed": True, "requested_by_person": False, "case_card_or_proxy": True},
      "requested_by_person"),
     ({"victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True, "case_card_or_proxy": True,
-      "abuser_sim_id": "SIM-NONE-NONE"}, "abuser_sim_id"),
+      "linked_sim_ids": ["SIM-NONE-NONE"]}, "linked_sim_ids"),
+    ({"victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True, "case_card_or_proxy": True,
+      "linked_sim_ids": "SIM-NONE-NONE"}, "linked_sim_ids"),
 ])
 def test_case_conditions_of_bessi_2_are_field_errors(api_alice, victim, items, body, field):
     body = {"member": victim.branch_number, **body}
     assert field in assert_error(api_alice.post("/api/v1/cases/open/", body, format="json"), 400)["fields"]
 
 
-def test_the_abuser_cannot_be_our_own_member(api_alice, victim, insurer_a, items):
+def test_the_abuser_may_be_our_own_member_but_not_the_victim_herself(api_alice, victim, insurer_a, items):
     from tests import factories as f
 
     other = f.MemberFactory(insurer=insurer_a)
     body = {"member": victim.branch_number, "victim_confirmed": True, "fled_confirmed": True,
-            "requested_by_person": True, "case_card_or_proxy": True, "abuser_sim_id": other.person.sim_id}
-    assert "abuser" in assert_error(api_alice.post("/api/v1/cases/open/", body, format="json"), 400)["fields"]
+            "requested_by_person": True, "case_card_or_proxy": True, "linked_sim_ids": [victim.person.sim_id]}
+    assert "linked_sim_ids" in assert_error(api_alice.post("/api/v1/cases/open/", body, format="json"), 400)["fields"]
+    response = api_alice.post("/api/v1/cases/open/", {**body, "linked_sim_ids": [other.person.sim_id]}, format="json")
+    assert response.status_code == 201, response.content
+    assert [p["name"] for p in response.json()["linked_persons"]] == [other.person.name]

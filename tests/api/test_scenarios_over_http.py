@@ -282,35 +282,131 @@ def _inquire_about_abuser(w, code: bool):
                                                  "nondisclosure_code": code}, client=w["clerk"])
 
 
-def _open_case(w):
-    return w["sim"].post("/api/v1/cases/open/", {
-        "member": "A0000001", "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
-        "case_card_or_proxy": True, "case_inquiry_about_abuser": True, "abuser_sim_id": w["abuser"]["sim_id"]},
-        client=w["clerk"])
+def _open_case(w, *, linked: bool = True):
+    body = {"member": "A0000001", "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
+            "case_card_or_proxy": True, "case_inquiry_about_abuser": True}
+    if linked:
+        body["linked_sim_ids"] = [w["abuser"]["sim_id"]]
+    return w["sim"].post("/api/v1/cases/open/", body, client=w["clerk"])
 
 
-def test_scenario_4_control_without_code_the_abuser_sees_insurer_a_in_his_own_history(world):
-    w = world
-    _open_case(w)  # her 不開示該当 does not reach inquiries about him (rule 2)
-    record = _inquire_about_abuser(w, code=False)
-    assert record["inquiry_code"] is False
-    assert record["warnings"], "staff are warned the subject is the abuser named on a case"
+def _his_history(w) -> list[tuple[str, str]]:
     his = w["sim"].portal(w["abuser"]["card_number"], "2222")
     assert his["as_proxy"] is False
-    assert [(r["inquirer"], r["inquirer_department"]) for r in his["history"]] == [(FUND, "Ａ健康保険組合 業務部")]
+    no_count(his)
+    return [(r["inquirer"], r["inquirer_department"]) for r in his["history"]]
 
 
-def test_scenario_4_code_on_every_inquiry_about_the_abuser_keeps_his_history_empty(world):
+def test_scenario_4_control_abuser_not_linked_without_code_sees_insurer_a_in_his_own_history(world):
     w = world
-    _open_case(w)
+    _open_case(w, linked=False)  # her 不開示該当 does not reach inquiries about him (rule 2)
+    record = _inquire_about_abuser(w, code=False)
+    assert record["inquiry_code"] is False
+    assert _his_history(w) == [(FUND, "Ａ健康保険組合 業務部")]
+
+
+def test_scenario_4_linked_abuser_gets_code_on_every_inquiry_without_anyone_ticking_it(world):
+    """要注意照会対象: the abuser named on her case; the client sends no code (false), single and batch."""
+    w = world
+    case = _open_case(w)
+    assert [(p["sim_id"], p["in_force"]) for p in case["linked_persons"]] == [(w["abuser"]["sim_id"], True)]
+    record = _inquire_about_abuser(w, code=False)
+    assert (record["inquiry_code"], record["inquiry_code_source"], record["inquiry_code_case"]) == (
+        True, "linked", case["id"])
+    assert record["handle_with_care"] is True
+    batch = w["sim"].post("/api/v1/inquiries/batch/", {"inquiries": [
+        {"procedure": "kenpo_benefit", "item": "local_tax", "provider": w["ko"]["id"], "sim_id": w["abuser"]["sim_id"],
+         "nondisclosure_code": False},
+    ]}, status=200, client=w["clerk"])
+    assert batch["results"][0]["record"]["inquiry_code_source"] == "linked"
+    assert _his_history(w) == []
+    assert "Ａ健康保険組合" not in str(w["sim"].portal(w["abuser"]["card_number"], "2222"))
+
+
+def test_scenario_4_abuser_linked_later_from_then_on_his_history_stops_naming_insurer_a(world):
+    w = world
+    case = _open_case(w, linked=False)
+    _inquire_about_abuser(w, code=False)
+    link = w["sim"].post(f"/api/v1/cases/{case['id']}/linked-persons/",
+                         {"sim_id": w["abuser"]["sim_id"], "reason": "加害者と判明"}, client=w["clerk"])
+    assert link["in_force"] is True and link["name"] == "佐藤 太郎"
+    after = _inquire_about_abuser(w, code=False)
+    assert after["inquiry_code_source"] == "linked"
+    assert _his_history(w) == [(FUND, "Ａ健康保険組合 業務部")]  # only the one sent before the link
+
+
+def test_scenario_4_manual_code_still_hides_an_inquiry_about_an_unlinked_abuser(world):
+    w = world
+    _open_case(w, linked=False)
     for _ in range(2):  # every time (その都度)
         record = _inquire_about_abuser(w, code=True)
         assert record["inquiry_code"] is True and record["inquiry_code_source"] == "manual"
-        assert record["warnings"] == []
-    his = w["sim"].portal(w["abuser"]["card_number"], "2222")
-    no_count(his)
-    assert his["history"] == []
-    assert "Ａ健康保険組合" not in str(his)
+    assert _his_history(w) == []
+
+
+def test_linked_person_removed_only_when_another_supervisor_approves(world):
+    w = world
+    sim = w["sim"]
+    case = _open_case(w)
+    link_id = case["linked_persons"][0]["id"]
+    removal = sim.post(f"/api/v1/linked-persons/{link_id}/removal-requests/", {"reason": "誤登録"},
+                       client=w["supervisor"])
+    refused = sim.post(f"/api/v1/link-removals/{removal['id']}/decision/", {"approve": True}, status=409,
+                       client=w["supervisor"])
+    assert refused["code"] == "four_eyes"
+    assert _inquire_about_abuser(w, code=False)["inquiry_code_source"] == "linked"  # still in force meanwhile
+    sim.post(f"/api/v1/link-removals/{removal['id']}/decision/", {"approve": True, "note": "確認"}, status=200,
+             client=w["supervisor2"])
+    assert sim.get(f"/api/v1/cases/{case['id']}/", w["clerk"])["linked_persons"][0]["in_force"] is False
+    assert _inquire_about_abuser(w, code=False)["inquiry_code"] is False
+
+
+# 別紙1 ※2 at completion, on the inquirer's side: insurer A asks insurer B (another tenant) about her.
+
+
+@pytest.fixture
+def world_ab(world_b):
+    """She is a member of both A and B; B has 自動応答不可 on her, so A's inquiry waits in B's queue."""
+    w = world_b
+    w["b_super"] = w["sim"].staff_client(w["b"]["id"], "b_super", "supervisor", "資格保険料課")
+    w["sim"].post("/api/v1/settings/set/", {"member": "B0000001", "kind": "no_auto_response",
+                                            "reason": "本人が自動応答を望まない"}, client=w["b_clerk"])
+    return w
+
+
+def _a_asks_b(w):
+    record = w["sim"].post("/api/v1/inquiries/", {"procedure": "eligibility_check", "item": "medical_eligibility",
+                                                   "provider": w["b"]["id"], "member": "A0000001"}, client=w["clerk"])
+    assert record["state"] == "manual" and record["inquiry_code"] is False
+    return record
+
+
+def test_bessi1_2_control_inquirer_never_flagged_approval_shows_insurer_a_to_her_card_holder(world_ab):
+    w = world_ab
+    record = _a_asks_b(w)
+    w["sim"].post(f"/api/v1/manual-responses/{record['id']}/approve/", {}, status=200, client=w["b_clerk"])
+    for view in views_of_victim(w):
+        assert [(r["inquirer"], r["inquirer_department"]) for r in view["history"]] == [
+            (FUND, "Ａ健康保険組合 業務部")]
+
+
+def test_bessi1_2_inquirer_flag_set_while_waiting_hides_the_record_when_b_approves_without_code(world_ab):
+    """The leak of issue 10: A sets 不開示該当 while its inquiry waits at B; B approves without a code. At completion
+    A's flag is read again: the inquiry side is coded 「完了時自動設定」 and her やりとり履歴 shows nothing."""
+    w = world_ab
+    record = _a_asks_b(w)
+    set_flag(w, "non_disclosure", reason="A の被保険者として DV 被害の申出")
+    approved = w["sim"].post(f"/api/v1/manual-responses/{record['id']}/approve/", {"nondisclosure_code": False},
+                             status=200, client=w["b_clerk"])
+    assert approved["state"] == "provided" and approved["provision_code"] is False
+    # B sees that the inquiry carries a code, not why (A's flag is A's business).
+    assert approved["inquiry_code"] is True and approved["inquiry_code_source"] is None
+    mine = w["sim"].get(f"/api/v1/exchanges/{record['id']}/", w["clerk"])
+    assert (mine["inquiry_code"], mine["inquiry_code_source"]) == (True, "completion")
+    for view in views_of_victim(w):  # as herself, as whoever holds her card, as her proxy
+        no_count(view)
+        assert view["history"] == []
+        assert "Ａ健康保険組合" not in history_text(view)
 
 
 # ケース① completed: card suspended and reissued, proxy removed, flags cleared with four eyes.

@@ -65,7 +65,7 @@ def _world(alice, victim, abuser, city_ko, items, procedures):
     nar = set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="自動応答を望まない")
     clearing = request_clearing(actor=alice, setting=nar, reason="本人の希望")
     case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
-                                requested_by_person=True, case_card_or_proxy=True, abuser=abuser)
+                                requested_by_person=True, case_card_or_proxy=True, linked_persons=[abuser])
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,

@@ -1,4 +1,4 @@
-"""A small world for the console: insurer A with a protected person (case ① and ②, abuser named), an ordinary
+"""A small world for the console: insurer A with a protected person (case ① and ②, the abuser linked after a first inquiry about him coded by hand; a second linked person with a removal request pending), an ordinary
 member with 自動応答不可 whose inquiry waits in the manual queue, an inquiry about the abuser with 不開示コード,
 a pending clearing request and a 追記依頼; insurer B's clerk, supervisor and auditor as outsiders."""
 
@@ -10,7 +10,8 @@ import pytest
 from exchanges.models import AppendRequest, ExchangeRecord
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
-from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
+from flags.links import link_person, request_link_removal
+from flags.models import CaseClosure, CaseLinkedPerson, ClearingRequest, LinkRemovalRequest, ProtectionCase, Setting
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting, update_case_checklist
 from institutions.models import Role, RoleGrantRequest
@@ -31,13 +32,15 @@ class Scene:
     append_request: AppendRequest
     role_grant: RoleGrantRequest
     closure: CaseClosure
+    link: CaseLinkedPerson  # the abuser, 要注意照会対象 of the case
+    link_removal: LinkRemovalRequest  # alice asked to remove a second linked person; a supervisor decides
 
 
 @pytest.fixture
 def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, insurer_a) -> Scene:
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, reason="本人の申出",
     )
     ordinary = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="鈴木 一郎", kana="スズキ イチロウ"),
                                branch_number="A0000002")
@@ -66,9 +69,14 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
                                         requested_by_person=True, reason="本人の申出")
     closure = request_case_closure(actor=alice, case=closing_case, reason="加害者が遠方に転居し危険がなくなった",
                                    clear_settings=True)
+    # Linked after that first inquiry (sent with the code by hand): from now on the system codes every one.
+    link_person(actor=alice, case=case, person=abuser, reason="加害者")
+    relative = link_person(actor=alice, case=case, person=f.PersonFactory(name="佐藤 次郎"), reason="加害者の兄")
+    link_removal = request_link_removal(actor=alice, link=relative, reason="転居により不要")
     return Scene(victim=victim, ordinary=ordinary, case=case, setting=setting, abuser_record=abuser_record,
                  manual_record=manual_record, clearing_request=clearing_request, append_request=append_request,
-                 closure=closure, role_grant=role_grant)
+                 closure=closure, role_grant=role_grant, link=case.linked_persons.get(person=abuser),
+                 link_removal=link_removal)
 
 
 @pytest.fixture

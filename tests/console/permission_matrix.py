@@ -48,6 +48,10 @@ PAGES = {
         Page("console:case_review_date", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:case_close_request", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:closure_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.closure.pk}),
+        # 要注意照会対象者: added and asked to be removed by clerks and supervisors; removal decided by a supervisor.
+        Page("console:link_new", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:link_request_removal", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.link.pk}),
+        Page("console:link_removal_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.link_removal.pk}),
         Page("console:inquiry_new", CHANGERS, CHANGERS),
         Page("console:exchange_list", ALL),
         Page("console:exchange_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.abuser_record.pk}),

@@ -88,7 +88,7 @@ def test_clerk_opens_a_protection_case_and_sets_the_flags(page_for, live_server,
     page.click("text=設定対象者として登録する")
     for label in ("ア DV・虐待等被害者", "イ 加害者の下から", "ウ 本人から", "ケース① マイナンバーカード", "ケース② 加害者に係る"):
         page.get_by_label(label).check()
-    page.fill("#id_abuser_sim_id", abuser.sim_id)
+    page.fill("#id_linked_sim_ids", abuser.sim_id)
     page.fill("#id_reason", "本人の申出（別紙2 ケース①・②）")
     check_page(page, "flow-case-new")
     page.click("button:has-text('登録して設定する')")
@@ -101,14 +101,15 @@ def test_clerk_opens_a_protection_case_and_sets_the_flags(page_for, live_server,
     page.wait_for_selector("text=設定対象者を登録しました。")
     check_page(page, "flow-case-detail")
     case = ProtectionCase.objects.get(member=victim)
-    assert case.abuser == abuser
+    assert [link.person for link in case.linked_persons.all()] == [abuser]
     kinds = set(Setting.objects.active().filter(member=victim, item__isnull=True).values_list("kind", flat=True))
     assert kinds == {SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO}
 
 
-def test_clerk_sends_an_inquiry_about_the_abuser_with_nondisclosure_code(page_for, scene, alice, abuser, city_ko,
-                                                                          procedures, items):
-    """別紙3 ④: the insurer asks 甲市 about the abuser; 不開示コード each time, so his やりとり履歴 stays silent."""
+def test_clerk_sends_an_inquiry_about_the_linked_abuser_and_the_code_is_attached(page_for, scene, alice, abuser,
+                                                                                 city_ko, procedures, items):
+    """別紙3 ④: the insurer asks 甲市 about the abuser linked to her case; 不開示コード every time, by the system, so
+    his やりとり履歴 stays silent."""
     before = set(ExchangeRecord.objects.values_list("pk", flat=True))
     page = page_for(alice)
     page.click("nav >> text=情報照会")
@@ -119,15 +120,15 @@ def test_clerk_sends_an_inquiry_about_the_abuser_with_nondisclosure_code(page_fo
     page.select_option("#id_provider", str(city_ko.pk))
     check_page(page, "flow-inquiry-form")
     page.click("button:has-text('確認画面へ')")
-    page.wait_for_selector(".alert.danger")
-    assert "加害者" in page.inner_text(".alert.danger")
-    assert page.is_checked("#id_nondisclosure_code")
+    page.wait_for_selector("#linked-notice")
+    assert "不開示コードが自動で付きます" in page.inner_text("#linked-notice")
+    assert page.locator("#id_nondisclosure_code").count() == 0
     check_page(page, "flow-inquiry-confirm-abuser")
     page.click("button:has-text('送信する')")
-    page.wait_for_selector("text=情報照会を送信しました（不開示コード: 手動設定）。")
+    page.wait_for_selector("text=情報照会を送信しました（不開示コード: 要注意照会対象）。")
     check_page(page, "flow-inquiry-sent")
     [new] = ExchangeRecord.objects.exclude(pk__in=before)
-    assert new.subject == abuser and new.inquiry_code and new.inquiry_code_source == "manual"
+    assert new.subject == abuser and new.inquiry_code and new.inquiry_code_source == "linked"
     assert new not in portal_history(person=abuser)
 
 

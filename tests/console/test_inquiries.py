@@ -1,10 +1,12 @@
-"""情報照会 from the console: renewal ① (automatic 不開示コード for a flagged member), rule 2 / case ② (the named
-abuser: a strong warning and the code by hand), fail closed (InquiryNotSent), bad input in Japanese."""
+"""情報照会 from the console: renewal ① (automatic 不開示コード for a flagged member), 要注意照会対象 (a person linked
+to an open case: the code by the system, said plainly on the confirm page), fail closed (InquiryNotSent), bad input
+in Japanese."""
 
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from exchanges.models import ExchangeRecord
 from flags import selectors as flag_selectors
 from flags.policy import SettingKind
@@ -61,38 +63,40 @@ def test_ordinary_subject_gets_a_checkbox(scene, alice, city_otsu, items, proced
     assert "加害者" not in body.split("<main>")[1].split("照会対象者")[0]  # no abuser warning
 
 
-def test_abuser_gets_a_strong_warning_and_the_code_ticked(scene, alice, abuser, city_ko, items, procedures, as_user):
+def test_linked_abuser_confirm_page_says_the_code_is_attached_automatically_and_why(
+    scene, alice, abuser, city_ko, items, procedures, as_user
+):
     data = _data(procedures, items, city_ko, sim_id=abuser.sim_id)
     body = _post(as_user(alice), data, "confirm").content.decode()
-    assert "設定対象者の<strong>加害者</strong>として登録されています" in body
-    assert 'name="nondisclosure_code" value="on" id="id_nondisclosure_code" checked' in body
-    assert "佐藤 花子" in body  # which case names him
+    assert "この照会には<strong>不開示コードが自動で付きます</strong>" in body
+    assert "<strong>要注意照会対象者</strong>（加害者など、避難先を知られてはならない方）" in body
+    assert f"設定対象者 第{scene.case.pk}号（佐藤 花子）" in body  # which case links him
+    assert 'name="nondisclosure_code"' not in body  # nothing to tick: it is not a choice
+    viewed = AuditEntry.objects.get(action="case.links_viewed")
+    assert viewed.actor == alice and viewed.message == "情報照会の確認" and viewed.after == {"persons": [abuser.sim_id]}
 
 
-def test_abuser_inquiry_with_code_by_hand(scene, alice, abuser, city_ko, items, procedures, as_user):
-    before = ExchangeRecord.objects.count()
-    data = _data(procedures, items, city_ko, sim_id=abuser.sim_id, nondisclosure_code="on")
-    response = _post(as_user(alice), data, "send")
-    assert response.status_code == 302
-    record = ExchangeRecord.objects.order_by("-inquired_at").first()
-    assert ExchangeRecord.objects.count() == before + 1
-    assert record.subject == abuser and record.inquiry_code
-    assert record.inquiry_code_source == "manual" and record.inquiry_code_by == alice
-
-
-def test_abuser_inquiry_without_code_needs_explicit_confirmation(
+def test_linked_abuser_inquiry_sent_without_ticking_the_code_still_carries_it(
     scene, alice, abuser, city_ko, items, procedures, as_user
 ):
     before = ExchangeRecord.objects.count()
-    client = as_user(alice)
-    data = _data(procedures, items, city_ko, sim_id=abuser.sim_id)
-    response = _post(client, data, "send")
-    assert response.status_code == 400
-    assert "不開示コードを設定するか、設定せずに送信することの確認に印を付けてください。" in response.content.decode()
-    assert ExchangeRecord.objects.count() == before
-    response = _post(client, {**data, "send_without_code_confirmed": "on"}, "send")
+    response = _post(as_user(alice), _data(procedures, items, city_ko, sim_id=abuser.sim_id), "send")
     assert response.status_code == 302
-    assert not ExchangeRecord.objects.order_by("-inquired_at").first().inquiry_code
+    record = ExchangeRecord.objects.order_by("-inquired_at").first()
+    assert ExchangeRecord.objects.count() == before + 1 and record.subject == abuser
+    assert (record.inquiry_code, record.inquiry_code_source, record.inquiry_code_case) == (True, "linked", scene.case)
+    assert record.inquiry_code_by is None  # the system, not the clerk
+
+
+def test_unlinked_person_inquiry_with_code_by_hand(scene, alice, city_ko, items, procedures, as_user):
+    from tests import factories as f
+
+    stranger = f.PersonFactory()
+    data = _data(procedures, items, city_ko, sim_id=stranger.sim_id, nondisclosure_code="on")
+    assert _post(as_user(alice), data, "send").status_code == 302
+    record = ExchangeRecord.objects.order_by("-inquired_at").first()
+    assert record.subject == stranger and record.inquiry_code
+    assert record.inquiry_code_source == "manual" and record.inquiry_code_by == alice
 
 
 def test_flag_check_failure_shows_inquiry_not_sent_and_sends_nothing(
@@ -101,7 +105,8 @@ def test_flag_check_failure_shows_inquiry_not_sent_and_sends_nothing(
     def broken(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    monkeypatch.setattr(flag_selectors, "active_settings", broken)  # the page's display
+    monkeypatch.setattr(flag_selectors, "both_sides", broken)  # the service's decision
     data = _data(procedures, items, city_otsu, branch_number=victim.branch_number)
     client = as_user(alice)
     confirm = _post(client, data, "confirm").content.decode()

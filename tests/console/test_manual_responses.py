@@ -131,7 +131,8 @@ def test_approval_fails_closed_when_the_flag_check_fails(scene, alice, as_user, 
     def broken(**kwargs):
         raise DatabaseError("down")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    monkeypatch.setattr(flag_selectors, "active_settings", broken)  # the page's display
+    monkeypatch.setattr(flag_selectors, "both_sides", broken)  # the service's decision
     response = as_user(alice).post(_url(scene.manual_record), data)
     assert response.status_code == 400
     assert "不開示該当フラグの確認ができなかったため、情報提供を送信しませんでした。" in response.content.decode()

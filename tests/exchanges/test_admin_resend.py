@@ -74,7 +74,7 @@ def test_fail_closed_shows_the_japanese_reason_and_writes_nothing(
 
         raise DatabaseError("down")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    monkeypatch.setattr(flag_selectors, "both_sides", broken)
     response = _resend(client, operator, original)
     assert "不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした。" in response.content.decode()
     assert ExchangeRecord.objects.count() == 1 and not_sign_in.count() == audit_rows

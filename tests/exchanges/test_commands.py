@@ -30,6 +30,33 @@ def test_send_inquiry_about_the_abuser_with_code_by_hand(abuser, city_data, city
     assert "Ａ健康保険組合 業務部" in out and str(record.pk) in out
 
 
+@pytest.mark.parametrize("linked", [True, False], ids=["linked", "control_not_linked"])
+def test_bessi3_4_command_without_code_about_linked_abuser_his_history_names_no_insurer(
+    linked, victim, abuser, city_data, city_ko, alice
+):
+    """別紙3 ④ by the command, no --nondisclosure-code: linked to her case, he sees nothing in his やりとり履歴 that
+    names the insurer; not linked, he sees 「Ａ健康保険組合 業務部」."""
+    from flags.services import open_protection_case
+    from tests.portal.helpers import HISTORY, main_of, page, person_portal
+
+    open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                         requested_by_person=True, case_inquiry_about_abuser=True,
+                         linked_persons=[abuser] if linked else [])
+    out = run(
+        "send_inquiry", "--staff", "alice", "--person", abuser.sim_id, "--procedure", "kenpo_benefit",
+        "--item", "local_tax", "--provider", "甲市",
+    )
+    record = ExchangeRecord.objects.get()
+    assert record.state == ExchangeState.PROVIDED
+    his = main_of(page(person_portal(abuser), HISTORY))
+    if linked:
+        assert record.inquiry_code_source == "linked" and "照会時（要注意照会対象）" in out
+        assert "Ａ健康保険組合" not in his and "業務部" not in his
+    else:
+        assert not record.inquiry_code
+        assert "Ａ健康保険組合 業務部" in his
+
+
 def test_send_inquiry_about_flagged_member_by_branch_is_coded_automatically(victim, city_data, city_ko, flag):
     flag(victim)
     out = run(
@@ -43,7 +70,7 @@ def test_send_inquiry_fail_closed_shows_the_japanese_reason(victim, city_data, c
     def broken(**kwargs):
         raise DatabaseError("down")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", broken)
+    monkeypatch.setattr(flag_selectors, "both_sides", broken)
     with pytest.raises(CommandError, match="不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした。"):
         run(
             "send_inquiry", "--staff", "alice", "--branch", "A0000001", "--procedure", "kenpo_benefit",

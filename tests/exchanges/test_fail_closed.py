@@ -19,7 +19,7 @@ def test_database_error_during_flag_check_sends_nothing_and_audits_nothing(
 ):
     flag(victim)
     audit_before = AuditEntry.objects.count()
-    monkeypatch.setattr(flag_selectors, "active_settings", _broken)
+    monkeypatch.setattr(flag_selectors, "both_sides", _broken)
     with pytest.raises(InquiryNotSent) as caught:
         ask(city_ko, member=victim)
     assert str(caught.value) == (
@@ -30,23 +30,23 @@ def test_database_error_during_flag_check_sends_nothing_and_audits_nothing(
     assert AuditEntry.objects.count() == audit_before
 
 
-def test_error_in_the_providers_check_after_ours_leaves_no_half_written_record(
+def test_error_in_the_providers_answer_after_our_check_leaves_no_half_written_record(
     victim, city_data, city_ko, ask, monkeypatch
 ):
-    """Our check passes, the provider's answer check fails: the record already saved is rolled back too."""
+    """The settings check of both sides passes and the record is saved; the provider's answer then fails on the
+    database: the record already saved is rolled back too."""
+    from exchanges import services
+
     calls = []
-    real = flag_selectors.active_settings
 
-    def second_call_breaks(**kwargs):
+    def replica_lookup_breaks(**kwargs):
         calls.append(kwargs)
-        if len(calls) == 2:
-            raise DatabaseError("provider side unreachable")
-        return real(**kwargs)
+        raise DatabaseError("provider side unreachable")
 
-    monkeypatch.setattr(flag_selectors, "active_settings", second_call_breaks)
+    monkeypatch.setattr(services, "_latest_replica", replica_lookup_breaks)
     with pytest.raises(InquiryNotSent):
         ask(city_ko, member=victim)
-    assert len(calls) == 2
+    assert len(calls) == 1
     assert ExchangeRecord.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="inquiry.").exists()
 
@@ -64,7 +64,7 @@ def test_database_error_at_approval_provides_nothing(victim, city_otsu, flag, pr
         inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
         procedure=procedures["welfare"], item=items["medical_eligibility"],
     )
-    monkeypatch.setattr(flag_selectors, "active_settings", _broken)
+    monkeypatch.setattr(flag_selectors, "both_sides", _broken)
     with pytest.raises(ProvisionNotSent, match="情報提供を送信しませんでした"):
         approve_manual_response(actor=alice, record=record)
     record.refresh_from_db()
@@ -77,7 +77,7 @@ def test_the_caller_transaction_survives_a_failed_send(victim, city_data, city_k
     from django.db import transaction
 
     with transaction.atomic():
-        monkeypatch.setattr(flag_selectors, "active_settings", _broken)
+        monkeypatch.setattr(flag_selectors, "both_sides", _broken)
         with pytest.raises(InquiryNotSent):
             ask(city_ko, member=victim)
         monkeypatch.undo()

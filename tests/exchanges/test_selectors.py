@@ -1,6 +1,7 @@
 """Staff-side selectors: scoping to the own insurer, and the keyset-paginated history page."""
 
-from exchanges.selectors import abuser_cases_naming, history_page_for, records_for
+from exchanges.selectors import history_page_for, records_for
+from flags.selectors import cases_linking
 from flags.services import open_protection_case
 
 
@@ -27,12 +28,12 @@ def test_history_page_merges_both_sides_newest_first_and_pages_without_gaps(
     assert set(records_for(alice)) == set(made)
 
 
-def test_abuser_named_on_an_open_case_is_recognised_for_a_warning(victim, abuser, alice, bob):
-    assert not abuser_cases_naming(alice, abuser).exists()
+def test_abuser_linked_on_an_open_case_is_recognised_only_by_that_insurer(victim, abuser, alice, bob):
+    assert not cases_linking(alice, abuser.pk).exists()
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_inquiry_about_abuser=True, abuser=abuser,
+        case_inquiry_about_abuser=True, linked_persons=[abuser],
     )
-    assert list(abuser_cases_naming(alice, abuser)) == [case]
-    assert not abuser_cases_naming(bob, abuser).exists()  # another insurer learns nothing
-    assert not abuser_cases_naming(alice, victim.person).exists()
+    assert list(cases_linking(alice, abuser.pk)) == [case]
+    assert not cases_linking(bob, abuser.pk).exists()  # another insurer learns nothing
+    assert not cases_linking(alice, victim.person.pk).exists()

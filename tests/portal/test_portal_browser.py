@@ -43,7 +43,7 @@ def world(transactional_db):
     abuser = f.PersonFactory(name="佐藤 太郎")
     case = open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
     )
     return {"card": card, "case": case}
 

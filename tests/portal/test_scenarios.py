@@ -46,11 +46,13 @@ def abuser_is_proxy(victim, abuser):
     return services.name_proxy(principal=victim.person, agent=abuser)
 
 
-def _protect(alice, victim, abuser):
-    """別紙2 ケース①②: 不開示該当 and 自己情報提供不可 on the whole member until カード停止等手続 is done."""
+def _protect(alice, victim, abuser, *, linked=True):
+    """別紙2 ケース①②: 不開示該当 and 自己情報提供不可 on the whole member until カード停止等手続 is done; the abuser
+    linked to her case (要注意照会対象) unless told otherwise."""
     return open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser] if linked else [],
+        reason="本人の申出",
     )
 
 
@@ -252,11 +254,25 @@ def test_case_4_code_on_inquiry_about_abuser_hides_her_insurer_from_his_history(
         assert leak not in main_of(his)
 
 
-def test_case_4_without_code_his_history_names_her_insurer_and_department(
+def test_case_4_linked_abuser_without_code_his_history_shows_nothing_of_her_insurer(
     victim, abuser, alice, city_ko, procedures, items
 ):
-    """別紙2 ケース②: her 不開示該当 does not code inquiries about him; without the code he learns her insurer."""
+    """要注意照会対象: nobody ticked the code, the system set it; his own やりとり履歴 names no insurer."""
     _protect(alice, victim, abuser)
+    record = _a_asks_about_abuser(alice, abuser, city_ko, procedures, items, code=False)
+    assert record.is_complete and record.inquiry_code_source == "linked"
+    his = page(person_portal(abuser, "2222"), HISTORY)
+    assert history_rows(his) == []
+    for leak in (*HER_INSURER, "甲市"):
+        assert leak not in main_of(his)
+
+
+def test_case_4_unlinked_abuser_without_code_his_history_names_her_insurer_and_department(
+    victim, abuser, alice, city_ko, procedures, items
+):
+    """別紙2 ケース②: her 不開示該当 does not code inquiries about him; unlinked and without the code he learns her
+    insurer."""
+    _protect(alice, victim, abuser, linked=False)
     record = _a_asks_about_abuser(alice, abuser, city_ko, procedures, items, code=False)
     assert not record.inquiry_code
     (row,) = history_rows(page(person_portal(abuser, "2222"), HISTORY))

@@ -8,6 +8,7 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, receive_inquiry, send_inquiry
+from flags.links import link_person
 from flags.services import open_protection_case
 from portal_sim import services
 from tests import factories as f
@@ -18,7 +19,7 @@ from tests.portal.helpers import HISTORY, SELF_INFO, between, card_for, page, si
 def case(victim, abuser, alice):
     return open_protection_case(
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-        case_card_or_proxy=True, case_inquiry_about_abuser=True, abuser=abuser, reason="本人の申出",
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, linked_persons=[abuser], reason="本人の申出",
     )
 
 
@@ -113,22 +114,29 @@ def test_preview_keeps_to_the_insurers_own_part(case, victim, alice, insurer_b, 
     assert "当保険者が照会機関または提供機関である記録に限ります" in preview
 
 
-def test_abuser_records_of_this_insurer_are_marked_shown_or_hidden(case, abuser, alice, bob, city_ko, city_otsu,
+def test_abuser_records_of_this_insurer_are_marked_shown_or_hidden(victim, abuser, alice, bob, city_ko, city_otsu,
                                                                   procedures, items):
-    _about_abuser(alice, abuser, city_ko, procedures, items, code=True)
-    _about_abuser(alice, abuser, city_ko, procedures, items, code=False)
+    case = open_protection_case(
+        actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
+        case_card_or_proxy=True, case_inquiry_about_abuser=True, reason="本人の申出",
+    )
+    _about_abuser(alice, abuser, city_ko, procedures, items, code=False)  # before he was linked: shown
+    link_person(actor=alice, case=case, person=abuser, reason="加害者")
+    _about_abuser(alice, abuser, city_ko, procedures, items, code=False)  # linked: coded by the system
     # Other institutions' records about the non-member must never reach Ａ's staff.
     _about_abuser(bob, abuser, city_ko, procedures, items, code=False)
     receive_inquiry(inquirer=city_otsu, department=city_otsu.departments.first(), provider=city_ko, subject=abuser,
                     procedure=procedures["local_tax_levy"], item=items["medical_eligibility"])
 
     preview = page(_staff(alice), _url(case))
-    section = preview.split("加害者のやりとり履歴")[1]
+    section = preview.split("要注意照会対象者（加害者など）のやりとり履歴")[1]
     assert section.count("<tr>") == 3  # heading + Ａ's two records
     assert section.count('<span class="caution">表示される</span>') == 1
     assert "表示されない（照会時の不開示コード）" in section
     assert "Ａ健康保険組合 業務部" in section
     assert "Ｂ県" not in preview and "資格保険料課" not in preview and "乙市" not in section
+    viewed = AuditEntry.objects.get(action="case.links_viewed")  # the preview shows the link: audited
+    assert viewed.actor == alice and viewed.after == {"persons": [abuser.sim_id]} and viewed.message == "職員用プレビュー"
 
 
 def test_without_abuser_the_section_says_so(victim, alice):
@@ -136,7 +144,7 @@ def test_without_abuser_the_section_says_so(victim, alice):
         actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
         case_card_or_proxy=True, reason="本人の申出",
     )
-    assert "この設定対象者には加害者が登録されていません。" in page(_staff(alice), _url(case))
+    assert "この設定対象者には要注意照会対象者が登録されていません。" in page(_staff(alice), _url(case))
 
 
 def test_card_and_proxy_status_are_shown_without_the_card_identifier(case, victim, abuser, alice):
