@@ -16,7 +16,9 @@ from flags.services import open_protection_case, set_setting
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
 from portal_sim import services as portal
+from signin.policy import needs_second_factor
 from tests import factories as f
+from tests.conftest import totp_code
 from tests.console.test_browser import PASSWORD, check_page
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -44,10 +46,15 @@ def open_page(browser, live_server):
         page = context.new_page()
         page.set_default_timeout(15000)
         if user is not None:
+            code = totp_code(user) if needs_second_factor(user) else ""  # the device exists before the sign-in
             page.goto(live_server.url + reverse("console:login"))
             page.fill("#id_username", user.username)
             page.fill("#id_password", PASSWORD)
             page.click("button[type=submit]")
+            if needs_second_factor(user):  # 責任者 / 監査者: the TOTP step
+                page.wait_for_url("**/login/otp/**")
+                page.fill("#id_otp_token", code)
+                page.click("#id_otp_submit")
             page.wait_for_url(live_server.url + reverse("console:home"))
         return page
 
@@ -115,12 +122,14 @@ def test_bessi1_2_console_a_flags_her_while_its_inquiry_waits_at_b_and_b_approve
         a_page.select_option("#id_kind", SettingKind.NON_DISCLOSURE.value)
         a_page.fill("#id_reason", "DV被害の申出（A の被保険者として）")
         a_page.click("button:has-text('設定する')")
+        a_page.click("#confirm-execute")  # the confirmation step before an irreversible act (issue 10 point 7)
         a_page.wait_for_selector("text=不開示該当フラグ")
 
     b_page = open_page(bob)
     b_page.goto(live_server.url + reverse("console:manual_response", args=[record.pk]))
     assert not b_page.is_checked("#id_nondisclosure_code")
     b_page.click("button:has-text('送信許可（情報提供する）')")
+    b_page.click("#confirm-execute")
     b_page.wait_for_load_state()
     record.refresh_from_db()
     assert record.state == ExchangeState.PROVIDED and record.provision_code is False
