@@ -69,7 +69,8 @@ def test_dump_restores_into_a_new_database_that_verifies(catalogue, requires_pos
         subprocess.run(["pg_restore", *args, "--no-owner", "--no-acl", "--exit-on-error", f"--dbname={target}",
                         str(dump)], env=env, check=True)
         s = connection.settings_dict
-        url = f"postgres://{s.get('USER') or 'postgres'}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{target}"
+        user = s.get("USER") or "postgres"  # the password, if any, travels in PGPASSWORD
+        url = f"postgres://{user}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{target}"
         verified = subprocess.run(
             [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env={**env, "DATABASE_URL": url},
             capture_output=True, text=True,
