@@ -43,6 +43,10 @@ def _role_exists(name: str) -> bool:
     return bool(_fetch("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]))
 
 
+def is_superuser(name: str) -> bool:
+    return bool(_fetch("SELECT 1 FROM pg_roles WHERE rolname = %s AND rolsuper", [name]))
+
+
 def plan(roles: RoleNames) -> list[tuple[str, list]]:
     """The statements to run, in order, for the database we are connected to (as (sql, params))."""
     owner, runtime = _q(roles.owner), _q(roles.runtime)

@@ -134,8 +134,7 @@ def request_role_grant(
         grant.save()
         record(
             actor=actor, action="staff.role_grant_requested", target=grant,
-            after={"username": grant.username, "role": role, "role_before": grant.role_before,
-                   "new_account": grant.is_new_account},
+            after={"role": role, "role_before": grant.role_before, "new_account": grant.is_new_account},
             message=reason,
         )
     return grant
@@ -170,7 +169,7 @@ def decide_role_grant(*, actor, grant_request: RoleGrantRequest, approve: bool, 
         record(
             actor=actor, institution=grant.institution,
             action="staff.role_granted" if approve else "staff.role_grant_declined", target=grant,
-            after={"username": grant.username, "role": grant.role, "operator": operator},
+            after={"role": grant.role, "operator": operator},
             message=note,
         )
     return grant
@@ -217,6 +216,5 @@ def deactivate_staff(*, actor, staff: Staff, reason: str) -> Staff:
             raise ValidationError("この職員はすでに無効です。", code="already_decided")
         staff.is_active = False
         staff.save(update_fields=["is_active"])
-        record(actor=actor, action="staff.deactivated", target=staff, after={"username": staff.username},
-               message=reason)
+        record(actor=actor, action="staff.deactivated", target=staff, message=reason)
     return staff

@@ -46,9 +46,14 @@ def _row_counts(dbname: str) -> dict[str, int]:
     return counts
 
 
+@pytest.fixture
+def catalogue(transactional_db):
+    """A transactional test may start from tables another one flushed (the catalogue comes from a migration)."""
+    ensure_catalogue(InfoItem, Procedure)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_dump_restores_into_a_new_database_that_verifies(requires_postgres, alice, sam, victim, tmp_path):
-    ensure_catalogue(InfoItem, Procedure)  # a transactional test may start from tables another one flushed
+def test_dump_restores_into_a_new_database_that_verifies(catalogue, requires_postgres, alice, sam, victim, tmp_path):
     setting = set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="本人の申出")
     request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     assert AuditEntry.objects.count() >= 2
@@ -64,7 +69,8 @@ def test_dump_restores_into_a_new_database_that_verifies(requires_postgres, alic
         subprocess.run(["pg_restore", *args, "--no-owner", "--no-acl", "--exit-on-error", f"--dbname={target}",
                         str(dump)], env=env, check=True)
         s = connection.settings_dict
-        url = f"postgres://{s.get('USER') or 'postgres'}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{target}"
+        user = s.get("USER") or "postgres"  # the password, if any, travels in PGPASSWORD
+        url = f"postgres://{user}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{target}"
         verified = subprocess.run(
             [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env={**env, "DATABASE_URL": url},
             capture_output=True, text=True,

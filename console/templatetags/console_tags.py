@@ -87,6 +87,7 @@ _KEY_LABELS = {
     "provision_code_source": "提供時のコード設定", "content_corrected": "提供内容の修正", "append_request": "追記依頼",
     "processed_at": "NWS反映日時", "at": "日時", "reason": "理由", "encoding": "文字コード", "affected_rows": "置換した行",
     "added": "追加", "clearing_requests": "解除依頼", "count": "件数", "items": "特定個人情報",
+    "role_before": "変更前の役割", "new_account": "新規登録", "operator": "運用者による操作",
 }
 _ITEM_NAMES = {code: name for code, name, _group in ITEMS}
 
@@ -118,7 +119,7 @@ def _value_label(key, value) -> str:
         return {"auto": "自動設定", "manual": "手動設定"}.get(text, text)
     if key == "state":
         return dict(ExchangeState.choices).get(text, text)
-    if key == "role":
+    if key in ("role", "role_before"):
         return dict(Role.choices).get(text, text)
     if key == "code":
         return CODE_FILTERS[text][0] if text in CODE_FILTERS else text

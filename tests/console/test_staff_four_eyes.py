@@ -71,6 +71,19 @@ def test_a_promotion_at_the_requesters_request_cannot_approve_his_later_requests
         decide_clearing(actor=audrey, clearing_request=clearing, approve=True)
 
 
+def test_one_supervisor_cannot_clear_through_a_clerk_he_creates(sam, sue, setting, dept_a, as_user):
+    """The same attack with a 担当者, who needs no approval to exist: the clerk files, his maker approves."""
+    puppet = create_staff(actor=sam, username="puppet", display_name="代理 担当", department=dept_a, role=Role.CLERK,
+                          password=PASSWORD)
+    clearing = request_clearing(actor=puppet, setting=setting, reason="カード停止の完了を確認")
+    response = as_user(sam).post(reverse("console:clearing_detail", args=[clearing.pk]), {"decision": "approve"})
+    assert response.status_code == 400
+    assert "ご自身の依頼で役割を付与された職員の依頼" in response.content.decode()
+    setting.refresh_from_db()
+    assert setting.is_active
+    assert decide_clearing(actor=sue, clearing_request=clearing, approve=True).state == ClearingRequestState.APPROVED
+
+
 def test_new_auditor_takes_effect_only_when_another_supervisor_approves(sam, sue, dept_a, as_user):
     data = {**NEW_SUPER, "username": "aud2", "display_name": "新 監査", "role": "auditor", "department": dept_a.pk}
     as_user(sam).post(reverse("console:staff_new"), data)

@@ -218,3 +218,11 @@ def test_a_row_deleted_by_the_owner_is_caught_by_verify_audit(roles, alice):
     with pytest.raises(CommandError, match=f"記録ID {after}"):
         call_command("verify_audit", stdout=io.StringIO())
     assert first < deleted
+
+
+def test_create_db_roles_refuses_to_demote_a_superuser(requires_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        superuser = cursor.fetchone()[0]
+    with pytest.raises(CommandError, match="スーパーユーザー"):
+        call_command("create_db_roles", owner="nakama_x_owner", runtime=superuser, stdout=io.StringIO())

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         if owner == runtime:
             raise CommandError("所有者ロールと実行時ロールには別の名前を付けてください。")
         roles = db_roles.RoleNames(owner=owner, runtime=runtime)
+        # Never strip a superuser (e.g. the one running this command) of its rights by naming it here.
+        for name in (owner, runtime):
+            if db_roles.is_superuser(name):
+                raise CommandError(f"ロール {name} はスーパーユーザーです。所有者・実行時ロールには専用のロールを指定してください。")
         if dry_run:
             for sql, _params in db_roles.plan(roles):
                 self.stdout.write(sql + ";")
