@@ -193,11 +193,13 @@ class CsvExport:
         connection = connections[self.rows_source.db]
         # Inside atomic() the named cursor is declared WITHOUT HOLD: PostgreSQL streams it from the running
         # query instead of materialising the whole result at the first fetch (as a WITH HOLD cursor does).
-        with transaction.atomic(using=self.rows_source.db), connection.chunked_cursor() as cursor:
-            cursor.connection.cursor().execute(sql.SET_DATESTYLE)  # a plain cursor: SET cannot be DECLAREd
-            cursor.execute(statement, params)
-            while fetched := cursor.fetchmany(FETCH_SIZE):
-                yield [r[0] for r in fetched]
+        with transaction.atomic(using=self.rows_source.db):
+            with connection.cursor() as setting:  # a plain cursor: SET cannot be DECLAREd
+                setting.execute(sql.SET_DATESTYLE)
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(statement, params)
+                while fetched := cursor.fetchmany(FETCH_SIZE):
+                    yield [r[0] for r in fetched]
 
     def _python_batches(self) -> Iterator[list[str]]:
         buffer = io.StringIO()
