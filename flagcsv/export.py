@@ -10,8 +10,12 @@ customary substitute), never dropped and never allowed to break the file; every 
 pre-export page, in a closing note row of the file itself and in the audit entry written when the stream ends.
 """
 
+import bisect
+import codecs
 import csv
 import io
+import itertools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -133,6 +137,18 @@ def _encodable(ch: str) -> bool:
     return True
 
 
+_replaced_at = threading.local()  # per server thread: where the current encode replaced characters
+_GETA_ERRORS = "nakama_geta"
+
+
+def _geta(error: UnicodeEncodeError) -> tuple[str, int]:
+    _replaced_at.positions.append(error.start)
+    return GETA * (error.end - error.start), error.end
+
+
+codecs.register_error(_GETA_ERRORS, _geta)
+
+
 def _cells_of(record: str) -> list[str]:
     return next(csv.reader(io.StringIO(record, newline="")))
 
@@ -177,11 +193,13 @@ class CsvExport:
         connection = connections[self.rows_source.db]
         # Inside atomic() the named cursor is declared WITHOUT HOLD: PostgreSQL streams it from the running
         # query instead of materialising the whole result at the first fetch (as a WITH HOLD cursor does).
-        with transaction.atomic(using=self.rows_source.db), connection.chunked_cursor() as cursor:
-            cursor.connection.cursor().execute(sql.SET_DATESTYLE)  # a plain cursor: SET cannot be DECLAREd
-            cursor.execute(statement, params)
-            while fetched := cursor.fetchmany(FETCH_SIZE):
-                yield [r[0] for r in fetched]
+        with transaction.atomic(using=self.rows_source.db):
+            with connection.cursor() as setting:  # a plain cursor: SET cannot be DECLAREd
+                setting.execute(sql.SET_DATESTYLE)
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(statement, params)
+                while fetched := cursor.fetchmany(FETCH_SIZE):
+                    yield [r[0] for r in fetched]
 
     def _python_batches(self) -> Iterator[list[str]]:
         buffer = io.StringIO()
@@ -203,20 +221,20 @@ class CsvExport:
         if self.encoding != Encoding.CP932:
             # str.encode("utf-8-sig") would put a BOM before every piece: only the first carries it.
             return "".join(records).encode(Encoding.UTF8_BOM if first else "utf-8")
-        try:
-            # The common case: the whole batch encodes; only on failure look record by record.
-            return "".join(records).encode("cp932")
-        except UnicodeEncodeError:
-            return b"".join(self._encode_cp932(start_line + i, r) for i, r in enumerate(records))
+        # One encode per batch; the error handler puts 〓 in place and notes where, so only the affected records
+        # are looked at again (for the report).
+        _replaced_at.positions = positions = []
+        data = "".join(records).encode("cp932", _GETA_ERRORS)
+        if positions:
+            ends = list(itertools.accumulate(len(r) for r in records))
+            for index in sorted({bisect.bisect_right(ends, p) for p in positions}):
+                self._report_replaced(start_line + index, records[index])
+        return data
 
-    def _encode_cp932(self, line: int, record: str) -> bytes:
-        try:
-            return record.encode("cp932")
-        except UnicodeEncodeError:
-            pass
-        safe = _cp932_safe(record)  # 〓 is not special to CSV: replacing in the record replaces in its cells
+    def _report_replaced(self, line: int, record: str) -> None:
         self.replaced_count += 1
         if len(self.replaced) < REPORT_LIMIT:
+            safe = _cp932_safe(record)  # 〓 is not special to CSV: replacing in the record replaces in its cells
             before, after = _cells_of(record), _cells_of(safe)
             changed = [COLUMNS[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
             self.replaced.append(
@@ -226,7 +244,6 @@ class CsvExport:
                     written={c: after[COLUMNS.index(c)] for c in changed},
                 )
             )
-        return safe.encode("cp932")
 
     def note_row(self) -> list[str]:
         lines = [r.line for r in self.replaced[:REPORT_LIMIT]]

@@ -64,10 +64,6 @@ def is_code(expr: str) -> str:
             f"AND translate({expr}, {literal(CODE_CHARACTERS)}, '') = '')")
 
 
-def csv_quote(expr: str) -> str:
-    return f"(CASE WHEN {needs_quotes(expr)} THEN {DQ} || replace({expr}, {DQ}, {DQ2}) || {DQ} ELSE {expr} END)"
-
-
 def guard(expr: str) -> str:
     """flagcsv.columns.guard_formula in SQL: the first code point decides, the regex only after an apostrophe."""
     starts = ", ".join(str(ord(c)) for c in FORMULA_START)
