@@ -232,7 +232,11 @@ def test_no_api_token_for_a_supervisor_without_a_second_factor(sam, alice):
 def test_a_verified_supervisor_replaces_their_own_device_with_a_qr_code(sam):
     client = signed_in_fully(sam)
     old = services.confirmed_device(sam)
-    start = client.post("/account/second-factor/", {"action": "start"})
+    refused = client.post("/account/second-factor/", {"action": "start", "current_token": "12345x"})
+    assert refused.status_code == 400 and services.pending_device(sam) is None  # an open session is not enough
+    TOTPDevice.objects.filter(pk=old.pk).update(throttling_failure_timestamp=None, throttling_failure_count=0,
+                                                 last_t=-1)  # the sign-in used this step's code; a fresh one
+    start = client.post("/account/second-factor/", {"action": "start", "current_token": code_of(sam)})
     html = start.content.decode()
     assert start.status_code == 200 and "<svg" in html and "秘密鍵" in html
     pending = services.pending_device(sam)
