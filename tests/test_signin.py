@@ -85,6 +85,8 @@ def test_five_wrong_passwords_lock_the_username_and_the_right_one_is_refused_unt
     html = right.content.decode()
     assert "パスワードを5回続けて誤ったため" in html and "15分ほど待って" in html and '<html lang="ja">' in html
     assert "_auth_user_id" not in client.session
+    locked_entries = AuditEntry.objects.filter(action="auth.locked_out", institution=alice.institution)
+    assert locked_entries.count() == 2 and "203.0.113.10" in locked_entries.first().message  # for the auditors
     # After the cool-off the right password signs in again (and clears the count).
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - datetime.timedelta(1))
     signed = password_step(client, alice)
