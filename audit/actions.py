@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "auth.otp_enrolled": "二要素認証の端末登録",
     "auth.otp_verified": "二要素認証の確認",
     "auth.otp_failed": "二要素認証の失敗",
+    "auth.locked_out": "ログインの停止（ロックアウト）",
     "setting.set": "フラグ設定",
     "setting.clear_requested": "解除依頼",
     "setting.cleared": "解除（承認）",

@@ -58,7 +58,13 @@ def own_device(request: HttpRequest) -> HttpResponse:
     error, status = "", 200
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "start":
-        services.start_own_enrolment(staff=user)
+        # A session left open is not enough to swap the device: the code of the current one is asked again.
+        current = services.confirmed_device(user)
+        if current is not None and current.verify_is_allowed()[0] and current.verify_token(
+                "".join(request.POST.get("current_token", "").split())[:16]):
+            services.start_own_enrolment(staff=user)
+        else:
+            error, status = "今の認証アプリの確認コードが正しくありません。", 400
     elif action == "confirm":
         if services.confirm_own_enrolment(request=request, code=request.POST.get("otp_token", "")):
             messages.success(request, "新しい認証アプリを登録しました。以後はこのアプリの確認コードを使います。")

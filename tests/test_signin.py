@@ -85,6 +85,8 @@ def test_five_wrong_passwords_lock_the_username_and_the_right_one_is_refused_unt
     html = right.content.decode()
     assert "パスワードを5回続けて誤ったため" in html and "15分ほど待って" in html and '<html lang="ja">' in html
     assert "_auth_user_id" not in client.session
+    locked_entries = AuditEntry.objects.filter(action="auth.locked_out", institution=alice.institution)
+    assert locked_entries.count() == 2 and "203.0.113.10" in locked_entries.first().message  # for the auditors
     # After the cool-off the right password signs in again (and clears the count).
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - datetime.timedelta(1))
     signed = password_step(client, alice)
@@ -232,7 +234,11 @@ def test_no_api_token_for_a_supervisor_without_a_second_factor(sam, alice):
 def test_a_verified_supervisor_replaces_their_own_device_with_a_qr_code(sam):
     client = signed_in_fully(sam)
     old = services.confirmed_device(sam)
-    start = client.post("/account/second-factor/", {"action": "start"})
+    refused = client.post("/account/second-factor/", {"action": "start", "current_token": "12345x"})
+    assert refused.status_code == 400 and services.pending_device(sam) is None  # an open session is not enough
+    TOTPDevice.objects.filter(pk=old.pk).update(throttling_failure_timestamp=None, throttling_failure_count=0,
+                                                 last_t=-1)  # the sign-in used this step's code; a fresh one
+    start = client.post("/account/second-factor/", {"action": "start", "current_token": code_of(sam)})
     html = start.content.decode()
     assert start.status_code == 200 and "<svg" in html and "秘密鍵" in html
     pending = services.pending_device(sam)

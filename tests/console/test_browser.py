@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from exchanges.models import ExchangeRecord
 from exchanges.selectors import portal_history
@@ -21,7 +22,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "pw-for-tests-1"
 # DV: the seed's own word (別紙2). UTF/BOM/Shift/JIS/cp (cp932)/Excel: the encodings of the settings CSV, by name.
-ALLOWED_WORDS = {"Nakama", "CSV", "API", "ID", "SIM", "NWS", "DV", "UTF", "BOM", "Shift", "JIS", "cp", "Excel"}
+# QR: 「QRコード」 of a new authenticator (/account/second-factor/).
+ALLOWED_WORDS = {"Nakama", "CSV", "API", "ID", "SIM", "NWS", "DV", "UTF", "BOM", "Shift", "JIS", "cp", "Excel", "QR"}
 CODES = re.compile(r"SIM-[A-Z0-9]+-[A-Z0-9]+|[0-9a-f]{8}-[0-9a-f-]{27}|\b[A-Za-z]*\d[A-Za-z0-9]*\b")
 
 
@@ -260,3 +262,14 @@ def test_supervisor_signs_in_with_the_totp_step_and_a_locked_out_clerk_sees_a_ja
     page.wait_for_selector("text=ログインを一時停止しています")
     check_page(page, "locked-out")
     context.close()
+
+
+def test_a_verified_supervisor_opens_the_device_page_and_sees_the_qr_code(page_for, live_server, sam):
+    page = page_for(sam)
+    page.click("header >> text=二要素認証")
+    page.wait_for_url("**/account/second-factor/")
+    TOTPDevice.objects.filter(user=sam).update(last_t=-1)  # the sign-in just used this 30 s step's code
+    page.fill("#id_current_token", totp_code(sam))
+    page.click("text=新しい認証アプリを登録する")
+    page.wait_for_selector(".qr svg")
+    check_page(page, "second-factor-device")
