@@ -5,8 +5,8 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, models
-from django.db.models import Count, Min, Q
+from django.db import DatabaseError, connection, models
+from django.db.models import Count, F, Func, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -34,17 +34,35 @@ def to_katakana(text: str) -> str:
     return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in normalize(text))
 
 
+def tripled(text: str) -> str:
+    """Every character three times, as the SQL function nakama_tripled writes it (members migration 0003)."""
+    return "".join(c * 3 for c in text)
+
+
+def _contains(qs, field: str, text: str):
+    """`field` contains `text`; on PostgreSQL through the trigram index on nakama_tripled(field), which also serves
+    a one- or two-character pattern such as a surname. The plain LIKE stays beside it as the exact condition."""
+    qs = qs.filter(**{f"{field}__contains": text})
+    if connection.vendor != "postgresql":
+        return qs
+    alias = f"{field}_tripled"
+    return qs.alias(**{alias: Func(F(field), function="nakama_tripled", output_field=models.TextField())}).filter(
+        **{f"{alias}__contains": tripled(text)}
+    )
+
+
 def search_members(
     user, *, branch_number: str = "", name: str = "", kana: str = "", symbol_number: str = ""
 ) -> models.QuerySet[Member]:
-    """被保険者検索: 枝番 exact, 氏名 contains, カナ prefix (index member_kana_prefix_idx), 記号・番号 exact."""
+    """被保険者検索: 枝番 exact, 氏名・カナ contains (trigram indexes member_name_trgm_idx, member_kana_trgm_idx on
+    PostgreSQL), 記号・番号 exact."""
     qs = Member.objects.visible_to(user)
     if branch_number:
         qs = qs.filter(branch_number=normalize(branch_number).upper())
     if name:
-        qs = qs.filter(name__contains=normalize(name))
+        qs = _contains(qs, "name", normalize(name))
     if kana:
-        qs = qs.filter(kana__startswith=to_katakana(kana))
+        qs = _contains(qs, "kana", to_katakana(kana))
     if symbol_number:
         qs = qs.filter(symbol_number=normalize(symbol_number))
     return qs.order_by("kana", "branch_number")
