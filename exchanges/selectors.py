@@ -1,6 +1,7 @@
 """Reads of exchange records. What a person may see goes through flags.policy.shown_in_history."""
 
 import datetime
+import itertools
 import uuid
 from dataclasses import dataclass
 
@@ -12,25 +13,48 @@ from flags import selectors as flag_selectors
 from flags.models import ProtectionCase
 from members.models import Person, Replica
 
+PORTAL_HISTORY_PAGE = 50  # records per page of the portal やりとり履歴
 
-def portal_history(*, person: Person) -> list[ExchangeRecord]:
-    """やりとり履歴 of a person: the records rule 3 allows, newest first.
+# The inputs of flags.policy.shown_in_history, each as the SQL condition for True and for False.
+_SHOWN_INPUTS = {
+    "complete": (Q(state=ExchangeState.PROVIDED), ~Q(state=ExchangeState.PROVIDED)),
+    "inquiry_code": (Q(inquiry_code=True), Q(inquiry_code=False)),
+    "provision_code": (Q(provision_code=True), Q(provision_code=False)),
+    "appended": (Q(appended_nondisclosure_at__isnull=False), Q(appended_nondisclosure_at__isnull=True)),
+}
 
-    The database does the narrowing (indexed by subject and time); the policy decides, row by row, so the SQL
-    filter can never show more than the rule allows.
-    """
-    rows = (
-        ExchangeRecord.objects.filter(
-            subject=person,
-            state=ExchangeState.PROVIDED,
-            inquiry_code=False,
-            provision_code=False,
-            appended_nondisclosure_at__isnull=True,
-        )
+
+def shown_in_portal_q() -> Q:
+    """Rule 3 as a SQL condition, derived from flags.policy.shown_in_history, not written again by hand: the policy
+    is asked about every combination of its inputs and the combinations it shows are OR-ed. The database then
+    narrows by the same rule the rows are finally checked with (is_shown_in_portal)."""
+    names = list(_SHOWN_INPUTS)
+    shown = Q(pk__in=[])  # nothing, if the policy showed nothing
+    for values in itertools.product((True, False), repeat=len(names)):
+        if policy.shown_in_history(**dict(zip(names, values, strict=True))):
+            term = Q()
+            for name, value in zip(names, values, strict=True):
+                term &= _SHOWN_INPUTS[name][0 if value else 1]
+            shown |= term
+    return shown
+
+
+def _portal_rows(person: Person) -> QuerySet[ExchangeRecord]:
+    """One person's records rule 3 allows, newest first, by exchange_subject_time_idx (subject, -inquired_at)."""
+    return (
+        ExchangeRecord.objects.filter(subject=person)
+        .filter(shown_in_portal_q())
         .select_related("procedure", "item")
         .order_by("-inquired_at", "-id")
     )
-    return [r for r in rows if is_shown_in_portal(r)]
+
+
+def portal_history(*, person: Person) -> list[ExchangeRecord]:
+    """やりとり履歴 of a person, every record rule 3 allows, newest first (pages: portal_history_page).
+
+    The database narrows by the rule derived from the policy; the policy still decides, row by row.
+    """
+    return [r for r in _portal_rows(person) if is_shown_in_portal(r)]
 
 
 def is_shown_in_portal(record: ExchangeRecord) -> bool:
@@ -41,6 +65,32 @@ def is_shown_in_portal(record: ExchangeRecord) -> bool:
         provision_code=record.provision_code,
         appended=record.appended_nondisclosure_at is not None,
     )
+
+
+@dataclass(frozen=True)
+class PortalHistoryPage:
+    records: list[ExchangeRecord]
+    next_position: tuple[datetime.datetime, uuid.UUID] | None  # (inquired_at, id) of the last record, if more follow
+
+
+def portal_history_page(
+    *, person: Person, before: tuple[datetime.datetime, uuid.UUID] | None = None,
+    institution_id: int | None = None, limit: int | None = None,
+) -> PortalHistoryPage:
+    """One keyset page of a person's やりとり履歴: one indexed query stopped at the page, so a person with thousands
+    of records costs what a person with three does. `institution_id` keeps the staff preview to one insurer."""
+    limit = limit or PORTAL_HISTORY_PAGE
+    rows = _portal_rows(person)
+    if institution_id is not None:
+        rows = rows.filter(Q(inquirer_id=institution_id) | Q(provider_id=institution_id))
+    if before is not None:
+        at, record_id = before
+        rows = rows.filter(Q(inquired_at__lt=at) | Q(inquired_at=at, id__lt=record_id))
+    fetched = list(rows[: limit + 1])
+    more = len(fetched) > limit
+    page = [r for r in fetched[:limit] if is_shown_in_portal(r)]
+    last = fetched[limit - 1] if more else None
+    return PortalHistoryPage(page, (last.inquired_at, last.id) if last else None)
 
 
 def records_for(user) -> QuerySet[ExchangeRecord]:

@@ -106,9 +106,11 @@ def self_info(request: HttpRequest) -> HttpResponse:
 
 @portal_login_required
 def history(request: HttpRequest) -> HttpResponse:
-    """やりとり履歴: the records rule 3 allows, without counts, pages or ids."""
-    records = selectors.history(person=request.portal.subject)
-    return render(request, "portal_sim/history.html", {"viewer": request.portal, "records": records})
+    """やりとり履歴: the records rule 3 allows, newest first, without counts or ids; older ones behind a link."""
+    page = selectors.history(person=request.portal.subject, cursor=request.GET.get("before", ""))
+    return render(request, "portal_sim/history.html", {
+        "viewer": request.portal, "records": page.records, "next_cursor": page.next_cursor,
+    })
 
 
 def _proxies_page(request: HttpRequest, form: NameProxyForm | None = None, status: int = 200) -> HttpResponse:
@@ -200,7 +202,7 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
             # Her portal as her card holder or proxy sees it, kept to this insurer's own part: staff of one
             # insurer never see another insurer's 副本 or records (SPEC, tenancy), even inside a preview.
             "sections": selectors.self_info_sections(person=person, only_institution_id=case.institution_id),
-            "records": selectors.history(person=person, only_institution_id=case.institution_id),
+            "records": selectors.history(person=person, only_institution_id=case.institution_id).records,
             "card_status": selectors.card_status(person),
             "abuser_records": selectors.abuser_records_for_preview(user=request.user, case=case),
         },
