@@ -142,3 +142,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Read replica (issue 12, docs/scaling.md): portal and auditor reads inside nakama.routers.replica_reads() go to
+# DATABASE_REPLICA_URL when it is set. Without it the alias is a mirror of the primary that nothing reads from
+# (no connection is opened); in tests it mirrors the test database.
+_replica_url = env("DATABASE_REPLICA_URL", default="")
+NAKAMA_READ_REPLICA = bool(_replica_url)
+DATABASES["replica"] = env.db_url_config(_replica_url) if _replica_url else dict(DATABASES["default"])
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["nakama.routers.ReplicaRouter"]

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from nakama.routers import replica_reads
 from portal_sim import selectors, services
 from portal_sim.forms import NameProxyForm, SignInForm
 from portal_sim.selectors import PortalViewer
@@ -100,14 +101,16 @@ def index(request: HttpRequest) -> HttpResponse:
 @portal_login_required
 def self_info(request: HttpRequest) -> HttpResponse:
     """あなたの情報 (自己情報): no forms and no tokens, so a hidden and an absent answer give the same bytes."""
-    sections = selectors.self_info_sections(person=request.portal.subject)
+    with replica_reads():  # the card was checked on the primary; the data may come from a synchronous replica
+        sections = selectors.self_info_sections(person=request.portal.subject)
     return render(request, "portal_sim/self_info.html", {"viewer": request.portal, "sections": sections})
 
 
 @portal_login_required
 def history(request: HttpRequest) -> HttpResponse:
     """やりとり履歴: the records rule 3 allows, newest first, without counts or ids; older ones behind a link."""
-    page = selectors.history(person=request.portal.subject, cursor=request.GET.get("before", ""))
+    with replica_reads():
+        page = selectors.history(person=request.portal.subject, cursor=request.GET.get("before", ""))
     return render(request, "portal_sim/history.html", {
         "viewer": request.portal, "records": page.records, "next_cursor": page.next_cursor,
     })
