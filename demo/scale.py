@@ -160,9 +160,10 @@ class Loader:
         started = time.monotonic()
         done = 0
 
-        def report():
+        def report(what="streamed"):
             elapsed = max(time.monotonic() - started, 1e-6)
-            self.write(f"  {model._meta.db_table}: {done:,}/{total:,} rows, {elapsed:.1f} s, {done / elapsed:,.0f} rows/s")
+            self.write(f"  {model._meta.db_table}: {done:,}/{total:,} rows {what}, {elapsed:.1f} s, "
+                       f"{done / elapsed:,.0f} rows/s")
 
         def records():
             nonlocal done
@@ -201,7 +202,7 @@ class Loader:
                     batch = []
             if batch:
                 model._base_manager.bulk_create(batch) if model is not ExchangeRecord else _bulk_records(batch)
-        report()
+        report("loaded")  # in autocommit this includes the deferred foreign-key checks run at commit
         return done
 
 

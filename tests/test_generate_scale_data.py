@@ -38,7 +38,7 @@ def test_tiny_run_copies_the_asked_counts(requires_postgres):
     assert Setting.objects.count() == 40
     assert ProtectionCase.objects.count() == 5
     assert Member.objects.values("insurer").distinct().count() == 3
-    assert "rows/s" in output and "exchanges_exchangerecord: 2,000/2,000 rows" in output
+    assert "rows/s" in output and "exchanges_exchangerecord: 2,000/2,000 rows loaded" in output
     heavy, light = Person.objects.order_by("id")[:2]
     assert len(portal_history(person=heavy)) == HEAVY_RECORDS
     assert len(portal_history(person=light)) == LIGHT_RECORDS
