@@ -132,7 +132,7 @@ def main() -> None:
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(f"{base}/api/v1/", timeout=1)
+                urllib.request.urlopen(f"{base}/static/nakama-probe", timeout=1)
                 break
             except urllib.error.HTTPError:
                 break
