@@ -9,6 +9,7 @@ municipalities as peers, exchanges between them about members, settings on membe
 Two fixed persons make the portal pair: HEAVY_RECORDS shown records for person #1, LIGHT_RECORDS for person #2.
 """
 
+import bisect
 import csv
 import datetime
 import io
@@ -237,7 +238,9 @@ def _reset_sequences(models_: list[type[models.Model]]) -> None:
             cursor.execute(sql)
 
 
-def generate(sizes: Sizes, *, seed: int = 12, write: Callable[[str], None] = print) -> Counts:
+def generate(
+    sizes: Sizes, *, seed: int = 12, names: str = "zipf", write: Callable[[str], None] = print
+) -> Counts:
     """Fill an empty database with `sizes` of synthetic data; returns what was written."""
     if Member.objects.exists() or ExchangeRecord.objects.exists():
         raise RuntimeError("データベースが空ではありません。generate_scale_data は空のデータベースにのみ使えます。")
@@ -272,12 +275,12 @@ def generate(sizes: Sizes, *, seed: int = 12, write: Callable[[str], None] = pri
 
     def person_rows():
         for i in range(sizes.members):
-            name, kana, birth = _person_of(i, seed)
+            name, kana, birth = _person_of(i, seed, names)
             yield {"id": person_base + i, "sim_id": sim_id(i), "name": name, "kana": kana, "birth_date": birth}
 
     def member_rows():
         for i in range(sizes.members):
-            name, kana, birth = _person_of(i, seed)
+            name, kana, birth = _person_of(i, seed, names)
             yield {"id": member_base + i, "insurer_id": insurers[member_insurer[i]].pk,
                    "branch_number": f"{i + 1:010d}", "person_id": person_base + i, "name": name, "kana": kana,
                    "birth_date": birth, "symbol_number": f"{member_insurer[i] + 1:02d}-{i % 100_000:05d}",
@@ -374,12 +377,59 @@ def generate(sizes: Sizes, *, seed: int = 12, write: Callable[[str], None] = pri
     return counts
 
 
-def _person_of(index: int, seed: int) -> tuple[str, str, datetime.date]:
+# Surname and given-name kanji with a reading, combined into a long tail beyond the real commonest names.
+_SURNAME_KANJI = [
+    ("山", "ヤマ"), ("田", "タ"), ("川", "カワ"), ("中", "ナカ"), ("本", "モト"), ("村", "ムラ"), ("木", "キ"),
+    ("井", "イ"), ("藤", "フジ"), ("野", "ノ"), ("原", "ハラ"), ("小", "コ"), ("大", "オオ"), ("石", "イシ"),
+    ("松", "マツ"), ("高", "タカ"), ("森", "モリ"), ("岡", "オカ"), ("島", "シマ"), ("西", "ニシ"),
+    ("北", "キタ"), ("上", "カミ"), ("下", "シモ"), ("前", "マエ"), ("宮", "ミヤ"), ("沢", "サワ"), ("浜", "ハマ"),
+    ("谷", "タニ"), ("橋", "ハシ"), ("池", "イケ"), ("内", "ウチ"), ("竹", "タケ"), ("金", "カネ"), ("長", "ナガ"),
+    ("福", "フク"), ("平", "ヒラ"), ("吉", "ヨシ"), ("安", "ヤス"), ("今", "イマ"), ("杉", "スギ"), ("新", "ニイ"),
+    ("千", "チ"), ("坂", "サカ"), ("桜", "サクラ"), ("秋", "アキ"), ("青", "アオ"), ("白", "シラ"), ("黒", "クロ"),
+    ("荒", "アラ"), ("菊", "キク"), ("星", "ホシ"), ("岩", "イワ"), ("片", "カタ"), ("早", "ハヤ"), ("寺", "テラ"),
+    ("堀", "ホリ"), ("服", "ハット"), ("久", "ク"), ("柴", "シバ"), ("横", "ヨコ"),
+]
+_GIVEN_HEADS = [
+    ("和", "カズ"), ("恵", "メグ"), ("美", "ミ"), ("真", "マ"), ("由", "ユ"), ("健", "ケン"), ("翔", "ショウ"),
+    ("大", "ダイ"), ("優", "ユウ"), ("陽", "ハル"), ("誠", "セイ"), ("拓", "タク"), ("直", "ナオ"), ("裕", "ヒロ"),
+    ("智", "トモ"), ("浩", "コウ"), ("明", "アキ"), ("結", "ユ"), ("悠", "ユウ"), ("奈", "ナ"),
+]
+_GIVEN_TAILS = [("子", "コ"), ("美", "ミ"), ("郎", "ロウ"), ("太", "タ"), ("介", "スケ"), ("也", "ヤ"), ("樹", "キ"),
+                ("香", "カ"), ("人", "ト"), ("斗", "ト")]
+
+
+def _zipf_table(names: list[tuple[str, str]], offset: int = 10) -> list[float]:
+    """Cumulative weights 1/(rank + offset): the first name about 1.7 % of people for 4,000 surnames, as 佐藤 is."""
+    total, table = 0.0, []
+    for rank in range(len(names)):
+        total += 1.0 / (rank + offset)
+        table.append(total)
+    return [w / total for w in table]
+
+
+_ALL_SURNAMES = SURNAMES + [(a + b, ak + bk) for a, ak in _SURNAME_KANJI for b, bk in _SURNAME_KANJI
+                            if a != b and (a + b) not in {s for s, _ in SURNAMES}]
+_ALL_GIVEN = GIVEN + [(a + b, ak + bk) for a, ak in _GIVEN_HEADS for b, bk in _GIVEN_TAILS if a != b]
+_SURNAME_CDF = _zipf_table(_ALL_SURNAMES)
+_GIVEN_CDF = _zipf_table(_ALL_GIVEN)
+
+
+def _person_of(index: int, seed: int, names: str = "zipf") -> tuple[str, str, datetime.date]:
     """Name, カナ and birth date of person `index`: a pure function of index and seed, so the person and the member
-    rows agree without keeping a million names in memory."""
+    rows agree without keeping a million names in memory.
+
+    `zipf` (default): ~3,500 surnames and ~220 given names with a long tail, the commonest about as frequent as in
+    Japan; `uniform`: the 40 common surnames × 30 given names, evenly (every surname 2.5 % of people, the data the
+    2026-11-27 figures of bench/RESULTS.md were measured on)."""
     h = (index * 0x9E3779B1 + seed * 0x85EBCA77) & 0xFFFFFFFF
     h ^= h >> 15
     h = (h * 0x2C1B3C6D) & 0xFFFFFFFF
     h ^= h >> 12
-    (sn, sk), (gn, gk) = SURNAMES[h % len(SURNAMES)], GIVEN[(h >> 8) % len(GIVEN)]
-    return f"{sn} {gn}", f"{sk} {gk}", datetime.date(1940, 1, 1) + datetime.timedelta(days=(h >> 16) % 30_000)
+    birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=(h >> 16) % 30_000)
+    if names == "uniform":
+        (sn, sk), (gn, gk) = SURNAMES[h % len(SURNAMES)], GIVEN[(h >> 8) % len(GIVEN)]
+        return f"{sn} {gn}", f"{sk} {gk}", birth
+    g = (h * 0x27D4EB2F + 0x165667B1) & 0xFFFFFFFF
+    (sn, sk) = _ALL_SURNAMES[bisect.bisect_left(_SURNAME_CDF, (h & 0xFFFFFF) / 0x1000000)]
+    (gn, gk) = _ALL_GIVEN[bisect.bisect_left(_GIVEN_CDF, (g & 0xFFFFFF) / 0x1000000)]
+    return f"{sn} {gn}", f"{sk} {gk}", birth

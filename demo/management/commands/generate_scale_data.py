@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--insurers", type=int, default=d.insurers, help="保険者の数")
         parser.add_argument("--municipalities", type=int, default=d.municipalities, help="市町村の数")
         parser.add_argument("--seed", type=int, default=12, help="乱数の種")
+        parser.add_argument("--names", choices=["zipf", "uniform"], default="zipf",
+                            help="氏名の分布: zipf（実際に近い長い裾）または uniform（よくある姓40×名30を均等に）")
 
     def handle(self, *args, **o):
         sizes = Sizes(members=o["members"], records=o["records"], settings=o["flag_settings"], cases=o["cases"],
@@ -26,7 +28,7 @@ class Command(BaseCommand):
                                                                   sizes.cases) < 0:
             raise CommandError("件数が正しくありません。")
         try:
-            counts = generate(sizes, seed=o["seed"], write=self.stdout.write)
+            counts = generate(sizes, seed=o["seed"], names=o["names"], write=self.stdout.write)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(
