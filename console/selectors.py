@@ -189,9 +189,9 @@ def persons_matching(user, text: str) -> list[int]:
     return list(ids)
 
 
-# The staff history joins only the three tables its filters and order need nothing from, one row each
-# (procedure, item, subject: 4 tables in all). Joining the nine related rows in one statement cost 80–130 ms of
-# *planning* per query at scale (issue 12); institutions and staff are read afterwards, one query each.
+# The staff history joins three small tables, one row each (procedure, item, subject: 4 tables in all). Joining
+# all nine related rows in one statement cost 80–130 ms of *planning* per query at scale (issue 12); institutions
+# and staff are read afterwards, one query each for the whole page.
 HISTORY_JOINED = ("procedure", "item", "subject")
 HISTORY_INSTITUTIONS = ("inquirer", "provider")
 HISTORY_STAFF = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
