@@ -40,8 +40,9 @@ def tripled(text: str) -> str:
 
 
 def _contains(qs, field: str, text: str):
-    """`field` contains `text`; on PostgreSQL through the trigram index on nakama_tripled(field), which also serves
-    a one- or two-character pattern such as a surname. The plain LIKE stays beside it as the exact condition."""
+    """`field` contains `text`; on PostgreSQL through the trigram index on (insurer_id, nakama_tripled(field)), which
+    also serves a one- or two-character pattern such as a surname. The plain LIKE stays beside it as the exact
+    condition."""
     qs = qs.filter(**{f"{field}__contains": text})
     if connection.vendor != "postgresql":
         return qs

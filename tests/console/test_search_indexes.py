@@ -1,5 +1,5 @@
 """On PostgreSQL the 枝番 lookup uses its unique index, and 氏名・カナ contains the trigram indexes on
-nakama_tripled(…) (members migration 0003), a two-character surname included. Test tables are small, so
+(insurer_id, nakama_tripled(…)) (members migration 0003), a two-character surname included. Test tables are small, so
 sequential scans are switched off."""
 
 import datetime
@@ -12,13 +12,13 @@ from console.selectors import search_members
 from members.models import Member, Person
 
 
-def _members(insurer, n=300):
+def _members(insurer, n=300, prefix="IDX"):
     """Enough rows with varied カナ that the planner's statistics tell the indexes apart."""
     kana = "アイウエオカキクケコサシスセソタチツテト"
     kanji = "佐藤鈴木高橋田中伊渡辺山本小林加吉松井森"
     persons = Person.objects.bulk_create(
         [
-            Person(sim_id=f"SIM-IDX{i:05d}", name=f"{kanji[i % 20]}{kanji[(i // 20) % 20]} 個人{i}",
+            Person(sim_id=f"SIM-{prefix}{i:05d}", name=f"{kanji[i % 20]}{kanji[(i // 20) % 20]} 個人{i}",
                    kana=f"{kana[i % 20]}{kana[(i // 20) % 20]} テスト")
             for i in range(n)
         ]
@@ -51,22 +51,27 @@ def test_branch_number_lookup_uses_an_index(requires_postgres, alice, insurer_a)
     assert "Seq Scan" not in plan, plan
 
 
-def test_two_character_surname_search_uses_the_name_trigram_index(requires_postgres, alice, insurer_a):
+def test_two_character_surname_search_uses_the_name_trigram_index(requires_postgres, alice, insurer_a, insurer_b):
     _members(insurer_a, n=3000)  # enough rows that the insurer's own index is the dearer path, as at scale
+    _members(insurer_b, n=3000, prefix="OTH")  # another insurer's namesakes: never read
     queryset = search_members(alice, name="佐藤")  # two characters: pg_trgm alone would extract no trigram
     plan = _plan(queryset)
     assert "member_name_trgm_idx" in plan, plan
+    assert "Index Cond: ((insurer_id = " in plan, plan  # only our insurer's entries are read
     assert "Seq Scan" not in plan, plan
     assert [m.name for m in queryset] == [f"佐藤 個人{i}" for i in range(20, 3000, 400)]
 
 
-def test_kana_contains_search_uses_the_kana_trigram_index(requires_postgres, alice, insurer_a):
+def test_kana_contains_search_uses_the_kana_trigram_index(requires_postgres, alice, insurer_a, insurer_b):
     _members(insurer_a, n=3000)
-    queryset = search_members(alice, kana="い てす")  # ひらがな typed, searched as カタカナ, not a prefix
+    _members(insurer_b, n=3000, prefix="OTH")
+    queryset = search_members(alice, kana="しさ")  # ひらがな typed, searched as カタカナ, anywhere in the カナ
     plan = _plan(queryset)
     assert "member_kana_trgm_idx" in plan, plan
+    assert "Index Cond: ((insurer_id = " in plan, plan
     assert "Seq Scan" not in plan, plan
-    assert queryset.count() == 160  # the カナ whose second character is イ
+    assert {m.kana for m in queryset} == {"シサ テスト"}
+    assert queryset.count() == 7  # i = 211, 611, …, 2611 of insurer A; insurer B's namesakes are not ours
 
 
 NAMES = ["佐藤 花子", "佐々木 一郎", "ああ いい", "山田中 太", "田中 中田", "中田 田中", "小鳥遊 ゆう", "a_b%c d", "𠮷田 次郎"]
