@@ -28,7 +28,7 @@ class DateInput(forms.DateInput):
 class MemberSearchForm(forms.Form):
     branch_number = forms.CharField(label="被保険者枝番（完全一致）", required=False, max_length=20)
     name = forms.CharField(label="氏名（部分一致）", required=False, max_length=100)
-    kana = forms.CharField(label="カナ氏名（前方一致）", required=False, max_length=100)
+    kana = forms.CharField(label="カナ氏名（部分一致）", required=False, max_length=100)
     symbol_number = forms.CharField(label="記号・番号（完全一致）", required=False, max_length=40)
 
     def clean(self):

@@ -87,14 +87,20 @@ class ExchangeRecord(models.Model):
     """情報提供等記録: one inquiry and its answer, as the NWS keeps it. The display fields are fixed when written."""
 
     id = models.UUIDField("記録ID", primary_key=True, default=uuid.uuid4, editable=False)
-    inquirer = models.ForeignKey(Institution, verbose_name="照会機関", on_delete=models.PROTECT, related_name="+")
+    # No single-column index on inquirer, provider or subject: each leads a composite index below, and every
+    # index is written on every inquiry (issue 12).
+    inquirer = models.ForeignKey(
+        Institution, verbose_name="照会機関", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     inquirer_department = models.ForeignKey(
         Department, verbose_name="照会部署", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    provider = models.ForeignKey(Institution, verbose_name="提供機関", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(
+        Institution, verbose_name="提供機関", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     procedure = models.ForeignKey(Procedure, verbose_name="事務", on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(InfoItem, verbose_name="特定個人情報", on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Person, verbose_name="対象者", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Person, verbose_name="対象者", on_delete=models.PROTECT, related_name="+", db_index=False)
     # As displayed on the record (renewal ②): 「社会保険診療報酬支払基金」 for insurers on the intermediate server.
     inquirer_display = models.CharField("照会機関（表示）", max_length=100)
     inquirer_department_display = models.CharField("情報照会者部署名（表示）", max_length=200, blank=True)

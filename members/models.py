@@ -4,6 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 from institutions.models import Institution
 
@@ -42,7 +44,9 @@ class MemberQuerySet(models.QuerySet):
         """Members of the caller's insurer only; nothing for anyone else."""
         if not getattr(user, "institution_id", None):
             return self.none()
-        return self.filter(insurer_id=user.institution_id)
+        # Typed bigint like the column: the trigram indexes lead with insurer_id through btree_gin, whose int8
+        # operator class has no bigint = integer operator (members migration 0003).
+        return self.filter(insurer_id=Cast(Value(user.institution_id), output_field=models.BigIntegerField()))
 
 
 class Member(models.Model):

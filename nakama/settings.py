@@ -185,3 +185,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "token": env("TOKEN_THROTTLE_RATE", default="30/min"),  # token endpoints per token (or address)
 }
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)  # never trust a client's X-Forwarded-For
+# Read replica (issue 12, docs/scaling.md): portal and auditor reads inside nakama.routers.replica_reads() go to
+# DATABASE_REPLICA_URL when it is set. Without it the alias is a mirror of the primary that nothing reads from
+# (no connection is opened); in tests it mirrors the test database.
+_replica_url = env("DATABASE_REPLICA_URL", default="")
+NAKAMA_READ_REPLICA = bool(_replica_url)
+DATABASES["replica"] = env.db_url_config(_replica_url) if _replica_url else dict(DATABASES["default"])
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["nakama.routers.ReplicaRouter"]

@@ -7,7 +7,10 @@ may show (the holder's, or a principal who named the holder as 代理人) and sh
 
 import datetime
 import re
+import uuid
 from dataclasses import dataclass, field
+
+from django.core import signing
 
 from exchanges import selectors as exchange_selectors
 from exchanges.models import ExchangeRecord, ExchangeState
@@ -137,15 +140,42 @@ def self_info_sections(*, person: Person, only_institution_id: int | None = None
     return sections
 
 
-def history(*, person: Person, only_institution_id: int | None = None) -> list[ExchangeRecord]:
-    """やりとり履歴: exactly exchanges.selectors.portal_history (rule 3); shaped by the template, without ids.
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of やりとり履歴 as the template shows it: records and an opaque link token to older ones."""
+
+    records: list[ExchangeRecord]
+    next_cursor: str  # empty on the last page
+
+
+_CURSOR_SALT = "portal_sim.history"
+
+
+def history(*, person: Person, only_institution_id: int | None = None, cursor: str = "") -> HistoryPage:
+    """やりとり履歴: a keyset page of exchanges.selectors.portal_history_page (rule 3); shaped by the template,
+    without ids. The cursor is signed, so it reads as an opaque token and cannot be forged to point elsewhere.
 
     `only_institution_id` is for the staff preview: the records in which that insurer took part, and no others.
     """
-    records = exchange_selectors.portal_history(person=person)
-    if only_institution_id is None:
-        return records
-    return [r for r in records if only_institution_id in (r.inquirer_id, r.provider_id)]
+    page = exchange_selectors.portal_history_page(
+        person=person, before=_read_cursor(cursor), institution_id=only_institution_id
+    )
+    next_cursor = ""
+    if page.next_position is not None:
+        at, record_id = page.next_position
+        next_cursor = signing.dumps([at.isoformat(), str(record_id)], salt=_CURSOR_SALT)
+    return HistoryPage(page.records, next_cursor)
+
+
+def _read_cursor(cursor: str):
+    """A signed cursor from the URL; anything else starts from the newest records."""
+    if not cursor:
+        return None
+    try:
+        at, record_id = signing.loads(cursor, salt=_CURSOR_SALT)
+        return datetime.datetime.fromisoformat(at), uuid.UUID(record_id)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
 
 
 # ---- カード停止等手続 (for the console's case checklist) ----------------------------------------------------

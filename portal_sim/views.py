@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flags.links import record_links_viewed
+from nakama.routers import replica_reads
 from portal_sim import selectors, services
 from portal_sim.forms import NameProxyForm, SignInForm
 from portal_sim.selectors import PortalViewer
@@ -101,15 +102,19 @@ def index(request: HttpRequest) -> HttpResponse:
 @portal_login_required
 def self_info(request: HttpRequest) -> HttpResponse:
     """あなたの情報 (自己情報): no forms and no tokens, so a hidden and an absent answer give the same bytes."""
-    sections = selectors.self_info_sections(person=request.portal.subject)
+    with replica_reads():  # the card was checked on the primary; the data may come from a synchronous replica
+        sections = selectors.self_info_sections(person=request.portal.subject)
     return render(request, "portal_sim/self_info.html", {"viewer": request.portal, "sections": sections})
 
 
 @portal_login_required
 def history(request: HttpRequest) -> HttpResponse:
-    """やりとり履歴: the records rule 3 allows, without counts, pages or ids."""
-    records = selectors.history(person=request.portal.subject)
-    return render(request, "portal_sim/history.html", {"viewer": request.portal, "records": records})
+    """やりとり履歴: the records rule 3 allows, newest first, without counts or ids; older ones behind a link."""
+    with replica_reads():
+        page = selectors.history(person=request.portal.subject, cursor=request.GET.get("before", ""))
+    return render(request, "portal_sim/history.html", {
+        "viewer": request.portal, "records": page.records, "next_cursor": page.next_cursor,
+    })
 
 
 def _proxies_page(request: HttpRequest, form: NameProxyForm | None = None, status: int = 200) -> HttpResponse:
@@ -204,7 +209,7 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
             # Her portal as her card holder or proxy sees it, kept to this insurer's own part: staff of one
             # insurer never see another insurer's 副本 or records (SPEC, tenancy), even inside a preview.
             "sections": selectors.self_info_sections(person=person, only_institution_id=case.institution_id),
-            "records": selectors.history(person=person, only_institution_id=case.institution_id),
+            "records": selectors.history(person=person, only_institution_id=case.institution_id).records,
             "card_status": selectors.card_status(person),
             "linked": linked,
         },

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.errors import exception_handler
-from api.pagination import AppendCursor, ExchangeCursor
+from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, id_param, read_responses, write_responses
 from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
@@ -217,7 +217,7 @@ class ExchangeReadMixin:
 )
 class ExchangeViewSet(ExchangeReadMixin, ScopedReadOnlyViewSet):
     serializer_class = ExchangeOut
-    pagination_class = ExchangeCursor
+    pagination_class = TwoSidedExchangeCursor
     filterset_class = ExchangeFilter
 
     def get_queryset(self):

@@ -36,7 +36,7 @@ def _search(client, **params):
         ({"kana": "スズキ"}, ["鈴木 一郎"]),
         ({"kana": "すずき"}, ["鈴木 一郎"]),  # ひらがな → カタカナ
         ({"kana": "ｻﾄｳ"}, ["佐藤 次郎"]),  # 半角カナ
-        ({"kana": "イチロウ"}, []),  # prefix, not contains
+        ({"kana": "イチロウ"}, ["鈴木 一郎"]),  # contains: the given name alone finds him (issue 12)
         ({"symbol_number": "記号12 番号1011"}, ["佐藤 次郎"]),
     ],
 )

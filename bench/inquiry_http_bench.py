@@ -1,0 +1,178 @@
+"""POST /api/v1/inquiries/ under gunicorn gthread vs a bare DRF one-INSERT endpoint under the same gunicorn (issue 12).
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/nakama_scale   # after generate_scale_data
+    python bench/inquiry_http_bench.py [--rounds 3] [--seconds 10] [--workers 2] [--threads 4] [--connections 8]
+
+Starts one gunicorn (`-k gthread`, settings bench.bare.settings: the app's URLs plus /bench/bare-insert/), then
+runs wrk on loopback against the two endpoints in turn, A B A B …, and prints requests/s of each, the ratio per
+round, the gunicorn processes' CPU milliseconds per request (from /proc, user + system), and the SQL statements one
+inquiry request makes (counted in process with the test client). Needs wrk (`apt-get install wrk`). Each inquiry
+POST is a real 情報照会 through the choke point: it adds records to the database.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bare.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from bench.bare.urls import TABLE_SQL  # noqa: E402
+from institutions.models import Department, Institution, InstitutionKind, Role, Staff  # noqa: E402
+from members.models import Member, Procedure  # noqa: E402
+
+LUA = """wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+"""
+
+
+def _payload_and_token():
+    insurer = Institution.objects.filter(is_tenant=True).order_by("id").first()
+    department = Department.objects.filter(institution=insurer).first()
+    clerk, _ = Staff.objects.get_or_create(
+        username="bench_clerk",
+        defaults={"institution": insurer, "department": department, "role": Role.CLERK, "display_name": "ベンチ 担当"},
+    )
+    _, token = AuthToken.objects.create(user=clerk)
+    city = Institution.objects.filter(kind=InstitutionKind.MUNICIPALITY).order_by("id").first()
+    procedure = Procedure.objects.filter(items__isnull=False).order_by("id").first()
+    item = procedure.items.order_by("id").first()
+    member = Member.objects.filter(insurer=insurer).order_by("id")[1000]
+    payload = {"procedure": procedure.code, "item": item.code, "provider": city.pk, "member": member.branch_number,
+               "nondisclosure_code": False}
+    return payload, token
+
+
+def _statements_per_inquiry(payload, token) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.post("/api/v1/inquiries/", payload, format="json")  # warm caches as a running server would have them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/inquiries/", payload, format="json")
+    assert response.status_code == 201, response.content
+    return len(captured.captured_queries)
+
+
+def _cpu_ticks(master_pid: int) -> int:
+    pids = [master_pid]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def _wrk(url: str, script: str, seconds: int, connections: int, threads: int) -> tuple[float, int]:
+    result = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", script, url],
+        capture_output=True, text=True, check=True,
+    )
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    done = int(re.search(r"(\d+) requests in", result.stdout).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+    if non2xx:
+        raise SystemExit(f"{url}: {non2xx.group(1)} error responses\n{result.stdout}")
+    return rps, done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    with connection.cursor() as cursor:
+        cursor.execute(TABLE_SQL)
+    payload, token = _payload_and_token()
+    statements = _statements_per_inquiry(payload, token)
+    connection.close()
+
+    tmp = Path(tempfile.mkdtemp(prefix="nakama-bench-"))
+    body = json.dumps(payload)
+    (tmp / "inquiry.lua").write_text(LUA.format(body=body, auth=f'wrk.headers["Authorization"] = "Token {token}"'))
+    (tmp / "bare.lua").write_text(LUA.format(body=body, auth=""))
+    base = f"http://127.0.0.1:{args.port}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.bare.settings")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "nakama.wsgi:application", "-k", "gthread", "--workers",
+         str(args.workers), "--threads", str(args.threads), "--bind", f"127.0.0.1:{args.port}", "--chdir",
+         str(ROOT), "--log-level", "warning"],
+        env=env, start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/static/nakama-probe", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Warm both endpoints (imports, connections) before counting.
+        _wrk(f"{base}/api/v1/inquiries/", str(tmp / "inquiry.lua"), 2, args.connections, 2)
+        _wrk(f"{base}/bench/bare-insert/", str(tmp / "bare.lua"), 2, args.connections, 2)
+        rows = []
+        for n in range(args.rounds):
+            round_ = {}
+            for label, url, script in (("inquiry", "/api/v1/inquiries/", "inquiry.lua"),
+                                       ("bare", "/bench/bare-insert/", "bare.lua")):
+                before = _cpu_ticks(server.pid)
+                rps, done = _wrk(base + url, str(tmp / script), args.seconds, args.connections, 2)
+                ticks = _cpu_ticks(server.pid) - before
+                round_[label] = (rps, 1000 * ticks / os.sysconf("SC_CLK_TCK") / max(done, 1))
+            rows.append(round_)
+            print(f"round {n + 1}: inquiry {round_['inquiry'][0]:.1f} req/s, bare {round_['bare'][0]:.1f} req/s, "
+                  f"ratio {round_['inquiry'][0] / round_['bare'][0]:.2f}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    def med(values):
+        values = sorted(values)
+        return values[len(values) // 2]
+
+    print()
+    print(f"gunicorn gthread {args.workers}×{args.threads}, wrk -c{args.connections}, {args.seconds} s × "
+          f"{args.rounds} rounds, interleaved")
+    print()
+    print("| path | req/s (median) | gunicorn CPU ms / request | SQL statements / request | ratio to limit |")
+    print("|---|---:|---:|---:|---:|")
+    ratio = med([r["inquiry"][0] / r["bare"][0] for r in rows])
+    print(f"| POST /api/v1/inquiries/ | {med([r['inquiry'][0] for r in rows]):.1f} | "
+          f"{med([r['inquiry'][1] for r in rows]):.1f} | {statements} | {ratio:.2f} |")
+    print(f"| limit: bare DRF one-INSERT endpoint | {med([r['bare'][0] for r in rows]):.1f} | "
+          f"{med([r['bare'][1] for r in rows]):.1f} | 1 | 1.00 |")
+
+
+if __name__ == "__main__":
+    main()
