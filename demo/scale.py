@@ -24,8 +24,9 @@ from django.db import connection, models
 from django.utils import timezone
 
 from exchanges.models import ExchangeRecord, ExchangeState
-from flags.models import ProtectionCase, Setting
+from flags.models import CaseLinkedPerson, ProtectionCase, Setting
 from flags.policy import SettingKind
+from flags.services import default_review_date
 from institutions.insurer_number import check_digit
 from institutions.models import Department, Institution, InstitutionKind
 from members.models import Member, Person, Procedure
@@ -356,20 +357,28 @@ def generate(
     case_fields = {f.name for f in ProtectionCase._meta.concrete_fields}
     case_members = [i for n, i in enumerate(setting_members) if n % 3 == 0 and n % 10 != 9][: sizes.cases]
 
+    case_opened = {}
+
     def case_rows():
         for n, i in enumerate(case_members):
+            opened = NOW - datetime.timedelta(days=rng.randrange(1, 700))
+            case_opened[n + 1] = (i, opened)
             row = {"id": n + 1, "institution_id": insurers[member_insurer[i]].pk, "member_id": member_base + i,
                    "victim_confirmed": True, "fled_confirmed": True, "requested_by_person": True,
-                   "opened_at": NOW - datetime.timedelta(days=rng.randrange(1, 700))}
-            # Known optional fields, written only while the model still has them.
-            if "abuser" in case_fields:
-                row["abuser_id"] = person_base + rng.randrange(sizes.members)
+                   "opened_at": opened, "review_on": default_review_date(opened.date())}
             if "case_inquiry_about_abuser" in case_fields:
                 row["case_inquiry_about_abuser"] = True
             yield row
 
     counts.cases = loader.load(ProtectionCase, case_rows(), len(case_members))
-    _reset_sequences([Person, Member, Setting, ProtectionCase])
+
+    def link_rows():  # one 要注意照会対象者 (the abuser, another person) per case
+        for case_id, (i, opened) in case_opened.items():
+            yield {"id": case_id, "case_id": case_id, "institution_id": insurers[member_insurer[i]].pk,
+                   "person_id": person_base + (i + 1) % sizes.members, "reason": "加害者", "added_at": opened}
+
+    loader.load(CaseLinkedPerson, link_rows(), len(case_opened))
+    _reset_sequences([Person, Member, Setting, ProtectionCase, CaseLinkedPerson])
     if connection.vendor == "postgresql":
         write("  ANALYZE …")
         with connection.cursor() as cursor:

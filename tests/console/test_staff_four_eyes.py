@@ -42,7 +42,8 @@ def test_one_supervisor_cannot_clear_with_a_second_supervisor_he_creates(sam, su
     assert _approve_with_ui(as_user(sue), grant).status_code == 302
     sam2 = Staff.objects.get(username="sam2")
     assert sam2.role == Role.SUPERVISOR and sam2.role_requested_by == sam and sam2.role_approved_by == sue
-    response = as_user(sam2).post(reverse("console:clearing_detail", args=[clearing.pk]), {"decision": "approve"})
+    response = as_user(sam2).post(reverse("console:clearing_detail", args=[clearing.pk]),
+                                  {"decision": "approve", "confirmed": "1"})  # past the confirmation step
     assert response.status_code == 400
     assert "依頼者の依頼で役割を付与されたアカウント" in response.content.decode()
     clearing.refresh_from_db()
@@ -76,7 +77,8 @@ def test_one_supervisor_cannot_clear_through_a_clerk_he_creates(sam, sue, settin
     puppet = create_staff(actor=sam, username="puppet", display_name="代理 担当", department=dept_a, role=Role.CLERK,
                           password=PASSWORD)
     clearing = request_clearing(actor=puppet, setting=setting, reason="カード停止の完了を確認")
-    response = as_user(sam).post(reverse("console:clearing_detail", args=[clearing.pk]), {"decision": "approve"})
+    response = as_user(sam).post(reverse("console:clearing_detail", args=[clearing.pk]),
+                                  {"decision": "approve", "confirmed": "1"})  # past the confirmation step
     assert response.status_code == 400
     assert "ご自身の依頼で役割を付与された職員の依頼" in response.content.decode()
     setting.refresh_from_db()
