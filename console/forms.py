@@ -11,6 +11,7 @@ from exchanges.models import ExchangeState
 from flags.policy import SETTING_LABELS, SettingKind
 from institutions.models import Department, Institution, Role, Staff
 from members.models import InfoItem, Procedure
+from nakama.text import TextForm
 
 REQUIRED = {"required": "この項目は必須です。"}
 DATE_ERRORS = {"invalid": "日付は 2026-04-01 のような形式で入力してください。"}
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(TextForm):
     branch_number = forms.CharField(label="被保険者枝番（完全一致）", required=False, max_length=20)
     name = forms.CharField(label="氏名（部分一致）", required=False, max_length=100)
     kana = forms.CharField(label="カナ氏名（前方一致）", required=False, max_length=100)
@@ -37,7 +38,7 @@ class MemberSearchForm(forms.Form):
         return data
 
 
-class SettingForm(forms.Form):
+class SettingForm(TextForm):
     """Set one setting on one member (whole, or one 特定個人情報)."""
 
     kind = forms.ChoiceField(label="設定種別", choices=KIND_CHOICES, error_messages=REQUIRED | {
@@ -51,12 +52,12 @@ class SettingForm(forms.Form):
                              error_messages={"required": "設定理由を入力してください。"})
 
 
-class ClearingRequestForm(forms.Form):
+class ClearingRequestForm(TextForm):
     reason = forms.CharField(label="解除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "解除理由を入力してください。"})
 
 
-class ClearingDecisionForm(forms.Form):
+class ClearingDecisionForm(TextForm):
     decision = forms.ChoiceField(choices=[("approve", "承認"), ("reject", "却下")],
                                  error_messages={"required": "承認か却下かを選んでください。",
                                                  "invalid_choice": "承認か却下かを選んでください。"})
@@ -69,7 +70,7 @@ class ClearingDecisionForm(forms.Form):
         return data
 
 
-class ProtectionCaseForm(forms.Form):
+class ProtectionCaseForm(TextForm):
     """設定対象者 (別紙2 §2–3). Field names follow flags.services.open_protection_case."""
 
     victim_confirmed = forms.BooleanField(label="ア DV・虐待等被害者である（被害を受けるおそれがある者を含む）ことを確認した",
@@ -104,7 +105,7 @@ class ProtectionCaseForm(forms.Form):
         return normalize(self.cleaned_data.get("abuser_sim_id", "")).upper()
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(TextForm):
     card_suspension_advised = forms.BooleanField(label="カード停止を案内した", required=False)
     card_suspension_done = forms.BooleanField(label="カード停止の完了を確認した", required=False)
     proxy_cancel_advised = forms.BooleanField(label="代理人設定の解除を案内した", required=False)
@@ -125,7 +126,7 @@ class ChecklistForm(forms.Form):
         return data
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(TextForm):
     """情報照会: the subject is one of our members (枝番) or a person identifier typed in exactly."""
 
     SUBJECT_CHOICES = [("member", "当保険者の被保険者（枝番で指定）"), ("person", "個人識別子で指定（被保険者でない個人など）")]
@@ -168,7 +169,7 @@ class InquiryForm(forms.Form):
         return data
 
 
-class ManualDeclineForm(forms.Form):
+class ManualDeclineForm(TextForm):
     reason = forms.CharField(label="提供しない理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "提供しない理由を入力してください。"})
 
@@ -181,7 +182,7 @@ def manual_response_form(content: dict | None, data=None) -> forms.Form:
             label=key, required=False, max_length=200, initial="" if value is None else str(value)
         )
     fields["nondisclosure_code"] = forms.BooleanField(label="不開示コードを付けて提供する", required=False)
-    form_class = type("ManualResponseForm", (forms.Form,), fields)
+    form_class = type("ManualResponseForm", (TextForm,), fields)
     form = form_class(data=data)
     form.content_keys = list((content or {}).keys())
     return form
@@ -209,12 +210,12 @@ def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | N
     return content, errors
 
 
-class AppendRequestForm(forms.Form):
+class AppendRequestForm(TextForm):
     reason = forms.CharField(label="追記依頼の理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "追記依頼の理由を入力してください。"})
 
 
-class ExchangeFilterForm(forms.Form):
+class ExchangeFilterForm(TextForm):
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
@@ -231,7 +232,7 @@ class ExchangeFilterForm(forms.Form):
         return data
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(TextForm):
     action = forms.ChoiceField(label="操作", required=False, choices=[])
     actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
@@ -249,7 +250,7 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-class StaffCreateForm(forms.Form):
+class StaffCreateForm(TextForm):
     username = forms.CharField(label="ユーザー名（半角英数字）", max_length=150, error_messages=REQUIRED)
     display_name = forms.CharField(label="氏名", max_length=100, error_messages=REQUIRED)
     department = forms.ModelChoiceField(label="部署", queryset=Department.objects.none(), empty_label="選んでください",

@@ -12,3 +12,6 @@ urlpatterns = [
     path("settings-csv/", include("flagcsv.urls")),
     path("", include("console.urls")),
 ]
+
+# The API's JSON error body for a 500 raised outside a DRF view under /api/; the HTML 500 page elsewhere.
+handler500 = "api.errors.server_error"

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.errors import ApiError
+from api.idempotency import idempotent
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
 from api.schema import error, id_param, read_responses, write_responses
@@ -132,7 +133,8 @@ class DecideClearingView(ApiView):
                                      help_text="承認・却下メモ")
 
     @extend_schema(summary="解除の承認・却下", request=Input, parameters=[id_param("解除依頼ID")],
-                   responses=write_responses(ClearingRequestOut, extra=(409,)), tags=["設定"])
+                   responses=write_responses(ClearingRequestOut, extra=(409, 422)), tags=["設定"])
+    @idempotent
     def post(self, request, pk: str):
         clearing = get_scoped(ClearingRequest.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)

@@ -38,6 +38,17 @@ def api_bob(bob):
     return client_for(bob)
 
 
+SIM_KEY = "test-simulation-key-0123456789abcdefghij"
+
+
+@pytest.fixture
+def sim_on(settings) -> dict:
+    """The simulated world's API switched on with its key; returns the header every /api/sim/ call sends."""
+    settings.NAKAMA_SIM_API = True
+    settings.NAKAMA_SIM_KEY = SIM_KEY
+    return {"HTTP_X_NAKAMA_SIM_KEY": SIM_KEY}
+
+
 @pytest.fixture
 def anon():
     return APIClient()
