@@ -14,6 +14,7 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from exchanges.services import ExchangeNotSent
 from portal_sim.services import SignInRefused
@@ -91,6 +92,7 @@ def exception_handler(exc, context):
         request = context.get("request")
         logger.error("Unhandled API exception: %s %s", getattr(request, "method", "-"), getattr(request, "path", "-"),
                      exc_info=(type(exc), exc, exc.__traceback__))
+        set_rollback()  # under ATOMIC_REQUESTS too, nothing of a failed request is kept
         return Response(_body(*SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         detail = response.data

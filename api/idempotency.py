@@ -72,7 +72,9 @@ def idempotent(post):
                     return claimed
             response = post(view, request, *args, **kwargs)
             # Serialize now, inside the transaction: a body that cannot be rendered rolls the act back.
-            body = json.loads(json.dumps(response.data, ensure_ascii=False, default=str))
+            text = json.dumps(response.data, ensure_ascii=False, default=str)
+            text.encode()  # what the renderer will do after the commit (a lone surrogate would fail there)
+            body = json.loads(text)
             response.data = body  # the first answer and every replay render the same JSON
             if claimed is not None:
                 claimed.status_code, claimed.body = response.status_code, body

@@ -1,18 +1,24 @@
 """Retries do not send twice (issue 9 point 5): Idempotency-Key on every POST that sends or decides, the answer built
 before the commit, and every API error — 500 included — in the JSON error body."""
 
+import threading
+import time
+
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from rest_framework.test import APIClient
 
 from api.models import IdempotencyKey
+from api.views import exchanges as exchange_views
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.services import receive_inquiry
 from flags.models import ClearingRequest
 from flags.policy import SettingKind
 from flags.services import request_clearing, set_setting
-from tests.api.conftest import assert_error
+from members.catalogue import ensure_catalogue
+from members.models import InfoItem, MemberQuerySet, Procedure
+from tests.api.conftest import assert_error, client_for
 
 
 def _inquiry(provider, **subject):
@@ -162,10 +168,8 @@ def test_a_failure_after_the_commit_cannot_turn_a_sent_inquiry_into_an_error(api
                                                                            monkeypatch):
     """Inject a failure into everything the old view ran after send_inquiry committed (member lookup for the answer):
     either the client is told 201 and the inquiry exists, or it is told an error and nothing was sent."""
-    from members.models import MemberQuerySet
-
     sent = {"done": False}
-    original_send = __import__("api.views.exchanges", fromlist=["send_inquiry"]).send_inquiry
+    original_send = exchange_views.send_inquiry
     original_visible = MemberQuerySet.visible_to
 
     def send_then_mark(**kwargs):
@@ -209,3 +213,38 @@ def test_an_exception_outside_a_drf_view_under_api_is_the_json_error_body(db, mo
     response = APIClient(raise_request_exception=False).get("/api/no-such-path/")
     assert_error(response, 500, "server_error")
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires_postgres, alice, victim, city_ko,
+                                                                        monkeypatch):
+    """Two connections post the same key at once: the second waits on the key's unique index while the first sends,
+    then answers what the first stored."""
+    ensure_catalogue(InfoItem, Procedure)  # a transactional test starts from a flushed catalogue
+    original = exchange_views.send_inquiry
+
+    def slow_send(**kwargs):
+        record = original(**kwargs)
+        time.sleep(0.5)  # widen the window in which the other request arrives (the assertions do not depend on it)
+        return record
+
+    monkeypatch.setattr("api.views.exchanges.send_inquiry", slow_send)
+    body = _inquiry(city_ko, member=victim.branch_number)
+    start, answers = threading.Barrier(2), {}
+
+    def post(name):
+        try:
+            client = client_for(alice)
+            start.wait(timeout=30)
+            response = client.post("/api/v1/inquiries/", body, format="json", **_key("concurrent"))
+            answers[name] = (response.status_code, response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert answers["first"] == answers["second"] and answers["first"][0] == 201, answers
+    assert ExchangeRecord.objects.count() == 1
