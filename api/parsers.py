@@ -7,7 +7,6 @@ from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.parsers import DataAndFiles
 
-from api.errors import ApiError
 from nakama.text import first_forbidden, message_for
 
 
@@ -24,6 +23,8 @@ def refuse_control_characters(data, *, multiline: bool = True, path: str = "") -
     if isinstance(data, str):
         char = first_forbidden(data, multiline=multiline)
         if char is not None:
+            from api.errors import ApiError  # here: DRF imports this module while api.errors imports DRF
+
             raise ApiError(code="control_characters", message="入力に使用できない制御文字が含まれています。",
                            fields={_printable(path) or "non_field_errors": [message_for(char)]})
     elif isinstance(data, dict):
