@@ -1,14 +1,20 @@
 """One JSON error body for the whole API: {"code", "message" (Japanese), "fields"}.
 
 Django's ValidationError / PermissionDenied / Http404, DRF's exceptions, the choke point's ExchangeNotSent (InquiryNotSent, ProvisionNotSent) and the
-simulated portal's SignInRefused all end here, so a client sees one shape whatever failed.
+simulated portal's SignInRefused all end here, so a client sees one shape whatever failed — an unexpected exception
+too (500 `server_error`, logged with its traceback; the act it interrupted rolled back). Errors raised outside a view
+(middleware, URL resolution) under /api/ get the same body from `server_error` (handler500 in nakama/urls.py).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from exchanges.services import ExchangeNotSent
 from portal_sim.services import SignInRefused
@@ -25,6 +31,10 @@ _MESSAGES = {
     exceptions.Throttled: ("throttled", "リクエストが多すぎます。時間をおいて再度お試しください。"),
 }
 
+
+logger = logging.getLogger("api")
+
+SERVER_ERROR = ("server_error", "サーバーで予期しないエラーが発生しました。時間をおいて再度お試しください。")
 
 # Service refusals that depend on the object's current state, not on the body: 409 Conflict.
 CONFLICT_CODES = {
@@ -81,7 +91,12 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or "この操作を行う権限がありません。")
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Anything else is a bug or an outage: log it, answer the JSON body (never Django's HTML page).
+        request = context.get("request")
+        logger.error("Unhandled API exception: %s %s", getattr(request, "method", "-"), getattr(request, "path", "-"),
+                     exc_info=(type(exc), exc, exc.__traceback__))
+        set_rollback()  # under ATOMIC_REQUESTS too, nothing of a failed request is kept
+        return Response(_body(*SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         detail = response.data
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
@@ -98,3 +113,10 @@ def exception_handler(exc, context):
         return response
     response.data = _body(getattr(exc, "default_code", "error"), str(getattr(exc, "detail", exc)))
     return response
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: the JSON error body under /api/ (an exception outside a DRF view), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body(*SERVER_ERROR), status=500, json_dumps_params={"ensure_ascii": False})
+    return defaults.server_error(request, *args, **kwargs)

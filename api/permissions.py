@@ -3,6 +3,8 @@
 Scope (which insurer's rows) is not decided here but by the selectors each view starts from.
 """
 
+import hmac
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from institutions.models import Role
@@ -47,3 +49,24 @@ class IsAuditor(IsInsurerStaff):
             return True
         self.message = "監査証跡は監査者のみが参照できます。"
         return False
+
+
+SIM_KEY_HEADER = "X-Nakama-Sim-Key"
+
+
+class HasSimKey(BasePermission):
+    """/api/sim/ creates staff, tokens and cards: every call carries settings.NAKAMA_SIM_KEY in X-Nakama-Sim-Key,
+    compared in constant time. No key configured means no call passes (the settings refuse to start that way
+    outside DEBUG; this also holds when settings are changed at run time)."""
+
+    def has_permission(self, request, view) -> bool:
+        from django.conf import settings
+
+        from api.errors import ApiError
+
+        expected = getattr(settings, "NAKAMA_SIM_KEY", "") or ""
+        given = request.headers.get(SIM_KEY_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(code="sim_key_invalid", status_code=403,
+                           message=f"シミュレーションAPIのキー（{SIM_KEY_HEADER} ヘッダー）がないか、正しくありません。")
+        return True

@@ -27,6 +27,7 @@ _DESCRIPTIONS = {
     403: "この操作を行う権限がありません（役割による制限）。",
     404: "見つかりません（他の保険者のもの、または存在しないもの）。",
     409: "状態が変わったため処理できません。",
+    422: "同じ Idempotency-Key が別の内容のリクエストに使われました。",
     503: "不開示該当フラグの確認ができなかったため、情報照会を送信しませんでした（fail closed）。",
     429: "リクエストが多すぎます（Retry-After 秒後に再試行してください）。",
 }
@@ -48,14 +49,37 @@ def write_responses(ok, *, status: int = 200, extra: tuple[int, ...] = ()) -> di
 
 
 def sim_responses(ok, *, status: int = 200, extra: tuple[int, ...] = ()) -> dict:
-    """/api/sim/ answers 404 to everything while the simulation API is off."""
-    codes = (400, 404, *extra)
+    """/api/sim/ answers 404 to everything while the simulation API is off, 403 without the simulation key."""
+    codes = (400, 403, 404, *extra)
     return {status: ok, **{c: error(c) for c in codes}}
+
+
+SIM_KEY_PARAM = OpenApiParameter(
+    "X-Nakama-Sim-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="シミュレーションAPIのキー（サーバーの NAKAMA_SIM_KEY）。ないか誤りなら 403。",
+)
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="再送しても二重に実行しないためのキー（1〜255文字の英数字と記号）。同じキーの再送には最初の結果"
+                "（同じステータスと本文）を返し、別の内容に同じキーを使うと 422。",
+)
 
 
 class NakamaAutoSchema(AutoSchema):
     """Names components of nested Input/Output serializers after their view (e.g. LossViewInput), so the one-view-
-    per-operation style does not produce clashing "Input" components."""
+    per-operation style does not produce clashing "Input" components. Adds the simulation-key header to /api/sim/
+    and the Idempotency-Key header to the POSTs that send or decide (api/idempotency.py)."""
+
+    def get_override_parameters(self):
+        from api.permissions import HasSimKey
+
+        parameters = list(super().get_override_parameters())
+        if HasSimKey in getattr(self.view, "permission_classes", ()):
+            parameters.append(SIM_KEY_PARAM)
+        handler = getattr(self.view, self.method.lower(), None)
+        if getattr(handler, "idempotent", False):
+            parameters.append(IDEMPOTENCY_PARAM)
+        return parameters
 
     def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)

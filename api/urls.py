@@ -1,5 +1,7 @@
 """/api/v1/ for insurer systems, /api/sim/ for the simulated world (off unless NAKAMA_SIM_API), /api/schema/."""
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
@@ -66,11 +68,21 @@ sim_urls = [
     path("portal/proxies/remove/", sim.RemoveProxyView.as_view(), name="proxy-remove"),
 ]
 
+# ReDoc (no personal data) injects its styles at run time and searches in a blob: worker: its own policy. Still no
+# inline script.
+DOCS_POLICY = csp_replace({
+    "script-src": [SELF, "https://cdn.jsdelivr.net"],
+    "style-src": [SELF, "'unsafe-inline'", "https://fonts.googleapis.com"],
+    "font-src": [SELF, "https://fonts.gstatic.com"],
+    "img-src": [SELF, "data:", "https:"],
+    "worker-src": [SELF, "blob:"],
+})
+
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("sim/", include((sim_urls, "sim"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/docs/", DOCS_POLICY(SpectacularRedocView.as_view(url_name="api:schema")), name="docs"),
     # Anything else under /api/ answers the JSON error body, not Django's HTML page.
     re_path(r"^.*$", common.not_found, name="not-found"),
 ]

@@ -12,6 +12,7 @@ from exchanges.models import ExchangeState
 from flags.policy import SETTING_LABELS, SettingKind
 from institutions.models import Department, Institution, Role, Staff
 from members.models import InfoItem, Procedure
+from nakama.text import TextForm
 
 REQUIRED = {"required": "この項目は必須です。"}
 DATE_ERRORS = {"invalid": "日付は 2026-04-01 のような形式で入力してください。"}
@@ -25,7 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(TextForm):
     branch_number = forms.CharField(label="被保険者枝番（完全一致）", required=False, max_length=20)
     name = forms.CharField(label="氏名（部分一致）", required=False, max_length=100)
     kana = forms.CharField(label="カナ氏名（部分一致）", required=False, max_length=100)
@@ -38,7 +39,7 @@ class MemberSearchForm(forms.Form):
         return data
 
 
-class SettingForm(forms.Form):
+class SettingForm(TextForm):
     """Set one setting on one member (whole, or one 特定個人情報)."""
 
     kind = forms.ChoiceField(label="設定種別", choices=KIND_CHOICES, error_messages=REQUIRED | {
@@ -52,7 +53,7 @@ class SettingForm(forms.Form):
                              error_messages={"required": "設定理由を入力してください。"})
 
 
-class ClearingRequestForm(forms.Form):
+class ClearingRequestForm(TextForm):
     reason = forms.CharField(label="解除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "解除理由を入力してください。"})
     override_reason = forms.CharField(
@@ -62,7 +63,7 @@ class ClearingRequestForm(forms.Form):
     )
 
 
-class ClearingDecisionForm(forms.Form):
+class ClearingDecisionForm(TextForm):
     decision = forms.ChoiceField(choices=[("approve", "承認"), ("reject", "却下")],
                                  error_messages={"required": "承認か却下かを選んでください。",
                                                  "invalid_choice": "承認か却下かを選んでください。"})
@@ -75,7 +76,7 @@ class ClearingDecisionForm(forms.Form):
         return data
 
 
-class ProtectionCaseForm(forms.Form):
+class ProtectionCaseForm(TextForm):
     """設定対象者 (別紙2 §2–3). Field names follow flags.services.open_protection_case."""
 
     victim_confirmed = forms.BooleanField(label="ア DV・虐待等被害者である（被害を受けるおそれがある者を含む）ことを確認した",
@@ -135,7 +136,7 @@ class LinkRemovalForm(forms.Form):
                              error_messages={"required": "削除理由を入力してください。"})
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(TextForm):
     """カード停止等手続 (別紙2 §3 ①): the date each step was advised and the date its completion was confirmed."""
 
     card_suspension_advised_on = forms.DateField(label="カード停止を案内した日", required=False, widget=DateInput(),
@@ -153,13 +154,13 @@ class ChecklistForm(forms.Form):
     notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
 
 
-class ReviewDateForm(forms.Form):
+class ReviewDateForm(TextForm):
     review_on = forms.DateField(label="次の見直し日", widget=DateInput(),
                                 error_messages=DATE_ERRORS | {"required": "見直し日を入力してください。"})
     reason = forms.CharField(label="変更の理由", max_length=1000, error_messages={"required": "変更の理由を入力してください。"})
 
 
-class CaseClosureForm(forms.Form):
+class CaseClosureForm(TextForm):
     reason = forms.CharField(label="終了理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "終了理由を入力してください。"})
     clear_settings = forms.BooleanField(
@@ -171,7 +172,7 @@ class CaseClosureForm(forms.Form):
     )
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(TextForm):
     """情報照会: the subject is one of our members (枝番) or a person identifier typed in exactly."""
 
     SUBJECT_CHOICES = [("member", "当保険者の被保険者（枝番で指定）"), ("person", "個人識別子で指定（被保険者でない個人など）")]
@@ -211,7 +212,7 @@ class InquiryForm(forms.Form):
         return data
 
 
-class ManualDeclineForm(forms.Form):
+class ManualDeclineForm(TextForm):
     reason = forms.CharField(label="提供しない理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "提供しない理由を入力してください。"})
 
@@ -224,7 +225,7 @@ def manual_response_form(content: dict | None, data=None) -> forms.Form:
             label=key, required=False, max_length=200, initial="" if value is None else str(value)
         )
     fields["nondisclosure_code"] = forms.BooleanField(label="不開示コードを付けて提供する", required=False)
-    form_class = type("ManualResponseForm", (forms.Form,), fields)
+    form_class = type("ManualResponseForm", (TextForm,), fields)
     form = form_class(data=data)
     form.content_keys = list((content or {}).keys())
     return form
@@ -252,12 +253,12 @@ def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | N
     return content, errors
 
 
-class AppendRequestForm(forms.Form):
+class AppendRequestForm(TextForm):
     reason = forms.CharField(label="追記依頼の理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "追記依頼の理由を入力してください。"})
 
 
-class ExchangeFilterForm(forms.Form):
+class ExchangeFilterForm(TextForm):
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
@@ -274,7 +275,7 @@ class ExchangeFilterForm(forms.Form):
         return data
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(TextForm):
     action = forms.ChoiceField(label="操作", required=False, choices=[])
     actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
@@ -292,7 +293,7 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-class StaffCreateForm(forms.Form):
+class StaffCreateForm(TextForm):
     username = forms.CharField(label="ユーザー名（半角英数字）", max_length=150, error_messages=REQUIRED)
     display_name = forms.CharField(label="氏名", max_length=100, error_messages=REQUIRED)
     department = forms.ModelChoiceField(label="部署", queryset=Department.objects.none(), empty_label="選んでください",
@@ -333,7 +334,7 @@ class StaffCreateForm(forms.Form):
         return data
 
 
-class RoleChangeForm(forms.Form):
+class RoleChangeForm(TextForm):
     """役割変更の依頼: takes effect only when another 責任者 approves it."""
 
     role = forms.ChoiceField(label="新しい役割", choices=Role.choices, error_messages={
@@ -342,6 +343,6 @@ class RoleChangeForm(forms.Form):
                              error_messages={"required": "理由を入力してください。"})
 
 
-class DeactivateForm(forms.Form):
+class DeactivateForm(TextForm):
     reason = forms.CharField(label="無効にする理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "無効にする理由を入力してください。"})

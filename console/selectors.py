@@ -259,9 +259,29 @@ def _parse_cursor(cursor: str):
         return None
 
 
+STAFF_FIELDS = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
+
+
+def staff_labels(user, records) -> dict[int, str]:
+    """Who acted on these records, as the viewer may see it: our own staff by name; another insurer's staff only as
+    their institution and department (「Ａ健康保険組合 業務部」), never a name. One query for the page."""
+    ids = {getattr(r, f"{name}_id") for r in records for name in STAFF_FIELDS} - {None}
+    labels = {}
+    for staff in Staff.objects.filter(pk__in=ids).select_related("department__institution", "institution"):
+        if staff.institution_id == getattr(user, "institution_id", None):
+            labels[staff.pk] = str(staff)
+        elif staff.department_id:
+            labels[staff.pk] = f"{staff.department.institution.name} {staff.department.name}"
+        else:
+            labels[staff.pk] = staff.institution.name if staff.institution_id else ""
+    return labels
+
+
 def annotate_records(user, records) -> list[ExchangeRecord]:
-    """Add, for display: our side (照会/提供), our member if the subject is one, and whether the portal shows it."""
+    """Add, for display: who acted (`<field>_label`, see staff_labels), our side (照会/提供), our member if the
+    subject is one, and whether the portal shows it."""
     records = list(records)
+    labels = staff_labels(user, records)
     person_ids = {r.subject_id for r in records}
     members = {
         m.person_id: m for m in Member.objects.visible_to(user).filter(person_id__in=person_ids)
@@ -270,6 +290,8 @@ def annotate_records(user, records) -> list[ExchangeRecord]:
     for a in AppendRequest.objects.filter(institution_id=user.institution_id, record__in=records):
         appends.setdefault(a.record_id, []).append(a)
     for r in records:
+        for name in STAFF_FIELDS:  # e.g. r.inquired_by_label
+            setattr(r, f"{name}_label", labels.get(getattr(r, f"{name}_id"), ""))
         r.our_side = "照会" if r.inquirer_id == user.institution_id else "提供"
         r.partner = r.provider if r.inquirer_id == user.institution_id else r.inquirer
         r.our_member = members.get(r.subject_id)

@@ -15,9 +15,8 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-# The default key is for the local demo and tests only; docker-compose and any deployment set SECRET_KEY
-# (`manage.py check --deploy` flags the default).
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-nakama-local-demo-only")
+# No default outside DEBUG: the hardening block at the end refuses to start without a strong SECRET_KEY.
+SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
@@ -108,8 +107,8 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
@@ -143,6 +142,65 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Hardening (issue 9: simulation key, SECRET_KEY, HTTPS, CSP, no-store) ---
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set a long random SECRET_KEY (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DEBUG=true for local development only."
+        )
+    SECRET_KEY = "django-insecure-nakama-local-demo-only"
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+                    or "change-me" in SECRET_KEY):
+    # The same test as Django's security.W009, refused instead of warned: a guessable key signs sessions.
+    raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
+
+# /api/sim/ creates staff and tokens: outside DEBUG it needs an explicit key, sent by every caller in the
+# X-Nakama-Sim-Key header (api/permissions.py HasSimKey); `check --deploy` reports an error while it is on.
+NAKAMA_SIM_KEY = env("NAKAMA_SIM_KEY", default="")
+SIM_KEY_MIN_LENGTH = 32
+if NAKAMA_SIM_API and not DEBUG and not NAKAMA_SIM_KEY:
+    raise ImproperlyConfigured("NAKAMA_SIM_API is on without DEBUG: set NAKAMA_SIM_KEY, or turn NAKAMA_SIM_API off.")
+if NAKAMA_SIM_KEY and len(NAKAMA_SIM_KEY) < SIM_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(f"NAKAMA_SIM_KEY must be at least {SIM_KEY_MIN_LENGTH} characters.")
+
+if not DEBUG:
+    # HTTPS only. Behind a TLS-terminating proxy that sets X-Forwarded-Proto, set SECURE_PROXY_SSL_HEADER=true.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): our own static files only, no inline script or style.
+# The API docs page (ReDoc) gets its own policy in api/urls.py.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS += ["csp"]
+# Every string of every API body is checked for control characters (api/parsers.py).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["api.parsers.JSONParser", "api.parsers.FormParser",
+                                            "api.parsers.MultiPartParser"]
+# After WhiteNoise, so static files (which carry no personal data) keep their cache headers; before the sign-in
+# middleware below, so its own answers (lockout, throttle, session end) carry both headers too.
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "nakama.middleware.NoStoreMiddleware"]
 
 # --- Sign-in fit for this data (issue 9 ⑥): lockout, second factor, session clocks, token expiry, throttles. ---
 # Every figure comes from the environment; the defaults are the ones the README states.

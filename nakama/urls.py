@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("signin.urls")),  # /login/otp/ (the TOTP step), /account/second-factor/
     path("", include("console.urls")),
 ]
+
+# The API's JSON error body for a 500 raised outside a DRF view under /api/; the HTML 500 page elsewhere.
+handler500 = "api.errors.server_error"

@@ -2,10 +2,12 @@
 
 from django import forms
 
+from nakama.text import TextForm
+
 _REQUIRED = {"required": "入力してください。"}
 
 
-class SignInForm(forms.Form):
+class SignInForm(TextForm):
     card_number = forms.CharField(
         label="カード識別子", max_length=32, error_messages={**_REQUIRED, "max_length": "カード識別子が長すぎます。"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
@@ -17,7 +19,7 @@ class SignInForm(forms.Form):
     )
 
 
-class NameProxyForm(forms.Form):
+class NameProxyForm(TextForm):
     sim_id = forms.CharField(
         label="代理人の個人識別子",
         max_length=20,

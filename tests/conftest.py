@@ -73,6 +73,18 @@ def _force_login_passes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
+SIM_KEY = "test-simulation-key-0123456789abcdefghij"
+
+
+@pytest.fixture
+def sim_on(settings) -> dict:
+    """The simulated world's API switched on with its key; returns the header every /api/sim/ call sends
+    (tests/api, tests/portal)."""
+    settings.NAKAMA_SIM_API = True
+    settings.NAKAMA_SIM_KEY = SIM_KEY
+    return {"HTTP_X_NAKAMA_SIM_KEY": SIM_KEY}
+
+
 @pytest.fixture
 def requires_postgres(db):
     if connection.vendor != "postgresql":

@@ -22,14 +22,25 @@ def get_scoped(queryset, **lookup):
     return obj
 
 
-class ApiView(APIView):
+class RefuseControlCharactersInUrl:
+    """Query strings and path parts checked like bodies (api/parsers.py), after authentication and permissions."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from api.parsers import refuse_control_characters
+
+        refuse_control_characters(request.query_params, multiline=False)
+        refuse_control_characters(kwargs, multiline=False)
+
+
+class ApiView(RefuseControlCharactersInUrl, APIView):
     """Base of every one-operation view of the API."""
 
     permission_classes = [IsInsurerStaff]
     schema = NakamaAutoSchema()
 
 
-class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class ScopedReadOnlyViewSet(RefuseControlCharactersInUrl, viewsets.ReadOnlyModelViewSet):
     """List and read, starting from the scoped selector; reads touching a protected person are audited."""
 
     permission_classes = [IsInsurerStaff]

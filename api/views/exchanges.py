@@ -2,11 +2,13 @@
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.errors import exception_handler
+from api.idempotency import idempotent
 from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, id_param, read_responses, write_responses
@@ -118,7 +120,8 @@ class InquiryView(ApiView):
     permission_classes = [IsInsurerStaff]
 
     @extend_schema(summary="情報照会", request=InquiryIn,
-                   responses=write_responses(ExchangeOut, status=201, extra=(503,)), tags=["情報照会"])
+                   responses=write_responses(ExchangeOut, status=201, extra=(422, 503)), tags=["情報照会"])
+    @idempotent
     def post(self, request):
         data = valid(InquiryIn, request)
         record = _send(request, data)
@@ -147,14 +150,16 @@ class BatchInquiryView(ApiView):
         summary="情報照会の一括送信（件ごとの結果）",
         description="入力の形式に誤りがあれば 400 で何も送信しない。形式が正しければ1件ずつ送信し、"
                     "件ごとに送信できたか（sent）と、できなかった理由（error）を返す。",
-        request=Input, responses=write_responses(Output), tags=["情報照会"],
+        request=Input, responses=write_responses(Output, extra=(422,)), tags=["情報照会"],
     )
+    @idempotent
     def post(self, request):
         data = valid(self.Input, request)
         results = []
         for index, item in enumerate(data["inquiries"]):
             try:
-                record = _send(request, item)
+                with transaction.atomic():  # savepoint: one item's failure leaves the others (and the batch) intact
+                    record = _send(request, item)
             except (ValidationError, PermissionDenied, InquiryNotSent) as exc:
                 response = exception_handler(exc, {"request": request})
                 results.append({"index": index, "sent": False, "record": None, "error": response.data})
@@ -274,8 +279,9 @@ class ApproveManualResponseView(ApiView):
                                         help_text="修正した提供内容（省略・null は最新の副本のまま）")
         nondisclosure_code = serializers.BooleanField(default=False, help_text="不開示コードを付けて提供する")
 
-    @extend_schema(summary="手動応答の送信許可", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
+    @extend_schema(summary="手動応答の送信許可", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409, 422)),
                    tags=["手動応答"])
+    @idempotent
     def post(self, request, pk):
         record = _provided_by_us(request, pk)
         data = valid(self.Input, request)
@@ -292,8 +298,9 @@ class DeclineManualResponseView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="提供しない理由")
 
-    @extend_schema(summary="手動応答: 提供しない", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409,)),
+    @extend_schema(summary="手動応答: 提供しない", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(ExchangeOut, extra=(409, 422)),
                    tags=["手動応答"])
+    @idempotent
     def post(self, request, pk):
         record = _provided_by_us(request, pk)
         data = valid(self.Input, request)
@@ -309,8 +316,9 @@ class FileAppendRequestView(ApiView):
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="追記依頼の理由")
 
-    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201, extra=(409,)),
+    @extend_schema(summary="追記依頼", request=Input, parameters=[id_param("記録ID（UUID）", uuid=True)], responses=write_responses(AppendRequestOut, status=201, extra=(409, 422)),
                    tags=["追記依頼"])
+    @idempotent
     def post(self, request, pk):
         record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)

@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.errors import ApiError
+from api.idempotency import idempotent
 from api.pagination import CaseCursor, ClearingCursor, SettingCursor
 from api.permissions import IsInsurerStaff, IsSupervisor
 from api.schema import error, id_param, read_responses, write_responses
@@ -163,7 +164,8 @@ class DecideClearingView(ApiView):
                                      help_text="承認・却下メモ")
 
     @extend_schema(summary="解除の承認・却下", request=Input, parameters=[id_param("解除依頼ID")],
-                   responses=write_responses(ClearingRequestOut, extra=(409,)), tags=["設定"])
+                   responses=write_responses(ClearingRequestOut, extra=(409, 422)), tags=["設定"])
+    @idempotent
     def post(self, request, pk: str):
         clearing = get_scoped(ClearingRequest.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
@@ -433,6 +435,7 @@ class RequestCaseClosureView(ApiView):
 
     @extend_schema(summary="設定対象者の終了依頼", request=Input, parameters=[id_param("設定対象者ID")],
                    responses=write_responses(CaseClosureOut, status=201, extra=(409,)), tags=["設定対象者"])
+    @idempotent
     def post(self, request, pk: str):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
@@ -452,6 +455,7 @@ class DecideCaseClosureView(ApiView):
 
     @extend_schema(summary="設定対象者の終了の承認・却下", request=Input, parameters=[id_param("終了依頼ID")],
                    responses=write_responses(CaseClosureOut, extra=(409,)), tags=["設定対象者"])
+    @idempotent
     def post(self, request, pk: str):
         closure = get_scoped(CaseClosure.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)

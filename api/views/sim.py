@@ -1,18 +1,19 @@
 """/api/sim/: the simulated world over HTTP, so an outside client can replay 別紙3 from an empty database.
 
-Off unless settings.NAKAMA_SIM_API (checked on every request: 404 while off). It needs no token — it stands for
-the world outside the insurer (municipalities, persons, their cards, マイナポータル) — and creates staff tokens.
+Off unless settings.NAKAMA_SIM_API (checked on every request: 404 while off). It needs no staff token — it stands
+for the world outside the insurer (municipalities, persons, their cards, マイナポータル) — and creates staff tokens, so
+every call carries the simulation key (settings.NAKAMA_SIM_KEY) in the X-Nakama-Sim-Key header (403 otherwise).
 """
 
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from api import sim_services
 from api.errors import ApiError
+from api.permissions import HasSimKey
 from api.schema import id_param, sim_responses, str_param
 from api.views.common import ApiView, get_scoped, valid
 from api.views.flags import SETTING_KIND_CHOICES
@@ -30,7 +31,7 @@ NO_ANSWER = "回答なし"  # 別紙1 ※3
 
 class SimView(ApiView):
     authentication_classes: list = []
-    permission_classes = [AllowAny]
+    permission_classes = [HasSimKey]
 
     def initial(self, request, *args, **kwargs):
         if not settings.NAKAMA_SIM_API:

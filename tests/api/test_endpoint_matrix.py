@@ -310,11 +310,25 @@ def test_sim_endpoints_are_404_while_off(name, world, settings):
 
 
 @pytest.mark.parametrize("name", sorted(SIM))
-def test_sim_bad_body_is_400_with_field_errors(name, world, settings):
-    settings.NAKAMA_SIM_API = True
+def test_sim_bad_body_is_400_with_field_errors(name, world, sim_on):
+    path, body = SIM[name]
+    response = APIClient().post(_fmt(path, world["ids"]), _fmt(body, world["ids"]), format="json", **sim_on)
+    assert assert_error(response, 400)["fields"]
+
+
+@pytest.mark.parametrize("name", sorted(SIM))
+def test_sim_endpoints_without_the_key_are_403(name, world, sim_on):
     path, body = SIM[name]
     response = APIClient().post(_fmt(path, world["ids"]), _fmt(body, world["ids"]), format="json")
-    assert assert_error(response, 400)["fields"]
+    assert_error(response, 403, "sim_key_invalid")
+
+
+@pytest.mark.parametrize("name", sorted(SIM))
+def test_sim_endpoints_with_a_wrong_key_are_403(name, world, sim_on):
+    path, body = SIM[name]
+    wrong = {"HTTP_X_NAKAMA_SIM_KEY": sim_on["HTTP_X_NAKAMA_SIM_KEY"][:-1] + "x"}
+    response = APIClient().post(_fmt(path, world["ids"]), _fmt(body, world["ids"]), format="json", **wrong)
+    assert_error(response, 403, "sim_key_invalid")
 
 
 def test_schema_and_docs_are_public():

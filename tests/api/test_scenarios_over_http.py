@@ -19,8 +19,9 @@ NO_ANSWER = "回答なし"
 class Sim:
     """An outside client replaying the scenarios: only HTTP."""
 
-    def __init__(self):
+    def __init__(self, sim_headers):
         self.http = APIClient()
+        self.http.credentials(**sim_headers)  # the simulation key, on every /api/sim/ call
 
     def post(self, path, body, status=201, client=None):
         response = (client or self.http).post(path, body, format="json")
@@ -49,13 +50,12 @@ class Sim:
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings, sim_on):
     """甲市 (where the abuser lives), 乙市 (where the victim fled), Ａ健康保険組合 (her new insurer) with a clerk and two
     supervisors; the victim with her card, which stayed with the abuser, who is also her proxy (別紙2 ケース①)."""
-    settings.NAKAMA_SIM_API = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert not Institution.objects.exists() and not Person.objects.exists()  # an empty world
-    sim = Sim()
+    sim = Sim(sim_on)
     a = sim.post("/api/sim/insurers/", {"name": "Ａ健康保険組合", "kind": "kenpo_kumiai", "insurer_number": "06131239",
                                         "departments": ["業務部"]})
     ko = sim.post("/api/sim/municipalities/", {"name": "甲市", "departments": ["税務課"]})

@@ -42,8 +42,9 @@ def test_one_supervisor_cannot_clear_with_a_second_supervisor_he_creates(sam, su
     assert _approve_with_ui(as_user(sue), grant).status_code == 302
     sam2 = Staff.objects.get(username="sam2")
     assert sam2.role == Role.SUPERVISOR and sam2.role_requested_by == sam and sam2.role_approved_by == sue
+    # Through lifecycle's confirmation step (confirmed=1): the refusal comes from the service, not the form.
     response = as_user(sam2).post(reverse("console:clearing_detail", args=[clearing.pk]),
-                                  {"decision": "approve", "confirmed": "1"})  # past the confirmation step
+                                  {"decision": "approve", "confirmed": "1"})
     assert response.status_code == 400
     assert "依頼者の依頼で役割を付与されたアカウント" in response.content.decode()
     clearing.refresh_from_db()

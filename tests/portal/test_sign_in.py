@@ -89,11 +89,10 @@ def test_unknown_card_wrong_pin_and_stopped_or_locked_card_get_one_and_the_same_
 
 
 @pytest.mark.parametrize("case", ["unknown", "wrong_pin", "suspended", "locked"])
-def test_the_portal_api_answers_the_same_body_for_the_four_cases(card, victim, settings, case):
-    settings.NAKAMA_SIM_API = True
+def test_the_portal_api_answers_the_same_body_for_the_four_cases(card, victim, sim_on, case):
     number = _make(case, card, victim)
     response = Client().post("/api/sim/portal/", {"card_number": number, "pin": "9999"},
-                             content_type="application/json")
+                             content_type="application/json", **sim_on)
     assert response.status_code == 403
     assert response.json() == {"code": "bad_credentials", "message": services.BAD_CREDENTIALS, "fields": {}}
 
@@ -112,9 +111,8 @@ def test_portal_sign_in_is_throttled_per_client_address(card):
     assert _login(elsewhere, card.card_number, "1234").status_code == 302
 
 
-def test_portal_api_is_throttled_per_client_address_with_the_json_body(card, settings):
-    settings.NAKAMA_SIM_API = True
-    client = Client(REMOTE_ADDR="203.0.113.8")
+def test_portal_api_is_throttled_per_client_address_with_the_json_body(card, sim_on):
+    client = Client(REMOTE_ADDR="203.0.113.8", **sim_on)
     body = {"card_number": "CARD-NOPE-NOPE", "pin": "0000"}
     for _ in range(10):
         assert client.post("/api/sim/portal/", body, content_type="application/json").status_code == 403

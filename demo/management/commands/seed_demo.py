@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"二要素認証（{'・'.join(with_second_factor)}）: パスワードの次に6桁の確認コードを入力します。"
                 "デモでは次のコマンドで今のコードを表示できます（30秒ごとに変わり、同じコードは一度だけ使えます）:\n"
-                "  .venv/bin/python manage.py demo_otp a_super"
+                "  DEBUG=true .venv/bin/python manage.py demo_otp a_super"
             )
         for note in world.notes:
             self.stdout.write(note)
