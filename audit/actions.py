@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "audit.exchanges_viewed": "やりとり履歴（監査）の閲覧",
     "audit.trail_viewed": "監査証跡の閲覧",
     "staff.created": "職員の登録",
+    "staff.preferences_changed": "表示設定の変更",
     "api_token.created": "APIトークンの発行",
     "api_token.revoked": "APIトークンの失効",
     "settings_csv.checked": "設定CSVの出力前確認",

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from console.selectors import CODE_FILTERS, normalize
 from exchanges.models import ExchangeState
 from flags.policy import SETTING_LABELS, SettingKind
-from institutions.models import Department, Institution, Role, Staff
+from institutions.models import DateStyle, Department, Institution, Role, Staff
 from members.models import InfoItem, Procedure
 
 REQUIRED = {"required": "この項目は必須です。"}
@@ -283,3 +283,9 @@ class StaffCreateForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class PreferencesForm(forms.Form):
+    date_style = forms.ChoiceField(label="日付の表示", choices=DateStyle.choices, widget=forms.RadioSelect,
+                                   error_messages={"required": "日付の表示を選んでください。",
+                                                   "invalid_choice": "日付の表示を選び直してください。"})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
+    path("preferences/", home.preferences, name="preferences"),
     # 担当者 (and read by 監査者)
     path("members/", members.member_search, name="member_search"),
     path("members/<int:pk>/", members.member_detail, name="member_detail"),

@@ -126,6 +126,11 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "監査者"
 
 
+class DateStyle(models.TextChoices):
+    WAREKI = "wareki", "和暦（令和8年11月27日）"
+    SEIREKI = "seireki", "西暦（2026年11月27日）"
+
+
 class Staff(AbstractUser):
     """A staff account: one insurer, one department, one role. The server operator is a superuser without one."""
 
@@ -137,6 +142,10 @@ class Staff(AbstractUser):
     )
     role = models.CharField("役割", max_length=20, choices=Role.choices, blank=True)
     display_name = models.CharField("氏名", max_length=100, blank=True)
+    # 表示設定: how dates are written on the console (the portal always uses 和暦).
+    date_style = models.CharField(
+        "日付の表示", max_length=10, choices=DateStyle.choices, default=DateStyle.WAREKI
+    )
 
     class Meta:
         verbose_name = "職員"

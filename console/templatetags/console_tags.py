@@ -6,6 +6,7 @@ import json
 from django import template
 from django.urls import reverse
 
+from console.templatetags.jdates import format_date, viewer_style
 from members.catalogue import ITEMS
 
 register = template.Library()
@@ -58,14 +59,14 @@ def age(value) -> str:
     return f"{mins}分"
 
 
-@register.filter
-def show_value(value) -> str:
-    """A 副本 value for display: None is 「設定なし」 (as 別紙3 ③ writes it)."""
+@register.simple_tag(takes_context=True)
+def show_value(context, value) -> str:
+    """A 副本 value for display: None is 「設定なし」 (as 別紙3 ③ writes it); an ISO date as the viewer reads dates."""
     if value is None or value == "":
         return "設定なし"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return format_date(value, style=viewer_style(context)) if isinstance(value, str) else str(value)
 
 
 @register.filter
