@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "protected.viewed": "設定対象者等の閲覧",
     "audit.exchanges_viewed": "やりとり履歴（監査）の閲覧",
     "audit.trail_viewed": "監査証跡の閲覧",
+    "audit.trail_exported": "監査証跡のCSV出力",
     "staff.created": "職員の登録",
     "staff.preferences_changed": "表示設定の変更",
     "api_token.created": "APIトークンの発行",

@@ -232,8 +232,9 @@ class ExchangeFilterForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label="操作", required=False, choices=[])
     actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
+    action = forms.ChoiceField(label="操作", required=False, choices=[])
+    person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
 

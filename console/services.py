@@ -41,9 +41,11 @@ def record_protected_view(*, actor, member: Member, page: str) -> None:
     record(actor=actor, action="protected.viewed", target=member, message=page)
 
 
-def record_audit_read(*, actor, action: str, filters: dict, count: int) -> None:
-    """Reading the auditor pages is itself audited, with the filter used and how many rows it gave."""
-    record(actor=actor, action=action, after={"filters": filters, "rows": count})
+def record_audit_read(*, actor, action: str, filters: dict, count: int | None) -> None:
+    """Reading the auditor pages is itself audited, with the filter used and how many rows it gave (None: a download
+    streamed after this entry is written, so its size is not known yet)."""
+    after = {"filters": filters} if count is None else {"filters": filters, "rows": count}
+    record(actor=actor, action=action, after=after)
 
 
 def set_date_style(*, actor: Staff, date_style: str) -> Staff:

@@ -31,4 +31,5 @@ urlpatterns = [
     path("staff/new/", supervisor.staff_new, name="staff_new"),
     # 監査者
     path("audit-trail/", auditor.audit_trail, name="audit_trail"),
+    path("audit-trail/csv/", auditor.audit_trail_csv, name="audit_trail_csv"),
 ]

@@ -62,6 +62,7 @@ PAGES = {
         Page("console:staff_list", frozenset({S, A})),
         Page("console:staff_new", frozenset({S}), frozenset({S})),
         Page("console:audit_trail", frozenset({A})),
+        Page("console:audit_trail_csv", frozenset({A})),
         # 設定CSV (renewal ③): 責任者 only.
         Page("flagcsv:export", frozenset({S}), frozenset({S})),
         Page("flagcsv:download", NONE, frozenset({S}), methods="POST"),
