@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",
+    "api.knox_app.KnoxConfig",  # knox, named in Japanese in the admin
     "drf_spectacular",
     "django_filters",
     "import_export",

@@ -11,7 +11,7 @@ from console.forms import ClearingDecisionForm, StaffCreateForm
 from console.services import create_staff
 from console.views.common import add_service_errors
 from flags.models import ClearingRequest, ClearingRequestState
-from flags.services import decide_clearing
+from flags.services import clearing_refusal, decide_clearing
 
 
 @console_view(read=OVERSEERS)
@@ -27,6 +27,8 @@ def clearing_list(request: HttpRequest) -> HttpResponse:
         .order_by("state", "-requested_at")
     )
     pending = [r for r in rows if r.state == ClearingRequestState.PENDING]
+    for r in pending:  # the 「確認・承認」 button only for someone who may decide it (not its own requester)
+        r.may_decide = clearing_refusal(actor=request.user, clearing_request=r) is None
     decided = [r for r in rows if r.state != ClearingRequestState.PENDING][:50]
     return render(request, "console/clearing_list.html", {"pending": pending, "decided": decided})
 
@@ -51,7 +53,7 @@ def clearing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/clearing_detail.html", {
         "req": clearing_request, "setting": clearing_request.setting, "form": form,
         "own_request": clearing_request.requested_by_id == request.user.pk,
-        "can_decide": request.user.is_supervisor and clearing_request.state == ClearingRequestState.PENDING,
+        "can_decide": clearing_refusal(actor=request.user, clearing_request=clearing_request) is None,
     }, status=status)
 
 
