@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "api.knox_app.KnoxConfig",  # knox, named in Japanese in the admin
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # ReDoc served from our static files: the API docs work offline
     "django_filters",
     "import_export",
     "pgtrigger",
@@ -129,6 +130,7 @@ SPECTACULAR_SETTINGS = {
         "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
     },
 }
+SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"  # no CDN (and no @latest): the docs page works offline
 REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 
 # /api/sim/ builds the simulated world over HTTP; off unless enabled (the demo command enables it).
