@@ -275,6 +275,30 @@ def manual_queue(user) -> list[ExchangeRecord]:
     return annotate_records(user, rows)
 
 
+@dataclass(frozen=True)
+class EligibilityDate:
+    """One of the member's recorded dates beside the 副本's (別紙3 ③: a late 資格喪失 副本)."""
+
+    label: str
+    recorded: datetime.date | None
+    replica: str | None  # as the 副本 holds it (ISO text), None when it has no value or there is no 副本
+
+    @property
+    def differs(self) -> bool:
+        return (self.recorded.isoformat() if self.recorded else None) != (self.replica or None)
+
+
+def eligibility_dates(member: Member | None, replica_content: dict | None) -> list[EligibilityDate]:
+    """資格取得日・資格喪失日 as recorded on our member, beside the 副本 about to be sent (empty for a non-member)."""
+    if member is None:
+        return []
+    content = replica_content or {}
+    return [
+        EligibilityDate("資格取得日", member.acquired_on, content.get("資格取得日")),
+        EligibilityDate("資格喪失日", member.lost_on, content.get("資格喪失日")),
+    ]
+
+
 def append_requests(user) -> models.QuerySet[AppendRequest]:
     return (
         AppendRequest.objects.filter(
