@@ -135,6 +135,8 @@ REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 
 # /api/sim/ builds the simulated world over HTTP; off unless enabled (the demo command enables it).
 NAKAMA_SIM_API = env("NAKAMA_SIM_API")
+# The demo's guided tour on the console home page (scripts/demo sets it; the seeded world's logins and cards).
+NAKAMA_DEMO = env.bool("NAKAMA_DEMO", default=False)
 
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 

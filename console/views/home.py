@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_cases": ProtectionCase.objects.visible_to(user).filter(closed_at__isnull=True).count(),
         "manual_count": len(selectors.manual_queue(user)),
         "pending_clearing": ClearingRequest.objects.visible_to(user).filter(state=ClearingRequestState.PENDING).count(),
+        "demo_tour": settings.NAKAMA_DEMO,  # the guided tour of the seeded world (scripts/demo only)
     }
     return render(request, "console/home.html", context)
 
