@@ -281,21 +281,22 @@ class EligibilityDate:
 
     label: str
     recorded: datetime.date | None
-    replica: str | None  # as the 副本 holds it (ISO text), None when it has no value or there is no 副本
+    replica: str | None  # as the 副本 holds it (ISO text), None when it has no value
+    has_replica: bool = True  # with no 副本 there is nothing to differ from (staff enter the content)
 
     @property
     def differs(self) -> bool:
-        return (self.recorded.isoformat() if self.recorded else None) != (self.replica or None)
+        return self.has_replica and (self.recorded.isoformat() if self.recorded else None) != (self.replica or None)
 
 
 def eligibility_dates(member: Member | None, replica_content: dict | None) -> list[EligibilityDate]:
     """資格取得日・資格喪失日 as recorded on our member, beside the 副本 about to be sent (empty for a non-member)."""
     if member is None:
         return []
-    content = replica_content or {}
+    content, has_replica = replica_content or {}, replica_content is not None
     return [
-        EligibilityDate("資格取得日", member.acquired_on, content.get("資格取得日")),
-        EligibilityDate("資格喪失日", member.lost_on, content.get("資格喪失日")),
+        EligibilityDate("資格取得日", member.acquired_on, content.get("資格取得日"), has_replica),
+        EligibilityDate("資格喪失日", member.lost_on, content.get("資格喪失日"), has_replica),
     ]
 
 

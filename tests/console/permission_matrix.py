@@ -30,6 +30,7 @@ class Page:
     markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
     methods: str = "GET POST"  # the HTTP methods the URL answers; the other gets 405 from everyone signed in
     own_account: bool = False  # the page changes only the caller's own account (表示設定): auditors may POST
+    download: bool = False  # a file (CSV), not a page: the browser test does not render it
 
     @property
     def is_object_page(self) -> bool:
@@ -62,7 +63,7 @@ PAGES = {
         Page("console:staff_list", frozenset({S, A})),
         Page("console:staff_new", frozenset({S}), frozenset({S})),
         Page("console:audit_trail", frozenset({A})),
-        Page("console:audit_trail_csv", frozenset({A})),
+        Page("console:audit_trail_csv", frozenset({A}), download=True),
         # 設定CSV (renewal ③): 責任者 only.
         Page("flagcsv:export", frozenset({S}), frozenset({S})),
         Page("flagcsv:download", NONE, frozenset({S}), methods="POST"),

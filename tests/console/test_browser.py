@@ -137,7 +137,7 @@ def test_every_console_page_at_1280x800_is_japanese_without_horizontal_scroll(pa
     for role, user in by_role.items():
         page = page_for(user)
         for name, entry in PAGES.items():
-            if role not in entry.read:
+            if role not in entry.read or entry.download:
                 continue
             url = reverse(name, kwargs=entry.kwargs(scene) if entry.kwargs else None) + entry.query
             response = page.goto(live_server.url + url)

@@ -146,6 +146,7 @@ def test_case_3_staff_enter_the_content_when_no_replica_exists(scene, alice, as_
     Replica.objects.filter(person=scene.ordinary.person).delete()
     client = as_user(alice)
     form = client.get(_url(scene.manual_record)).context["form"]
+    assert not any(d.differs for d in client.get(_url(scene.manual_record)).context["eligibility"])  # no 副本 to differ
     labels = {name: fld.label for name, fld in form.fields.items() if name != "nondisclosure_code"}
     assert list(labels.values()) == list(ITEM_FIELDS["medical_eligibility"])
     field_of = {label: name for name, label in labels.items()}
