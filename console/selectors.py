@@ -399,8 +399,8 @@ def _parse_audit_cursor(cursor: str):
 
 
 def audit_action_choices(user) -> list[tuple[str, str]]:
-    actions = AuditEntry.objects.visible_to(user).values_list("action", flat=True).distinct().order_by("action")
-    return [(a, action_label(a)) for a in actions]
+    """Every registered action (audit/actions.py): no DISTINCT over the insurer's whole trail to build a menu."""
+    return list(audit_actions.ACTION_LABELS.items())
 
 
 # Staff.

@@ -64,7 +64,7 @@ def test_audit_trail_pages_by_keyset_without_offset_or_count(scene, audrey, alic
         with CaptureQueriesContext(connection) as queries:
             response = client.get(URL, {"action": "protected.viewed", **({"before": cursor} if cursor else {})})
         sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
-        assert "OFFSET" not in sql and "COUNT(" not in sql
+        assert "OFFSET" not in sql and "COUNT(" not in sql and "DISTINCT" not in sql
         rows = response.context["rows"]
         seen += [r.entry.pk for r in rows]
         pages += 1
