@@ -13,6 +13,7 @@ from exchanges import selectors as exchange_selectors
 from exchanges.models import ExchangeRecord, ExchangeState
 from flags.models import ProtectionCase
 from members.models import Person
+from nakama.wareki import format_wareki
 from portal_sim.models import Card, Proxy
 
 
@@ -101,7 +102,7 @@ def _display_value(value) -> str:
             d = datetime.date.fromisoformat(value)
         except ValueError:
             return value
-        return f"{d.year}年{d.month}月{d.day}日"
+        return format_wareki(d)  # the portal writes 和暦 (令和8年11月27日)
     return str(value)
 
 

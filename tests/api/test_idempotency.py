@@ -236,12 +236,18 @@ def test_an_exception_outside_a_drf_view_under_api_is_the_json_error_body(db, mo
     assert response["Content-Type"].startswith("application/json")
 
 
+@pytest.fixture
+def flushed_catalogue(transactional_db):
+    """A transactional test may start after a flush (live_server): put the catalogue back before the people's
+    fixtures (victim's replicas) need it."""
+    ensure_catalogue(InfoItem, Procedure)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires_postgres, alice, victim, city_ko,
-                                                                        monkeypatch):
+def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires_postgres, flushed_catalogue, alice,
+                                                                        victim, city_ko, monkeypatch):
     """Two connections post the same key at once: the second waits on the key's unique index while the first sends,
     then answers what the first stored."""
-    ensure_catalogue(InfoItem, Procedure)  # a transactional test starts from a flushed catalogue
     original = exchange_views.send_inquiry
 
     def slow_send(**kwargs):
