@@ -16,8 +16,7 @@ from exchanges.services import receive_inquiry
 from flags.models import CaseClosure, ClearingRequest
 from flags.policy import SettingKind
 from flags.services import request_clearing, set_setting
-from members.catalogue import ensure_catalogue
-from members.models import InfoItem, MemberQuerySet, Procedure
+from members.models import MemberQuerySet
 from tests.api.conftest import assert_error, client_for
 
 
@@ -234,13 +233,6 @@ def test_an_exception_outside_a_drf_view_under_api_is_the_json_error_body(db, mo
     response = APIClient(raise_request_exception=False).get("/api/no-such-path/")
     assert_error(response, 500, "server_error")
     assert response["Content-Type"].startswith("application/json")
-
-
-@pytest.fixture
-def flushed_catalogue(transactional_db):
-    """A transactional test may start after a flush (live_server): put the catalogue back before the people's
-    fixtures (victim's replicas) need it."""
-    ensure_catalogue(InfoItem, Procedure)
 
 
 @pytest.mark.django_db(transaction=True)
