@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from console.selectors import CODE_FILTERS, normalize
 from exchanges.models import ExchangeState
 from flags.policy import SETTING_LABELS, SettingKind
-from institutions.models import Department, Institution, Role, Staff
+from institutions.models import DateStyle, Department, Institution, Role, Staff
+from members.catalogue import ITEM_FIELDS
 from members.models import InfoItem, Procedure
 from nakama.text import TextForm
 
@@ -217,29 +218,34 @@ class ManualDeclineForm(TextForm):
                              error_messages={"required": "提供しない理由を入力してください。"})
 
 
-def manual_response_form(content: dict | None, data=None) -> forms.Form:
-    """情報提供内容入力画面: one text field per item of the 副本, so staff can correct it (別紙3 ③)."""
+def manual_response_form(content: dict | None, *, item_code: str, data=None) -> forms.Form:
+    """情報提供内容入力画面: one text field per item of the 副本, so staff can correct it (別紙3 ③); with no 副本,
+    one empty field per label of the item's catalogue (members/catalogue.ITEM_FIELDS), so staff can enter it."""
+    if content:
+        initial = {key: "" if value is None else str(value) for key, value in content.items()}
+    else:
+        initial = dict.fromkeys(ITEM_FIELDS.get(item_code, ()), "")
     fields = {}
-    for n, (key, value) in enumerate((content or {}).items()):
-        fields[f"field_{n}"] = forms.CharField(
-            label=key, required=False, max_length=200, initial="" if value is None else str(value)
-        )
+    for n, (key, value) in enumerate(initial.items()):
+        widget = DateInput() if key.endswith("日") else forms.TextInput()
+        fields[f"field_{n}"] = forms.CharField(label=key, required=False, max_length=200, initial=value, widget=widget)
     fields["nondisclosure_code"] = forms.BooleanField(label="不開示コードを付けて提供する", required=False)
     form_class = type("ManualResponseForm", (TextForm,), fields)
     form = form_class(data=data)
-    form.content_keys = list((content or {}).keys())
+    form.content_keys = list(initial)
     return form
 
 
-def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | None, dict[str, str]]:
-    """The content as staff left it: empty means 「設定なし」 (None). Dates (keys ending in 日) must be real dates."""
-    if original is None:
+def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | None, dict[str | None, str]]:
+    """The content as staff left it: empty means 「設定なし」 (None). Dates (keys ending in 日) must be real dates.
+    With no 副本 the whole content is what staff entered, and at least one value is needed."""
+    if original is None and not form.content_keys:
         return None, {}
     content, errors = {}, {}
     for n, key in enumerate(form.content_keys):
         name = f"field_{n}"
         value = (form.cleaned_data.get(name) or "").strip()  # not NFKC: 副本 text is sent as staff left it
-        original_value = original.get(key)
+        original_value = (original or {}).get(key)
         if value == "":
             content[key] = None
             continue
@@ -249,7 +255,9 @@ def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | N
             except ValueError:
                 errors[name] = f"「{key}」は 2026-07-01 のような形式の日付で入力してください。"
         # Keep the original value's type where staff did not change it (e.g. numbers stay numbers).
-        content[key] = original_value if str(original_value) == value else value
+        content[key] = original_value if original_value is not None and str(original_value) == value else value
+    if original is None and all(v is None for v in content.values()):
+        errors[None] = "副本が登録されていません。提供する内容を入力してください。"
     return content, errors
 
 
@@ -276,8 +284,9 @@ class ExchangeFilterForm(TextForm):
 
 
 class AuditFilterForm(TextForm):
-    action = forms.ChoiceField(label="操作", required=False, choices=[])
     actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
+    action = forms.ChoiceField(label="操作", required=False, choices=[])
+    person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
     date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
     date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
 
@@ -346,3 +355,9 @@ class RoleChangeForm(TextForm):
 class DeactivateForm(TextForm):
     reason = forms.CharField(label="無効にする理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "無効にする理由を入力してください。"})
+
+
+class PreferencesForm(TextForm):
+    date_style = forms.ChoiceField(label="日付の表示", choices=DateStyle.choices, widget=forms.RadioSelect,
+                                   error_messages={"required": "日付の表示を選んでください。",
+                                                   "invalid_choice": "日付の表示を選び直してください。"})

@@ -19,7 +19,7 @@ from flags import selectors as flag_selectors
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import SETTING_EFFECTS, SETTING_LABELS, SettingKind
 from institutions.models import Institution, Staff
-from members.models import InfoItem, Member, Person
+from members.models import InfoItem, Member, Person, Replica
 
 SEARCH_LIMIT = 100
 
@@ -310,6 +310,31 @@ def manual_queue(user) -> list[ExchangeRecord]:
     return annotate_records(user, rows)
 
 
+@dataclass(frozen=True)
+class EligibilityDate:
+    """One of the member's recorded dates beside the 副本's (別紙3 ③: a late 資格喪失 副本)."""
+
+    label: str
+    recorded: datetime.date | None
+    replica: str | None  # as the 副本 holds it (ISO text), None when it has no value
+    has_replica: bool = True  # with no 副本 there is nothing to differ from (staff enter the content)
+
+    @property
+    def differs(self) -> bool:
+        return self.has_replica and (self.recorded.isoformat() if self.recorded else None) != (self.replica or None)
+
+
+def eligibility_dates(member: Member | None, replica_content: dict | None) -> list[EligibilityDate]:
+    """資格取得日・資格喪失日 as recorded on our member, beside the 副本 about to be sent (empty for a non-member)."""
+    if member is None:
+        return []
+    content, has_replica = replica_content or {}, replica_content is not None
+    return [
+        EligibilityDate("資格取得日", member.acquired_on, content.get("資格取得日"), has_replica),
+        EligibilityDate("資格喪失日", member.lost_on, content.get("資格喪失日"), has_replica),
+    ]
+
+
 def append_requests(user) -> models.QuerySet[AppendRequest]:
     return (
         AppendRequest.objects.filter(
@@ -323,9 +348,11 @@ def append_requests(user) -> models.QuerySet[AppendRequest]:
 # Audit trail.
 
 
-
 def action_label(action: str) -> str:
     return audit_actions.action_label(action)
+
+
+AUDIT_PAGE_SIZE = 50
 
 
 def audit_entries(
@@ -333,15 +360,20 @@ def audit_entries(
     *,
     action: str = "",
     actor: str = "",
+    person: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> models.QuerySet[AuditEntry]:
+    """The caller's insurer's audit trail, newest first, filtered by who (実行者), what (操作), about whom
+    (対象者: 個人識別子 or our 枝番) and when (期間, JST days)."""
     qs = AuditEntry.objects.visible_to(user)
     tz = timezone.get_current_timezone()
     if action:
         qs = qs.filter(action=action)
     if actor:
         qs = qs.filter(actor_name__contains=normalize(actor))
+    if person:
+        qs = qs.filter(_about_persons(user, persons_matching(user, person)))
     if date_from:
         qs = qs.filter(at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
     if date_to:
@@ -350,9 +382,60 @@ def audit_entries(
     return qs.order_by("-at", "-id")
 
 
+def _about_persons(user, person_ids: list[int]) -> Q:
+    """Entries whose target is one of these persons' member, case, setting, clearing request, 副本 or record."""
+    if not person_ids:
+        return Q(pk__in=[])
+    member_ids = list(Member.objects.visible_to(user).filter(person_id__in=person_ids).values_list("pk", flat=True))
+    targets = {
+        "members.Member": member_ids,
+        "flags.ProtectionCase": ProtectionCase.objects.visible_to(user).filter(member_id__in=member_ids),
+        "flags.Setting": Setting.objects.visible_to(user).filter(member_id__in=member_ids),
+        "flags.ClearingRequest": ClearingRequest.objects.visible_to(user).filter(setting__member_id__in=member_ids),
+        "members.Replica": Replica.objects.filter(institution_id=user.institution_id, person_id__in=person_ids),
+        "exchanges.ExchangeRecord": ExchangeRecord.objects.visible_to(user).filter(subject_id__in=person_ids),
+    }
+    q = Q(pk__in=[])
+    for target_type, ids in targets.items():
+        if not isinstance(ids, list):
+            ids = ids.values_list("pk", flat=True)
+        q |= Q(target_type=target_type, target_id__in=[str(pk) for pk in ids])
+    return q
+
+
+@dataclass
+class AuditPage:
+    """One keyset page of the audit trail, newest first; `next_cursor` is None on the last page (no COUNT, no
+    OFFSET: both read the whole trail of the insurer)."""
+
+    object_list: list
+    next_cursor: str | None
+
+
+def audit_trail_page(user, *, cursor: str = "", limit: int = AUDIT_PAGE_SIZE, **filters) -> AuditPage:
+    qs = audit_entries(user, **filters).select_related(None)
+    before = _parse_audit_cursor(cursor)
+    if before is not None:
+        at, entry_id = before
+        qs = qs.filter(Q(at__lt=at) | Q(at=at, id__lt=entry_id))
+    rows = list(qs[: limit + 1])
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = f"{page[-1].at.isoformat()}|{page[-1].id}" if more and page else None
+    return AuditPage(page, next_cursor)
+
+
+def _parse_audit_cursor(cursor: str):
+    """A cursor from the URL; anything malformed starts from the newest (it only narrows our own trail)."""
+    try:
+        at, entry_id = (cursor or "").split("|", 1)
+        return datetime.datetime.fromisoformat(at), int(entry_id)
+    except ValueError:
+        return None
+
+
 def audit_action_choices(user) -> list[tuple[str, str]]:
-    actions = AuditEntry.objects.visible_to(user).values_list("action", flat=True).distinct().order_by("action")
-    return [(a, action_label(a)) for a in actions]
+    """Every registered action (audit/actions.py): no DISTINCT over the insurer's whole trail to build a menu."""
+    return list(audit_actions.ACTION_LABELS.items())
 
 
 # Staff.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
+    path("preferences/", home.preferences, name="preferences"),
     # 担当者 (and read by 監査者)
     path("members/", members.member_search, name="member_search"),
     path("members/<int:pk>/", members.member_detail, name="member_detail"),
@@ -39,4 +40,5 @@ urlpatterns = [
     path("staff/role-requests/<int:pk>/", supervisor.role_grant_detail, name="role_grant_detail"),
     # 監査者
     path("audit-trail/", auditor.audit_trail, name="audit_trail"),
+    path("audit-trail/csv/", auditor.audit_trail_csv, name="audit_trail_csv"),
 ]

@@ -14,7 +14,7 @@ SettingKindChoices = models.TextChoices(
 
 class SettingSource(models.TextChoices):
     CONSOLE = "console", "画面"
-    CASE = "case", "設定対象者"
+    CASE = "case", "設定対象者の登録"  # the path (経路), not the person: 「青木 担当・設定対象者の登録で設定」
     API = "api", "API"
     IMPORT = "import", "CSV取込"
     PEER = "peer", "自治体（シミュレーション）"

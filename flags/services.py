@@ -174,21 +174,35 @@ def request_clearing(*, actor, setting: Setting, reason: str, override_reason: s
     return request
 
 
-def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, note: str = "") -> ClearingRequest:
-    """A supervisor other than the requester approves (the setting is cleared) or rejects a clearing request."""
+def clearing_refusal(*, actor, clearing_request: ClearingRequest) -> Exception | None:
+    """Why `actor` may not decide this clearing request, or None when they may: a supervisor of the same insurer, on a
+    pending request, who is not its requester (four eyes). Pages ask it before offering the buttons; decide_clearing
+    raises what it returns."""
     if not getattr(actor, "is_insurer_staff", False) or actor.role != Role.SUPERVISOR:
-        raise PermissionDenied("解除の承認は責任者のみが行えます。")
+        return PermissionDenied("解除の承認は責任者のみが行えます。")
     if clearing_request.institution_id != actor.institution_id:
-        raise ValidationError("他の保険者の解除依頼は扱えません。", code="other_insurer")
-    with transaction.atomic():
-        clearing_request = ClearingRequest.objects.select_for_update().get(pk=clearing_request.pk)
-        if clearing_request.state != ClearingRequestState.PENDING:
-            raise ValidationError("この解除依頼はすでに処理されています。", code="already_decided")
-        if clearing_request.requested_by_id == actor.pk:
-            raise ValidationError("解除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+        return ValidationError("他の保険者の解除依頼は扱えません。", code="other_insurer")
+    if clearing_request.state != ClearingRequestState.PENDING:
+        return ValidationError("この解除依頼はすでに処理されています。", code="already_decided")
+    if clearing_request.requested_by_id == actor.pk:
+        return ValidationError("解除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+    try:  # nor an account made at the requester's request or after the request (insider's four eyes that hold)
         require_independent_approver(
             actor, requested_by=clearing_request.requested_by_id, requested_at=clearing_request.requested_at
         )
+    except ValidationError as exc:
+        return exc
+    return None
+
+
+def decide_clearing(*, actor, clearing_request: ClearingRequest, approve: bool, note: str = "") -> ClearingRequest:
+    """A supervisor other than the requester approves (the setting is cleared) or rejects a clearing request."""
+    if isinstance(refusal := clearing_refusal(actor=actor, clearing_request=clearing_request), PermissionDenied):
+        raise refusal
+    with transaction.atomic():
+        clearing_request = ClearingRequest.objects.select_for_update().get(pk=clearing_request.pk)
+        if refusal := clearing_refusal(actor=actor, clearing_request=clearing_request):  # re-read under the lock
+            raise refusal
         if approve:  # the checklist may have changed since the request: ask the gate again
             card_procedure_gate(
                 actor=actor, setting=clearing_request.setting,

@@ -127,6 +127,11 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "監査者"
 
 
+class DateStyle(models.TextChoices):
+    WAREKI = "wareki", "和暦（令和8年11月27日）"
+    SEIREKI = "seireki", "西暦（2026年11月27日）"
+
+
 class Staff(AbstractUser):
     """A staff account: one insurer, one department, one role. The server operator is a superuser without one."""
 
@@ -145,6 +150,10 @@ class Staff(AbstractUser):
     )
     role_approved_by = models.ForeignKey(
         "self", verbose_name="役割付与の承認者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # 表示設定: how dates are written on the console (the portal always uses 和暦).
+    date_style = models.CharField(
+        "日付の表示", max_length=10, choices=DateStyle.choices, default=DateStyle.WAREKI
     )
 
     class Meta:

@@ -7,6 +7,15 @@ ITEMS = [
     ("resident_record", "住民票関係情報", "住民票"),
 ]
 
+# The fields of each item's 副本, by their own labels (the keys of Replica.content): the 情報提供内容入力画面 offers
+# these when no 副本 exists, and the audit trail names 副本 fields by them.
+ITEM_FIELDS = {
+    "medical_eligibility": ("保険者名称", "保険者番号", "記号・番号", "資格取得日", "資格喪失日"),
+    "medical_benefit": ("給付の種類", "支給決定日", "支給額"),
+    "local_tax": ("課税年度", "所得"),
+    "resident_record": ("住所",),
+}
+
 PROCEDURES = [
     ("kenpo_benefit", "健康保険法による保険給付の支給に関する事務", ["local_tax", "resident_record", "medical_eligibility"]),
     ("kokuho_benefit", "国民健康保険法による保険給付の支給に関する事務", ["local_tax", "resident_record", "medical_eligibility"]),

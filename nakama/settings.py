@@ -28,8 +28,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",
+    "api.knox_app.KnoxConfig",  # knox, named in Japanese in the admin
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # ReDoc served from our static files: the API docs work offline
     "django_filters",
     "import_export",
     "pgtrigger",
@@ -129,10 +130,13 @@ SPECTACULAR_SETTINGS = {
         "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
     },
 }
+SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"  # no CDN (and no @latest): the docs page works offline
 REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 
 # /api/sim/ builds the simulated world over HTTP; off unless enabled (the demo command enables it).
 NAKAMA_SIM_API = env("NAKAMA_SIM_API")
+# The demo's guided tour on the console home page (scripts/demo sets it; the seeded world's logins and cards).
+NAKAMA_DEMO = env.bool("NAKAMA_DEMO", default=False)
 
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 

@@ -17,6 +17,7 @@ from exchanges.models import ExchangeRecord, ExchangeState
 from flags import selectors as flag_selectors
 from flags.models import CaseLinkedPerson, ProtectionCase
 from members.models import Person
+from nakama.wareki import format_wareki
 from portal_sim.models import Card, Proxy
 
 
@@ -105,7 +106,7 @@ def _display_value(value) -> str:
             d = datetime.date.fromisoformat(value)
         except ValueError:
             return value
-        return f"{d.year}年{d.month}月{d.day}日"
+        return format_wareki(d)  # the portal writes 和暦 (令和8年11月27日)
     return str(value)
 
 

@@ -86,6 +86,16 @@ def sim_on(settings) -> dict:
 
 
 @pytest.fixture
+def flushed_catalogue(transactional_db):
+    """A transactional test may start after a flush (live_server, another transactional test): put the catalogue
+    back before the people's fixtures (victim's replicas) need it. List it before them."""
+    from members.catalogue import ensure_catalogue
+    from members.models import InfoItem, Procedure
+
+    ensure_catalogue(InfoItem, Procedure)
+
+
+@pytest.fixture
 def requires_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...; .ci/run does)")

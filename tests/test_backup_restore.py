@@ -15,8 +15,6 @@ from django.db import connection
 from audit.models import AuditEntry
 from flags.policy import SettingKind
 from flags.services import request_clearing, set_setting
-from members.catalogue import ensure_catalogue
-from members.models import InfoItem, Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIGGERS = {"nakama_audit_append_only", "nakama_exchange_record_no_delete", "nakama_exchange_nondisclosure_sticky"}
@@ -46,14 +44,9 @@ def _row_counts(dbname: str) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def catalogue(transactional_db):
-    """A transactional test may start from tables another one flushed (the catalogue comes from a migration)."""
-    ensure_catalogue(InfoItem, Procedure)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_dump_restores_into_a_new_database_that_verifies(catalogue, requires_postgres, alice, sam, victim, tmp_path):
+def test_dump_restores_into_a_new_database_that_verifies(requires_postgres, flushed_catalogue, alice, sam, victim,
+                                                        tmp_path):
     setting = set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="本人の申出")
     request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     assert AuditEntry.objects.count() >= 2

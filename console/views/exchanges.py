@@ -147,7 +147,7 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
         code_forced = policy.provision_gets_code(settings, record.item.code)
     except DatabaseError:
         code_forced = True  # shown as forced when it cannot be checked; the service re-checks and fails closed
-    form = manual_response_form(original)
+    form = manual_response_form(original, item_code=record.item.code)
     decline_form = ManualDeclineForm()
     status = 200
     if request.method == "POST":
@@ -173,7 +173,7 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
                     messages.success(request, "この照会には情報提供しないことにしました。")
                     return redirect("console:manual_queue")
         else:
-            form = manual_response_form(original, data=request.POST)
+            form = manual_response_form(original, item_code=record.item.code, data=request.POST)
             if form.is_valid():
                 content, errors = corrected_content(form, original)
                 for name, message in errors.items():
@@ -202,5 +202,6 @@ def manual_response(request: HttpRequest, pk) -> HttpResponse:
     [record] = selectors.annotate_records(user, [record])
     return render(request, "console/manual_response.html", {
         "record": record, "replica": replica, "form": form, "decline_form": decline_form,
+        "eligibility": selectors.eligibility_dates(record.our_member, original),
         "code_forced": code_forced, "can_change": user.can_change and record.state == ExchangeState.MANUAL,
     }, status=status)

@@ -13,7 +13,7 @@ from console.views.common import add_service_errors
 from console.views.members import card_procedure_status
 from flags.case_lifecycle import cases_due_for_review
 from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, LinkRemovalRequest, ProtectionCase
-from flags.services import decide_clearing
+from flags.services import clearing_refusal, decide_clearing
 from institutions.models import ELEVATED_ROLES, RoleGrantRequest, RoleGrantRequestState
 from institutions.services import create_staff, deactivate_staff, decide_role_grant, request_role_grant
 
@@ -42,6 +42,8 @@ def clearing_list(request: HttpRequest) -> HttpResponse:
         .order_by("state", "-requested_at")
     )
     pending = [r for r in rows if r.state == ClearingRequestState.PENDING]
+    for r in pending:  # the 「確認・承認」 button only for someone who may decide it (not its own requester)
+        r.may_decide = clearing_refusal(actor=request.user, clearing_request=r) is None
     decided = [r for r in rows if r.state != ClearingRequestState.PENDING][:50]
     # 要注意照会対象者の削除依頼: no names here (the decision page shows them and records the view).
     link_removals = (
@@ -82,7 +84,7 @@ def clearing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "req": clearing_request, "setting": clearing_request.setting, "form": form,
         "gate": card_procedure_status(clearing_request.setting),
         "own_request": clearing_request.requested_by_id == request.user.pk,
-        "can_decide": request.user.is_supervisor and clearing_request.state == ClearingRequestState.PENDING,
+        "can_decide": clearing_refusal(actor=request.user, clearing_request=clearing_request) is None,
     }, status=status)
 
 

@@ -16,8 +16,7 @@ from exchanges.services import receive_inquiry
 from flags.models import CaseClosure, ClearingRequest
 from flags.policy import SettingKind
 from flags.services import request_clearing, set_setting
-from members.catalogue import ensure_catalogue
-from members.models import InfoItem, MemberQuerySet, Procedure
+from members.models import MemberQuerySet
 from tests.api.conftest import assert_error, client_for
 
 
@@ -237,11 +236,10 @@ def test_an_exception_outside_a_drf_view_under_api_is_the_json_error_body(db, mo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires_postgres, alice, victim, city_ko,
-                                                                        monkeypatch):
+def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires_postgres, flushed_catalogue, alice,
+                                                                        victim, city_ko, monkeypatch):
     """Two connections post the same key at once: the second waits on the key's unique index while the first sends,
     then answers what the first stored."""
-    ensure_catalogue(InfoItem, Procedure)  # a transactional test starts from a flushed catalogue
     original = exchange_views.send_inquiry
 
     def slow_send(**kwargs):

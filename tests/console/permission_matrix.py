@@ -29,6 +29,8 @@ class Page:
     query: str = ""  # for a list page: a query that would find the scene's people
     markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
     methods: str = "GET POST"  # the HTTP methods the URL answers; the other gets 405 from everyone signed in
+    own_account: bool = False  # the page changes only the caller's own account (表示設定): auditors may POST
+    download: bool = False  # a file (CSV), not a page: the browser test does not render it
 
     @property
     def is_object_page(self) -> bool:
@@ -39,6 +41,7 @@ PAGES = {
     p.name: p
     for p in [
         Page("console:home", ALL),
+        Page("console:preferences", ALL, ALL, own_account=True),
         Page("console:member_search", ALL, query="?kana=サトウ"),
         Page("console:member_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.victim.pk}),
         Page("console:case_new", CHANGERS, CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}),
@@ -72,6 +75,7 @@ PAGES = {
             "console:role_grant_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.role_grant.pk},
         ),
         Page("console:audit_trail", frozenset({A})),
+        Page("console:audit_trail_csv", frozenset({A}), download=True),
         # 設定CSV (renewal ③): 責任者 only.
         Page("flagcsv:export", frozenset({S}), frozenset({S})),
         Page("flagcsv:download", NONE, frozenset({S}), methods="POST"),

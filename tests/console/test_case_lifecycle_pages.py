@@ -92,7 +92,7 @@ def test_clearing_request_before_the_card_procedures_is_refused_and_only_a_super
 
 def test_clearing_approval_page_shows_the_dated_checklist_and_the_override(scene, alice, sam, sue, as_user):
     body = as_user(sam).get(reverse("console:clearing_detail", args=[scene.clearing_request.pk])).content.decode()
-    assert "カード停止等手続（ケース①）" in body and "2026/04/10" in body
+    assert "カード停止等手続（ケース①）" in body and "令和8年4月10日" in body
     update_case_checklist(actor=alice, case=scene.case, proxy_cancel_confirmed_on=None)
     nsi = Setting.objects.get(member=scene.victim, kind=SettingKind.NO_SELF_INFO)
     as_user(sam).post(reverse("console:setting_request_clearing", args=[nsi.pk]),

@@ -94,13 +94,13 @@ def test_case_detail_links_portal_preview_and_shows_cards_and_proxies(scene, ali
     url = reverse("console:case_detail", args=[scene.case.pk])
     body = as_user(alice).get(url).content.decode()
     assert f'href="/portal/staff-preview/case/{scene.case.pk}/"' in body
-    assert "＊＊＊＊0001" in body and "利用可能" in body and "CARD-TEST-0001" not in body
+    assert "＊＊＊＊0001" in body and "<strong>利用可</strong>" in body and "CARD-TEST-0001" not in body
     assert "有効な代理人設定はありません" in body
     assert scene.link.person.sim_id in body
     suspend_card(card=card)
     name_proxy(principal=victim, agent=scene.link.person)
     body = as_user(alice).get(url).content.decode()
-    assert "停止済" in body and "利用可能" not in body
+    assert "<td>停止</td>" in body and "利用可" not in body
     assert "代理人設定が残っています" in body and scene.link.person.name in body
 
 
@@ -122,7 +122,7 @@ def test_checklist_dates_are_saved_and_audited(scene, alice, as_user):
     assert scene.case.notes == "電話で案内"
     assert AuditEntry.objects.filter(action="case.checklist_updated", actor=alice).exists()
     body = as_user(alice).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
-    assert "2026/04/20" in body and "未記録: 代理人設定の解除の確認日" in body
+    assert "令和8年4月20日" in body and "未記録: 代理人設定の解除の確認日" in body
 
 
 def test_checklist_confirmed_without_advice_is_refused(scene, alice, as_user):

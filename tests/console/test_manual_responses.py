@@ -138,3 +138,62 @@ def test_approval_fails_closed_when_the_flag_check_fails(scene, alice, as_user, 
     assert "不開示該当フラグの確認ができなかったため、情報提供を送信しませんでした。" in response.content.decode()
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.state == ExchangeState.MANUAL
+
+
+def test_case_3_staff_enter_the_content_when_no_replica_exists(scene, alice, as_user):
+    """別紙3 ③ without any 副本: the screen offers the item's own fields (members/catalogue.ITEM_FIELDS)."""
+    from members.catalogue import ITEM_FIELDS
+    from members.models import Replica
+
+    Replica.objects.filter(person=scene.ordinary.person).delete()
+    client = as_user(alice)
+    form = client.get(_url(scene.manual_record)).context["form"]
+    assert not any(d.differs for d in client.get(_url(scene.manual_record)).context["eligibility"])  # no 副本 to differ
+    labels = {name: fld.label for name, fld in form.fields.items() if name != "nondisclosure_code"}
+    assert list(labels.values()) == list(ITEM_FIELDS["medical_eligibility"])
+    field_of = {label: name for name, label in labels.items()}
+    filled = {
+        "action": "approve", field_of["保険者名称"]: "Ａ健康保険組合", field_of["資格取得日"]: "2024-04-01",
+        field_of["資格喪失日"]: "2026-07-01",
+    }
+    # Fill → confirm → send (lifecycle's confirmation step): the first POST only shows what will be sent.
+    asked = client.post(_url(scene.manual_record), filled)
+    assert asked.status_code == 200 and "確認: 送信許可" in asked.content.decode()
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == ExchangeState.MANUAL
+    response = client.post(_url(scene.manual_record), {**filled, "confirmed": "1"})
+    assert response.status_code == 302
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == ExchangeState.PROVIDED and scene.manual_record.content_corrected
+    assert scene.manual_record.provided_content == {
+        "保険者名称": "Ａ健康保険組合", "保険者番号": None, "記号・番号": None, "資格取得日": "2024-04-01",
+        "資格喪失日": "2026-07-01",
+    }
+
+
+def test_no_replica_and_nothing_entered_is_refused(scene, alice, as_user):
+    from members.models import Replica
+
+    Replica.objects.filter(person=scene.ordinary.person).delete()
+    response = as_user(alice).post(_url(scene.manual_record), {"action": "approve"})
+    assert response.status_code == 400
+    assert "副本が登録されていません。提供する内容を入力してください。" in response.content.decode()
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.state == ExchangeState.MANUAL
+
+
+def test_case_3_recorded_loss_date_beside_the_stale_replica_is_highlighted(scene, alice, as_user):
+    """別紙3 ③: the member lost eligibility on 7/1 but the 副本 still says 「設定なし」."""
+    import datetime
+
+    from members.services import record_loss
+
+    client = as_user(alice)
+    assert 'class="differs"' not in client.get(_url(scene.manual_record)).content.decode()
+    record_loss(actor=alice, member=scene.ordinary, lost_on=datetime.date(2026, 7, 1))
+    response = client.get(_url(scene.manual_record))
+    body = response.content.decode()
+    [acquired, lost] = response.context["eligibility"]
+    assert not acquired.differs and lost.differs and lost.replica is None
+    assert '<tr class="differs"><th scope="row">資格喪失日</th><td>令和8年7月1日</td><td>設定なし</td></tr>' in body
+    assert "資格喪失日が被保険者の記録と副本とで異なります。" in body

@@ -73,7 +73,7 @@ def test_another_insurer_gets_404_or_nothing_of_ours(name, outsider, scene, requ
         assert response.status_code == 404, (name, user.role)
     else:
         assert response.status_code in (200, 302)  # 302: a step page with nothing staged sends back to its start
-        body = response.content.decode()
+        body = (response.getvalue() if response.streaming else response.content).decode()  # streamed: a CSV
         for marker in page.markers:
             assert marker not in body, (name, marker)
     if page.is_object_page and user.role in page.write:
@@ -83,8 +83,20 @@ def test_another_insurer_gets_404_or_nothing_of_ours(name, outsider, scene, requ
 def test_auditor_posts_are_refused_everywhere(scene, audrey, as_user):
     client = as_user(audrey)
     for name, page in PAGES.items():
+        if page.own_account:
+            continue  # their own 表示設定 only: test_auditor_may_change_only_their_own_display_setting
         expected = 403 if "POST" in page.methods else 405
         assert client.post(url_of(page, scene), {"reason": "x"}).status_code == expected, name
+
+
+def test_auditor_may_change_only_their_own_display_setting(scene, audrey, as_user):
+    """The one POST an auditor has changes their own account and nothing of the insurer's."""
+    own = [name for name, page in PAGES.items() if page.own_account]
+    assert own == ["console:preferences"]
+    response = as_user(audrey).post(url_of(PAGES["console:preferences"], scene), {"date_style": "seireki"})
+    assert response.status_code == 302
+    audrey.refresh_from_db()
+    assert audrey.date_style == "seireki"
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)

@@ -131,7 +131,16 @@ def _forms(alice):
         "InquiryForm": lambda data: console_forms.InquiryForm(data, user=alice),
         "ManualDeclineForm": lambda data: console_forms.ManualDeclineForm(data),
         "ManualResponseForm": lambda data: console_forms.manual_response_form({"保険者名称": "Ａ", "資格取得日": "2026-04-01"},
+                                                                              item_code="medical_eligibility",
                                                                               data=data),
+        "ManualResponseFormWithoutReplica": lambda data: console_forms.manual_response_form(
+            None, item_code="medical_eligibility", data=data),
+        # lifecycle's and insider's console forms
+        "ChecklistForm": lambda data: console_forms.ChecklistForm(data),
+        "ReviewDateForm": lambda data: console_forms.ReviewDateForm(data),
+        "CaseClosureForm": lambda data: console_forms.CaseClosureForm(data),
+        "RoleChangeForm": lambda data: console_forms.RoleChangeForm(data),
+        "DeactivateForm": lambda data: console_forms.DeactivateForm(data),
         "AppendRequestForm": lambda data: console_forms.AppendRequestForm(data),
         "ExchangeFilterForm": lambda data: console_forms.ExchangeFilterForm(data),
         "AuditFilterForm": lambda data: console_forms.AuditFilterForm(data, actions=[("inquiry.sent", "送信")]),

@@ -35,7 +35,7 @@ def test_columns_and_display_names(victim, city_otsu, procedures, items):
     assert rows[0]["提供機関"] == "社会保険診療報酬支払基金"  # renewal ②: not the insurer's own name
     assert rows[0]["事務"] == "生活保護法による保護の決定及び実施に関する事務"
     assert rows[0]["特定個人情報"] == "医療保険資格関係情報"
-    assert rows[0]["日時"].startswith("20") and "年" in rows[0]["日時"]
+    assert rows[0]["日時"].startswith("令和") and "年" in rows[0]["日時"]  # the portal writes 和暦
 
 
 def test_inquirer_department_of_an_insurer_names_it(victim, alice, city_ko, procedures, items):

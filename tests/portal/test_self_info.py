@@ -29,7 +29,7 @@ def test_shows_the_latest_replica_grouped_under_its_section_in_a_fixed_field_ord
     labels = ["保険者名称", "保険者番号", "記号・番号", "資格取得日", "資格喪失日"]
     positions = [html.index(f"<th scope=\"row\">{label}</th>") for label in labels]
     assert positions == sorted(positions)
-    assert "2026年7月1日" in html and "記号1 番号9" in html  # the latest registration answers
+    assert "令和8年7月1日" in html and "記号1 番号9" in html  # the latest registration answers
     assert "回答なし" not in html
 
 
