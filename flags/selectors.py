@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import CharField, IntegerField, Value
 
 from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
@@ -27,8 +28,15 @@ def lock_person_settings(*, institution_id: int, person_id: int) -> None:
 def lock_person_settings_at(*, institution_ids: set[int], person_id: int) -> None:
     """The settings lock of a person at several institutions, taken in a fixed order (lowest institution id first)
     so that two exchanges between the same two institutions about the same person cannot deadlock."""
-    for institution_id in sorted(institution_ids):
-        lock_person_settings(institution_id=institution_id, person_id=person_id)
+    if connection.vendor != "postgresql":
+        return
+    ordered = sorted(institution_ids)
+    # One statement; PostgreSQL evaluates a target list left to right, so the locks are taken in this order.
+    calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(ordered))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
+        )
 
 
 @dataclass(frozen=True)
@@ -49,21 +57,34 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
     """別紙1 ※2: both institutions' settings on the subject, in one query, under both locks (until commit).
 
     The links are read under the inquirer's lock too: adding a link takes the same lock, so an inquiry and a
-    concurrent link cannot interleave.
+    concurrent link cannot interleave. Two statements: the locks, then one read of settings and links together (the
+    read must be a statement of its own, started after the locks are granted: a READ COMMITTED statement sees what
+    was committed when it started, so a read in the locking statement could miss a setting committed meanwhile).
     """
     lock_person_settings_at(institution_ids={inquirer_id, provider_id}, person_id=person_id)
-    rows = (
+    settings = (
         Setting.objects.active()
         .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
-        .values_list("institution_id", "kind", "item__code")
+        .order_by()
+        .annotate(linked_case=Value(None, output_field=IntegerField()))
+        .values_list("institution_id", "kind", "item__code", "linked_case")
+    )
+    links = (
+        CaseLinkedPerson.objects.in_force()
+        .filter(institution_id=inquirer_id, person_id=person_id, case__closed_at__isnull=True)
+        .order_by()
+        .annotate(no_kind=Value("", output_field=CharField()), no_item=Value(None, output_field=CharField()))
+        .values_list("institution_id", "no_kind", "no_item", "case_id")
     )
     by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
-    for institution_id, kind, item_code in rows:
-        by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
+    cases: set[int] = set()
+    for institution_id, kind, item_code, case_id in settings.union(links, all=True):
+        if case_id is not None:
+            cases.add(case_id)
+        else:
+            by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
     return BothSides(
-        inquirer=by_institution[inquirer_id],
-        provider=by_institution[provider_id],
-        linked_cases=linked_case_ids(institution_id=inquirer_id, person_id=person_id),
+        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases)
     )
 
 
