@@ -12,6 +12,7 @@ from hmac import compare_digest
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import get_token_model
@@ -48,3 +49,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of knox, for this subclass (drf-spectacular matches the exact class)."""
+
+    target_class = "api.auth.TokenAuthentication"
