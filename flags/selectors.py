@@ -25,18 +25,11 @@ def lock_person_settings(*, institution_id: int, person_id: int) -> None:
         )
 
 
-def lock_person_settings_at(*, institution_ids: set[int], person_id: int) -> None:
-    """The settings lock of a person at several institutions, taken in a fixed order (lowest institution id first)
-    so that two exchanges between the same two institutions about the same person cannot deadlock."""
-    if connection.vendor != "postgresql":
-        return
+def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, list[int]]:
+    """One statement taking the locks; PostgreSQL evaluates a target list left to right, so in this order."""
     ordered = sorted(institution_ids)
-    # One statement; PostgreSQL evaluates a target list left to right, so the locks are taken in this order.
     calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(ordered))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
-        )
+    return f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
 
 
 @dataclass(frozen=True)
@@ -57,11 +50,12 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
     """別紙1 ※2: both institutions' settings on the subject, in one query, under both locks (until commit).
 
     The links are read under the inquirer's lock too: adding a link takes the same lock, so an inquiry and a
-    concurrent link cannot interleave. Two statements: the locks, then one read of settings and links together (the
+    concurrent link cannot interleave. Two statements: the locks, then one read of settings and links together. The
     read must be a statement of its own, started after the locks are granted: a READ COMMITTED statement sees what
-    was committed when it started, so a read in the locking statement could miss a setting committed meanwhile).
+    was committed when it started, so a read inside the locking statement could miss a setting committed while it
+    waited. On PostgreSQL both statements go in one round trip (one simple-query message; PostgreSQL runs them in
+    order and takes a fresh snapshot for each, so the read still starts after the locks are granted).
     """
-    lock_person_settings_at(institution_ids={inquirer_id, provider_id}, person_id=person_id)
     settings = (
         Setting.objects.active()
         .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
@@ -76,9 +70,19 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
         .annotate(no_kind=Value("", output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "no_kind", "no_item", "case_id")
     )
+    read = settings.union(links, all=True)
+    if connection.vendor == "postgresql":
+        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
+        read_sql, read_params = read.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
+            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
+            rows = cursor.fetchall()
+    else:
+        rows = list(read)  # SQLite serialises writers by itself: no lock to take
     by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
     cases: set[int] = set()
-    for institution_id, kind, item_code, case_id in settings.union(links, all=True):
+    for institution_id, kind, item_code, case_id in rows:
         if case_id is not None:
             cases.add(case_id)
         else:

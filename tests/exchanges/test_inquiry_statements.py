@@ -1,5 +1,5 @@
 """An inquiry in a handful of statements (issue 12 point 2): the API POST and send_inquiry are pinned to a fixed
-number of SQL statements, so a regression (a second settings read, an INSERT then UPDATE, a catalogue query, a
+number of executed SQL strings (round trips; the flag check's one holds two statements), so a regression (a second settings read, an INSERT then UPDATE, a catalogue query, a
 second token lookup, a savepoint or chain lock per audit entry) fails here.
 
 Before this change: API POST 26 statements here (24 in production: the test's outer transaction turns
@@ -15,20 +15,20 @@ from exchanges.models import ExchangeRecord
 from exchanges.services import InquiryRequest, send_inquiry
 from tests.api.conftest import client_for
 
-# token+user+institution+department | member+person | SAVEPOINT | both settings locks | settings+links | 副本 |
-# INSERT record | chain lock+last hash | INSERT audit | RELEASE  (in production the pair SAVEPOINT/RELEASE is the
-# transaction's BEGIN/COMMIT: 8 statements)
-API_POST = 10
-# SAVEPOINT | both settings locks | settings+links | 副本 | INSERT record | chain lock+last hash | one INSERT of both
+# token+user+institution+department | member+person | SAVEPOINT | both settings locks; settings+links (one round
+# trip, two statements) | 副本 | INSERT record | chain lock+last hash | INSERT audit | RELEASE  (in production the
+# pair SAVEPOINT/RELEASE is the transaction's BEGIN/COMMIT)
+API_POST = 9
+# SAVEPOINT | both settings locks; settings+links | 副本 | INSERT record | chain lock+last hash | one INSERT of both
 # entries | RELEASE
-SEND_TO_TENANT = 8
+SEND_TO_TENANT = 7
 
 
 def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_ten_statements_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
@@ -37,13 +37,15 @@ def test_inquiry_post_is_ten_statements_with_warm_catalogue(requires_postgres, a
     sql = [q["sql"] for q in captured.captured_queries]
     assert len(sql) == API_POST, "\n".join(sql)
     assert not any(s.startswith("UPDATE") for s in sql), "the record is written once, with its answer"
-    assert sum("pg_advisory_xact_lock" in s for s in sql) == 1  # both settings locks in one statement
+    # Both settings locks, then (a statement of its own, so it reads after the locks are granted) settings and links.
+    flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
+    assert len(flag_check) == 1 and '; (SELECT "flags_setting"' in flag_check[0]
     # The global chain lock is taken as late as possible: only the audit INSERT follows it before commit.
     assert "nakama_audit_chain_head" in sql[-3] and sql[-2].startswith('INSERT INTO "audit_auditentry"')
     assert response.json()["subject_branch_number"] == victim.branch_number
 
 
-def test_send_inquiry_to_another_tenant_is_eight_statements(requires_postgres, alice, victim, insurer_b, procedures,
+def test_send_inquiry_to_another_tenant_is_seven_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
                                                              items):
     request = InquiryRequest(procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=insurer_b,
                              member=victim)
