@@ -56,6 +56,29 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
     waited. On PostgreSQL both statements go in one round trip (one simple-query message; PostgreSQL runs them in
     order and takes a fresh snapshot for each, so the read still starts after the locks are granted).
     """
+    if connection.vendor == "postgresql":
+        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
+        read_sql, read_params = _compiled_read(inquirer_id, provider_id, person_id)
+        with connection.cursor() as cursor:
+            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
+            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
+            rows = cursor.fetchall()
+    else:
+        rows = list(_read(inquirer_id, provider_id, person_id))  # SQLite serialises writers itself: no lock
+    by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
+    cases: set[int] = set()
+    for institution_id, kind, item_code, case_id in rows:
+        if case_id is not None:
+            cases.add(case_id)
+        else:
+            by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
+    return BothSides(
+        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases)
+    )
+
+
+def _read(inquirer_id: int, provider_id: int, person_id: int):
+    """Both sides' settings in force and the inquirer's open case links naming the person, as one UNION ALL."""
     settings = (
         Setting.objects.active()
         .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
@@ -70,26 +93,33 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
         .annotate(no_kind=Value("", output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "no_kind", "no_item", "case_id")
     )
-    read = settings.union(links, all=True)
-    if connection.vendor == "postgresql":
-        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
-        read_sql, read_params = read.query.sql_with_params()
-        with connection.cursor() as cursor:
-            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
-            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
-            rows = cursor.fetchall()
-    else:
-        rows = list(read)  # SQLite serialises writers by itself: no lock to take
-    by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
-    cases: set[int] = set()
-    for institution_id, kind, item_code, case_id in rows:
-        if case_id is not None:
-            cases.add(case_id)
-        else:
-            by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
-    return BothSides(
-        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases)
-    )
+    return settings.union(links, all=True)
+
+
+# Sentinel ids the query is compiled with once; their places in the parameters are filled per call.
+_SENTINELS = {-7_000_001: "inquirer", -7_000_002: "provider", -7_000_003: "person"}
+_compiled: tuple[str, list] | None = None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+
+
+def _compiled_read(inquirer_id: int, provider_id: int, person_id: int) -> tuple[str, list]:
+    """_read's SQL, compiled by Django once per process (compiling the UNION cost more CPU than running it); the
+    query is the ORM's own, only the three ids change."""
+    global _compiled
+    if _compiled is None:
+        sql, params = _read(*_SENTINELS).query.sql_with_params()
+        template = [_Slot(_SENTINELS[p]) if isinstance(p, int) and p in _SENTINELS else p for p in params]
+        if sorted(t.name for t in template if isinstance(t, _Slot)) != ["inquirer", "inquirer", "person", "person",
+                                                                       "provider"]:
+            raise RuntimeError(f"unexpected parameters of the settings read: {params}")
+        _compiled = (sql, template)
+    sql, template = _compiled
+    ids = {"inquirer": inquirer_id, "provider": provider_id, "person": person_id}
+    return sql, [ids[t.name] if isinstance(t, _Slot) else t for t in template]
 
 
 def linked_case_ids(*, institution_id: int, person_id: int) -> list[int]:
