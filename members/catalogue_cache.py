@@ -6,6 +6,8 @@ i.e. at deploy time, and every deploy restarts the processes. Within a process a
 three models (and of the procedure–item links) clears the cache at once, so a command, a shell or a test that
 changes them sees its change. A row changed by another process (e.g. an ops shell beside a running gunicorn)
 reaches running workers at the next restart; nothing about a person (settings, members, cases) is cached here.
+The simulated world's API (/api/sim/, off unless enabled) only *creates* institutions: a worker that has not seen
+one misses in the cache and reads it from the database (the lookups below fall back).
 """
 
 import threading
@@ -15,7 +17,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from institutions.models import Institution
 from members.models import InfoItem, Procedure
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _cache: dict | None = None
 
 
@@ -42,7 +44,8 @@ def _get() -> dict:
 
 def clear(**_kwargs) -> None:
     global _cache
-    _cache = None
+    with _lock:  # not while another thread is loading, or its older rows would land after the clear
+        _cache = None
 
 
 def procedure(code: str) -> Procedure | None:

@@ -60,3 +60,17 @@ def test_send_inquiry_to_another_tenant_is_seven_round_trips(requires_postgres, 
     assert entries[1].prev_hash == entries[0].entry_hash
     assert verify_chain().ok
     assert ExchangeRecord.objects.get(pk=record.pk).state == record.state
+
+
+def test_a_catalogue_change_in_the_process_reaches_the_next_inquiry(alice, victim, city_ko, procedures, items):
+    """The catalogue is cached in process; a save clears it, so a renamed institution or a procedure that no longer
+    allows an item is seen by the very next inquiry."""
+    client = client_for(alice)
+    assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
+    city_ko.name = "甲市（合併後）"
+    city_ko.save()
+    sent = client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json")
+    assert sent.status_code == 201 and sent.json()["provider_display"] == "甲市（合併後）"
+    procedures["kenpo_benefit"].items.remove(items["local_tax"])
+    refused = client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json")
+    assert refused.status_code == 400 and "item" in refused.json()["fields"]
