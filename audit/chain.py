@@ -27,6 +27,16 @@ def lock_chain() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
+def lock_and_last_hash() -> str:
+    """Take the chain lock (held to commit) and return the hash to link to, in one statement on PostgreSQL
+    (nakama_audit_chain_head, audit/migrations/0004: the read runs after the lock is granted)."""
+    if connection.vendor != "postgresql":
+        return last_hash()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nakama_audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+        return cursor.fetchone()[0] or GENESIS
+
+
 def last_hash() -> str:
     from audit.models import AuditEntry
 

@@ -5,9 +5,57 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import entry_hash, last_hash, lock_chain
+from audit.chain import entry_hash, lock_and_last_hash
 from audit.middleware import current_request_id
 from audit.models import AuditEntry
+
+
+def entry(
+    *,
+    actor,
+    action: str,
+    institution=None,
+    target=None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> AuditEntry:
+    """An audit entry, not yet written: hand it to append() (with others of the same act) or use record()."""
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    if institution is None and actor_obj is not None:
+        institution = getattr(actor_obj, "institution", None)
+    return AuditEntry(
+        at=timezone.now(),
+        actor=actor_obj,
+        actor_name=(str(actor) if actor is not None else "")[:150],
+        institution=institution,
+        request_id=current_request_id(),
+        action=action,
+        target_type=target._meta.label if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        before=before,
+        after=after,
+        message=message,
+    )
+
+
+def append(*entries: AuditEntry) -> list[AuditEntry]:
+    """Write entries in order, chained (audit/chain.py): two statements, the chain lock with the last hash, then one
+    INSERT of them all.
+
+    Call it inside the service's transaction, as late as possible (its last statement before commit): the chain
+    lock is global and held until the caller commits, so every audited act waits for it. No savepoint of its own:
+    an error here aborts the caller's transaction, which is what every caller wants (the act and its record commit
+    together or not at all).
+    """
+    with transaction.atomic(savepoint=False):
+        prev = lock_and_last_hash()
+        for e in entries:
+            e.prev_hash = prev
+            e.entry_hash = prev = entry_hash(e, prev)
+        AuditEntry.objects.bulk_create(entries)
+    return list(entries)
 
 
 def record(
@@ -24,26 +72,6 @@ def record(
 
     The entry is linked to the one before it (audit/chain.py); the chain lock is held until the caller commits.
     """
-    actor_obj = actor if getattr(actor, "pk", None) else None
-    if institution is None and actor_obj is not None:
-        institution = getattr(actor_obj, "institution", None)
-    entry = AuditEntry(
-        at=timezone.now(),
-        actor=actor_obj,
-        actor_name=(str(actor) if actor is not None else "")[:150],
-        institution=institution,
-        request_id=current_request_id(),
-        action=action,
-        target_type=target._meta.label if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:255] if target is not None else "",
-        before=before,
-        after=after,
-        message=message,
-    )
-    with transaction.atomic():
-        lock_chain()
-        entry.prev_hash = last_hash()
-        entry.entry_hash = entry_hash(entry, entry.prev_hash)
-        entry.save(force_insert=True)
-    return entry
+    new = entry(actor=actor, action=action, institution=institution, target=target, before=before, after=after,
+                message=message)
+    return append(new)[0]

@@ -12,12 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from audit.services import append as audit_append
+from audit.services import entry as audit_entry
 from audit.services import record as audit
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState, nws_write
 from flags import policy
 from flags import selectors as flag_selectors
 from institutions.access import require_changer
 from institutions.models import Department, Institution, Server
+from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Person, Procedure, Replica
 
 
@@ -46,7 +49,7 @@ class ProvisionNotSent(ExchangeNotSent):
 
 
 def _check_procedure_allows(procedure: Procedure, item: InfoItem) -> None:
-    if not procedure.items.filter(pk=item.pk).exists():
+    if not catalogue.allows(procedure, item):
         raise ValidationError(
             {"item": f"事務「{procedure.name}」では特定個人情報「{item.name}」を照会できません。"}, code="item_not_allowed"
         )
@@ -229,16 +232,18 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
                 requested=request.nondisclosure_code,
             )
             _set_inquiry_code(record, code, by=actor, linked_cases=sides.linked_cases)
-            record.save()
+            # The answer is decided before the record is written: one INSERT, never an INSERT then an UPDATE.
             _answer(record, sides)
-            record.save()
-            audit(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))
+            record.save(force_insert=True)
+            entries = [audit_entry(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))]
             if request.provider.is_tenant:
                 # The other insurer on this server received it: its own trail shows it (and nothing of ours).
-                audit(
+                entries.append(audit_entry(
                     actor=None, institution=request.provider, action="inquiry.received", target=record,
                     after=_snapshot(record, for_provider=True), message=f"{actor.institution.name} からの照会",
-                )
+                ))
+            # Last statements before commit: the global chain lock is held only from here to the commit.
+            audit_append(*entries)
     except DatabaseError as exc:
         raise InquiryNotSent() from exc
     return record
@@ -277,9 +282,8 @@ def receive_inquiry(
             sides.inquirer, item.code, server=inquirer.server, linked=sides.linked, requested=nondisclosure_code
         )
         _set_inquiry_code(record, code, linked_cases=sides.linked_cases)
-        record.save()
-        _answer(record, sides)
-        record.save()
+        _answer(record, sides)  # decided before the one INSERT
+        record.save(force_insert=True)
         audit(
             actor=None,
             institution=provider if provider.is_tenant else None,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import CharField, IntegerField, Value
 
 from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
@@ -24,11 +25,11 @@ def lock_person_settings(*, institution_id: int, person_id: int) -> None:
         )
 
 
-def lock_person_settings_at(*, institution_ids: set[int], person_id: int) -> None:
-    """The settings lock of a person at several institutions, taken in a fixed order (lowest institution id first)
-    so that two exchanges between the same two institutions about the same person cannot deadlock."""
-    for institution_id in sorted(institution_ids):
-        lock_person_settings(institution_id=institution_id, person_id=person_id)
+def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, list[int]]:
+    """One statement taking the locks; PostgreSQL evaluates a target list left to right, so in this order."""
+    ordered = sorted(institution_ids)
+    calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(ordered))
+    return f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,76 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
     """別紙1 ※2: both institutions' settings on the subject, in one query, under both locks (until commit).
 
     The links are read under the inquirer's lock too: adding a link takes the same lock, so an inquiry and a
-    concurrent link cannot interleave.
+    concurrent link cannot interleave. Two statements: the locks, then one read of settings and links together. The
+    read must be a statement of its own, started after the locks are granted: a READ COMMITTED statement sees what
+    was committed when it started, so a read inside the locking statement could miss a setting committed while it
+    waited. On PostgreSQL both statements go in one round trip (one simple-query message; PostgreSQL runs them in
+    order and takes a fresh snapshot for each, so the read still starts after the locks are granted).
     """
-    lock_person_settings_at(institution_ids={inquirer_id, provider_id}, person_id=person_id)
-    rows = (
+    if connection.vendor == "postgresql":
+        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
+        read_sql, read_params = _compiled_read(inquirer_id, provider_id, person_id)
+        with connection.cursor() as cursor:
+            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
+            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
+            rows = cursor.fetchall()
+    else:
+        rows = list(_read(inquirer_id, provider_id, person_id))  # SQLite serialises writers itself: no lock
+    by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
+    cases: set[int] = set()
+    for institution_id, kind, item_code, case_id in rows:
+        if case_id is not None:
+            cases.add(case_id)
+        else:
+            by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
+    return BothSides(
+        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases)
+    )
+
+
+def _read(inquirer_id: int, provider_id: int, person_id: int):
+    """Both sides' settings in force and the inquirer's open case links naming the person, as one UNION ALL."""
+    settings = (
         Setting.objects.active()
         .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
-        .values_list("institution_id", "kind", "item__code")
+        .order_by()
+        .annotate(linked_case=Value(None, output_field=IntegerField()))
+        .values_list("institution_id", "kind", "item__code", "linked_case")
     )
-    by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
-    for institution_id, kind, item_code in rows:
-        by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
-    return BothSides(
-        inquirer=by_institution[inquirer_id],
-        provider=by_institution[provider_id],
-        linked_cases=linked_case_ids(institution_id=inquirer_id, person_id=person_id),
+    links = (
+        CaseLinkedPerson.objects.in_force()
+        .filter(institution_id=inquirer_id, person_id=person_id, case__closed_at__isnull=True)
+        .order_by()
+        .annotate(no_kind=Value("", output_field=CharField()), no_item=Value(None, output_field=CharField()))
+        .values_list("institution_id", "no_kind", "no_item", "case_id")
     )
+    return settings.union(links, all=True)
+
+
+# Sentinel ids the query is compiled with once; their places in the parameters are filled per call.
+_SENTINELS = {-7_000_001: "inquirer", -7_000_002: "provider", -7_000_003: "person"}
+_compiled: tuple[str, list] | None = None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+
+
+def _compiled_read(inquirer_id: int, provider_id: int, person_id: int) -> tuple[str, list]:
+    """_read's SQL, compiled by Django once per process (compiling the UNION cost more CPU than running it); the
+    query is the ORM's own, only the three ids change."""
+    global _compiled
+    if _compiled is None:
+        sql, params = _read(*_SENTINELS).query.sql_with_params()
+        template = [_Slot(_SENTINELS[p]) if isinstance(p, int) and p in _SENTINELS else p for p in params]
+        if sorted(t.name for t in template if isinstance(t, _Slot)) != ["inquirer", "inquirer", "person", "person",
+                                                                       "provider"]:
+            raise RuntimeError(f"unexpected parameters of the settings read: {params}")
+        _compiled = (sql, template)
+    sql, template = _compiled
+    ids = {"inquirer": inquirer_id, "provider": provider_id, "person": person_id}
+    return sql, [ids[t.name] if isinstance(t, _Slot) else t for t in template]
 
 
 def linked_case_ids(*, institution_id: int, person_id: int) -> list[int]:

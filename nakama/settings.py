@@ -255,3 +255,12 @@ NAKAMA_READ_REPLICA = bool(_replica_url)
 DATABASES["replica"] = env.db_url_config(_replica_url) if _replica_url else dict(DATABASES["default"])
 DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["nakama.routers.ReplicaRouter"]
+
+# Issue 12 (an inquiry in a handful of statements): persistent connections, checked before each request's first
+# query (CONN_HEALTH_CHECKS) so a connection PostgreSQL dropped is replaced rather than failing the request.
+# CONN_MAX_AGE seconds from the environment (0 = a new connection per request, Django's default).
+for _alias in ("default", "replica"):
+    DATABASES[_alias]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = True
+# knox's token lookup in one statement (api/auth.py: no read of the user's other tokens on every request).
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["api.auth.TokenAuthentication"]

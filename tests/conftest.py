@@ -216,3 +216,13 @@ def victim(insurer_a, items):
 def abuser(db):
     """佐藤 太郎: not a member of insurer A."""
     return f.PersonFactory(name="佐藤 太郎", kana="サトウ タロウ")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue():
+    """The in-process catalogue (members/catalogue_cache.py) is cleared by saves; a rolled-back test fires none."""
+    from members import catalogue_cache as catalogue
+
+    catalogue.clear()
+    yield
+    catalogue.clear()

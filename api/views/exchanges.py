@@ -24,6 +24,7 @@ from exchanges.services import (
     send_inquiry,
 )
 from institutions.models import Institution
+from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Procedure, Replica
 
 MAX_BATCH = 100
@@ -70,13 +71,34 @@ class CatalogueView(ApiView):
         return Response({"items": items, "procedures": procedures})
 
 
+class CatalogueSlugField(serializers.SlugRelatedField):
+    """A 事務 or 特定個人情報 by its code, read from the in-process catalogue (members/catalogue_cache.py)."""
+
+    def __init__(self, *, lookup, **kwargs):
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        found = self.lookup(data) if isinstance(data, str) else None
+        return found if found is not None else super().to_internal_value(data)
+
+
+class CatalogueInstitutionField(serializers.PrimaryKeyRelatedField):
+    """An institution by id, read from the in-process catalogue."""
+
+    def to_internal_value(self, data):
+        found = catalogue.institution(data) if isinstance(data, int | str) and not isinstance(data, bool) else None
+        return found if found is not None else super().to_internal_value(data)
+
+
 class InquiryIn(serializers.Serializer):
     """情報照会の入力. 対象者は member（自保険者の被保険者枝番）か sim_id（個人識別子）のどちらか一方."""
 
-    procedure = serializers.SlugRelatedField(slug_field="code", queryset=Procedure.objects.all(), help_text="事務のコード")
-    item = serializers.SlugRelatedField(slug_field="code", queryset=InfoItem.objects.all(),
-                                        help_text="照会する特定個人情報のコード")
-    provider = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all(), help_text="照会先の機関ID")
+    procedure = CatalogueSlugField(lookup=catalogue.procedure, slug_field="code", queryset=Procedure.objects.all(),
+                                   help_text="事務のコード")
+    item = CatalogueSlugField(lookup=catalogue.item, slug_field="code", queryset=InfoItem.objects.all(),
+                              help_text="照会する特定個人情報のコード")
+    provider = CatalogueInstitutionField(queryset=Institution.objects.all(), help_text="照会先の機関ID")
     member = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
                                    help_text="対象者が自保険者の被保険者なら被保険者枝番")
     sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
@@ -93,22 +115,28 @@ class InquiryIn(serializers.Serializer):
         return attrs
 
 
-def _send(request, data) -> ExchangeRecord:
+def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     member = None
     if data["member"]:
-        member = Member.objects.visible_to(request.user).filter(branch_number=data["member"]).first()
+        member = (
+            Member.objects.visible_to(request.user).filter(branch_number=data["member"]).select_related("person").first()
+        )
         if member is None:
             raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
-    return send_inquiry(
+    record = send_inquiry(
         actor=request.user,
         request=InquiryRequest(
             procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
             sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
         ),
     )
+    return record, member
 
 
-def _context(request, records) -> dict:
+def _context(request, records, *, member: Member | None = None) -> dict:
+    if member is not None:
+        # Just sent about one of our members: the 枝番 is the one the client gave, no need to read it again.
+        return {"request": request, "branch_by_person": {member.person_id: member.branch_number}}
     persons = {r.subject_id for r in records}
     rows = Member.objects.visible_to(request.user).filter(person_id__in=persons).values_list("person_id", "branch_number")
     return {"request": request, "branch_by_person": dict(rows)}
@@ -124,8 +152,9 @@ class InquiryView(ApiView):
     @idempotent
     def post(self, request):
         data = valid(InquiryIn, request)
-        record = _send(request, data)
-        return Response(ExchangeOut(record, context=_context(request, [record])).data, status=status.HTTP_201_CREATED)
+        record, member = _send(request, data)
+        return Response(ExchangeOut(record, context=_context(request, [record], member=member)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class BatchResultOut(serializers.Serializer):
@@ -159,13 +188,14 @@ class BatchInquiryView(ApiView):
         for index, item in enumerate(data["inquiries"]):
             try:
                 with transaction.atomic():  # savepoint: one item's failure leaves the others (and the batch) intact
-                    record = _send(request, item)
+                    record, member = _send(request, item)
             except (ValidationError, PermissionDenied, InquiryNotSent) as exc:
                 response = exception_handler(exc, {"request": request})
                 results.append({"index": index, "sent": False, "record": None, "error": response.data})
                 continue
             results.append({"index": index, "sent": True,
-                            "record": ExchangeOut(record, context=_context(request, [record])).data, "error": None})
+                            "record": ExchangeOut(record, context=_context(request, [record], member=member)).data,
+                            "error": None})
         return Response({"results": results})
 
 

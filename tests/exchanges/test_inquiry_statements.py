@@ -1,0 +1,76 @@
+"""An inquiry in a handful of statements (issue 12 point 2): the API POST and send_inquiry are pinned to a fixed
+number of executed SQL strings (round trips; the flag check's one holds two statements), so a regression (a second settings read, an INSERT then UPDATE, a catalogue query, a
+second token lookup, a savepoint or chain lock per audit entry) fails here.
+
+Before this change: API POST 26 statements here (24 in production: the test's outer transaction turns
+send_inquiry's atomic into a SAVEPOINT/RELEASE pair), send_inquiry to another tenant insurer 20.
+"""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.chain import verify_chain
+from audit.models import AuditEntry
+from exchanges.models import ExchangeRecord
+from exchanges.services import InquiryRequest, send_inquiry
+from tests.api.conftest import client_for
+
+# token+user+institution+department | member+person | SAVEPOINT | both settings locks; settings+links (one round
+# trip, two statements) | 副本 | INSERT record | chain lock+last hash | INSERT audit | RELEASE  (in production the
+# pair SAVEPOINT/RELEASE is the transaction's BEGIN/COMMIT)
+API_POST = 9
+# SAVEPOINT | both settings locks; settings+links | 副本 | INSERT record | chain lock+last hash | one INSERT of both
+# entries | RELEASE
+SEND_TO_TENANT = 7
+
+
+def _body(provider, victim):
+    return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
+
+
+def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+    client = client_for(alice)
+    assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json")
+    assert response.status_code == 201, response.content
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert len(sql) == API_POST, "\n".join(sql)
+    assert not any(s.startswith("UPDATE") for s in sql), "the record is written once, with its answer"
+    # Both settings locks, then (a statement of its own, so it reads after the locks are granted) settings and links.
+    flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
+    assert len(flag_check) == 1 and '; (SELECT "flags_setting"' in flag_check[0]
+    # The global chain lock is taken as late as possible: only the audit INSERT follows it before commit.
+    assert "nakama_audit_chain_head" in sql[-3] and sql[-2].startswith('INSERT INTO "audit_auditentry"')
+    assert response.json()["subject_branch_number"] == victim.branch_number
+
+
+def test_send_inquiry_to_another_tenant_is_seven_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
+                                                             items):
+    request = InquiryRequest(procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=insurer_b,
+                             member=victim)
+    send_inquiry(actor=alice, request=request)  # warm the catalogue
+    with CaptureQueriesContext(connection) as captured:
+        record = send_inquiry(actor=alice, request=request)
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert len(sql) == SEND_TO_TENANT, "\n".join(sql)
+    # Both entries, chained in order, written by the one INSERT after the chain lock (the last work before commit).
+    entries = list(AuditEntry.objects.filter(target_id=str(record.pk)).order_by("id"))
+    assert [e.action for e in entries] == ["inquiry.sent", "inquiry.received"]
+    assert entries[1].prev_hash == entries[0].entry_hash
+    assert verify_chain().ok
+    assert ExchangeRecord.objects.get(pk=record.pk).state == record.state
+
+
+def test_a_catalogue_change_in_the_process_reaches_the_next_inquiry(alice, victim, city_ko, procedures, items):
+    """The catalogue is cached in process; a save clears it, so a renamed institution or a procedure that no longer
+    allows an item is seen by the very next inquiry."""
+    client = client_for(alice)
+    assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
+    city_ko.name = "甲市（合併後）"
+    city_ko.save()
+    sent = client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json")
+    assert sent.status_code == 201 and sent.json()["provider_display"] == "甲市（合併後）"
+    procedures["kenpo_benefit"].items.remove(items["local_tax"])
+    refused = client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json")
+    assert refused.status_code == 400 and "item" in refused.json()["fields"]

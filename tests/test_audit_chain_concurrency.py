@@ -1,0 +1,67 @@
+"""Two audited acts committing at once, on two real PostgreSQL connections: the second links to the first.
+
+The chain lock and the read of the last hash are one statement (audit.chain.lock_and_last_hash). The read must see
+what was committed while the statement waited for the lock; a read with the snapshot of the statement's start
+would link the second entry to the head before the first and break the chain.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from audit.chain import verify_chain
+from audit.models import AuditEntry
+from audit.services import record
+
+
+def _actor_thread(name, *, inside=None, release=None, errors):
+    def run():
+        try:
+            with transaction.atomic():
+                record(actor=None, action="inquiry.sent", message=name)
+                if inside is not None:
+                    inside.set()
+                    release.wait(timeout=30)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    return threading.Thread(target=run, name=name)
+
+
+def _a_backend_waits_for_a_lock() -> bool:
+    import time
+
+    with connection.cursor() as cursor:
+        for _ in range(300):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_appended_while_another_commits_links_to_that_entry(requires_postgres):
+    record(actor=None, action="inquiry.sent", message="before")
+    inside, release, errors = threading.Event(), threading.Event(), []
+    first = _actor_thread("first", inside=inside, release=release, errors=errors)
+    second = _actor_thread("second", errors=errors)
+    first.start()
+    assert inside.wait(timeout=30)
+    second.start()
+    waited = _a_backend_waits_for_a_lock()  # second waits for the chain lock inside its one statement
+    release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert not errors, errors
+    assert waited, "the second append never waited for the chain lock"
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.message for e in entries] == ["before", "first", "second"]
+    assert entries[2].prev_hash == entries[1].entry_hash
+    assert verify_chain().ok
