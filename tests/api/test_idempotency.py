@@ -88,7 +88,7 @@ def test_a_refused_act_is_not_stored_and_may_be_retried(api_alice, victim, city_
 
     body = _inquiry(city_ko, member=victim.branch_number)
     with monkeypatch.context() as m:
-        m.setattr("exchanges.services.flag_selectors.active_settings", broken)
+        m.setattr("exchanges.services.flag_selectors.both_sides", broken)
         assert_error(api_alice.post("/api/v1/inquiries/", body, format="json", **_key("after-outage")), 503)
     assert not IdempotencyKey.objects.exists()
     retry = api_alice.post("/api/v1/inquiries/", body, format="json", **_key("after-outage"))
@@ -172,7 +172,7 @@ def test_a_failure_while_building_the_answer_does_not_leave_a_sent_inquiry(api_a
     def broken(*args, **kwargs):
         raise DatabaseError("connection lost after sending")
 
-    monkeypatch.setattr("api.views.exchanges._abuser_warnings", broken)
+    monkeypatch.setattr("api.views.exchanges._context", broken)  # runs while the answer is built
     response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json",
                               **_key("fragile"))
     assert_error(response, 500, "server_error")

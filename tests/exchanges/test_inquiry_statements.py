@@ -15,10 +15,11 @@ from exchanges.models import ExchangeRecord
 from exchanges.services import InquiryRequest, send_inquiry
 from tests.api.conftest import client_for
 
-# token+user+institution+department | member+person | SAVEPOINT | both settings locks; settings+links (one round
-# trip, two statements) | 副本 | INSERT record | chain lock+last hash | INSERT audit | RELEASE  (in production the
-# pair SAVEPOINT/RELEASE is the transaction's BEGIN/COMMIT)
-API_POST = 9
+# token+user+institution+department | SAVEPOINT | member+person | SAVEPOINT | both settings locks; settings+links
+# (one round trip, two statements) | 副本 | INSERT record | chain lock+last hash | INSERT audit | RELEASE | RELEASE.
+# The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
+# production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
+API_POST = 11
 # SAVEPOINT | both settings locks; settings+links | 副本 | INSERT record | chain lock+last hash | one INSERT of both
 # entries | RELEASE
 SEND_TO_TENANT = 7
@@ -28,7 +29,7 @@ def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
@@ -41,7 +42,7 @@ def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres,
     flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
     assert len(flag_check) == 1 and '; (SELECT "flags_setting"' in flag_check[0]
     # The global chain lock is taken as late as possible: only the audit INSERT follows it before commit.
-    assert "nakama_audit_chain_head" in sql[-3] and sql[-2].startswith('INSERT INTO "audit_auditentry"')
+    assert "nakama_audit_chain_head" in sql[-4] and sql[-3].startswith('INSERT INTO "audit_auditentry"')
     assert response.json()["subject_branch_number"] == victim.branch_number
 
 
