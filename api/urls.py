@@ -64,6 +64,7 @@ sim_urls = [
     path("portal/", sim.PortalView.as_view(), name="portal"),
     path("portal/proxies/", sim.NameProxyView.as_view(), name="proxy-name"),
     path("portal/proxies/remove/", sim.RemoveProxyView.as_view(), name="proxy-remove"),
+    path("nws/append-requests/process/", sim.NwsProcessAppendRequestsView.as_view(), name="nws-append-process"),
 ]
 
 urlpatterns = [

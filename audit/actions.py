@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "manual_response.approved": "手動応答（送信許可）",
     "manual_response.declined": "手動応答（提供せず）",
     "append_request.filed": "追記依頼",
+    "append_request.processed": "追記依頼の処理（情報提供NWS）",
+    "append_request.rejected": "追記依頼の差戻し（情報提供NWS）",
     "member.enrolled": "被保険者の加入",
     "member.lost": "資格喪失",
     "replica.registered": "副本登録",

@@ -162,6 +162,7 @@ SIM = {
     "portal": ("/api/sim/portal/", {"card_number": "", "pin": ""}),
     "proxy-name": ("/api/sim/portal/proxies/", {"card_number": "{card}"}),
     "proxy-remove": ("/api/sim/portal/proxies/remove/", {"pin": "1234"}),
+    "nws-append-process": ("/api/sim/nws/append-requests/process/", {"reject_id": "いちばん古いもの"}),
 }
 
 PUBLIC = {"schema", "docs", "not-found"}

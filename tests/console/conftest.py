@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from exchanges.models import AppendRequest, ExchangeRecord
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
 from flags.links import link_person, request_link_removal
@@ -61,6 +62,7 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
                           proxy_cancel_advised_on=day, proxy_cancel_confirmed_on=day)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    process_pending_append_requests()  # the simulated NWS: the record is 追記依頼により不開示
     role_grant = request_role_grant(actor=sam, staff=alice, role=Role.AUDITOR, reason="監査担当の交代")
     # A second protected member whose case waits for a supervisor to approve its closure.
     closing = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="田中 三恵", kana="タナカ ミエ"),
