@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "case.person_unlinked": "要注意照会対象者の削除（承認）",
     "case.link_removal_rejected": "要注意照会対象者の削除依頼の却下",
     "case.links_viewed": "要注意照会対象者の閲覧",
+    "case.exposure_sweep_filed": "表示中の記録の一括追記依頼",
     "inquiry.sent": "情報照会の送信",
     "inquiry.received": "情報照会の受信",
     "inquiry.coded_at_completion": "照会時の不開示コード（完了時自動設定）",

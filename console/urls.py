@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/exposure/", cases.case_exposure, name="case_exposure"),
     path("cases/<int:pk>/review-date/", cases.case_review_date, name="case_review_date"),
     path("cases/<int:pk>/close/", cases.case_close_request, name="case_close_request"),
     path("cases/<int:pk>/linked-persons/new/", links.link_new, name="link_new"),

@@ -45,6 +45,7 @@ PAGES = {
         Page("console:setting_request_clearing", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.setting.pk}),
         Page("console:case_list", ALL),
         Page("console:case_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:case_exposure", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:case_review_date", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:case_close_request", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:closure_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.closure.pk}),
