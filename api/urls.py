@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, members, sim
+from api.views import account, common, exchanges, flags, members, sim, sweep
 
 app_name = "api"
 
@@ -38,6 +38,9 @@ v1 = [
     path("cases/<str:pk>/review-date/", flags.CaseReviewDateView.as_view(), name="case-review-date"),
     path("cases/<str:pk>/closure-requests/", flags.RequestCaseClosureView.as_view(), name="case-closure-request"),
     path("case-closures/<str:pk>/decision/", flags.DecideCaseClosureView.as_view(), name="case-closure-decide"),
+    path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
+    path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
+         name="case-exposure-append"),
     path("cases/<str:pk>/linked-persons/", flags.LinkPersonView.as_view(), name="case-link-person"),
     path("linked-persons/<str:pk>/removal-requests/", flags.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),

@@ -111,6 +111,10 @@ V1 = {
     "case-closure-decide": Endpoint("post", "/api/v1/case-closures/{closure}/decision/", 200, (SUPERVISOR,),
                                     body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
                                     outsider_role=SUPERVISOR),
+    "case-exposure": Endpoint("get", "/api/v1/cases/{case}/exposure/", 200),
+    "case-exposure-append": Endpoint("post", "/api/v1/cases/{case}/exposure/append-requests/", 201, CHANGERS,
+                                     body={"records": ["{sweep_record}"], "reason": "登録前の照会（別紙2 §4）"},
+                                     bad_body={"records": [], "reason": ""}),
     "case-link-person": Endpoint("post", "/api/v1/cases/{case}/linked-persons/", 201, CHANGERS,
                                  body={"sim_id": "{unlinked_sim_id}", "reason": "加害者と判明"},
                                  bad_body={"sim_id": "", "reason": ""}),
@@ -207,7 +211,11 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     closure = request_case_closure(actor=alice, case=closing, reason="危険がなくなった", clear_settings=True)
     pending_link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者")
     removal = request_link_removal(actor=alice, link=pending_link, reason="誤登録")
-    link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者の親族")
+    relative = f.PersonFactory()
+    # Asked about before he was linked: no code, still shown in his やりとり履歴 (a line of the exposure sweep).
+    sweep_record = send_inquiry(actor=alice, request=InquiryRequest(
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, sim_id=relative.sim_id))
+    link = link_person(actor=alice, case=case, person=relative, reason="加害者の親族")
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
@@ -228,7 +236,7 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "card": card.card_number, "closure": closure.pk,
         "free_branch": f.MemberFactory(insurer=alice.institution).branch_number,  # a member with no open case
         "review_on": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
-        "link": link.pk, "removal": removal.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
+        "link": link.pk, "removal": removal.pk, "sweep_record": sweep_record.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}
