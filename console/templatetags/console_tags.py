@@ -88,6 +88,8 @@ _KEY_LABELS = {
     "processed_at": "NWS反映日時", "at": "日時", "reason": "理由", "encoding": "文字コード", "affected_rows": "置換した行",
     "added": "追加", "clearing_requests": "解除依頼", "count": "件数", "items": "特定個人情報",
     "role_before": "変更前の役割", "new_account": "新規登録", "operator": "運用者による操作",
+    "append_requests": "追記依頼", "status": "状態", "handover": "引継ぎ", "to": "引継ぎ先", "from": "引継ぎ元",
+    "kinds": "引き継ぐ設定", "consent_on": "本人の同意を確認した日", "case": "設定対象者",
 }
 _ITEM_NAMES = {code: name for code, name, _group in ITEMS}
 
@@ -119,6 +121,10 @@ def _value_label(key, value) -> str:
         return {"auto": "自動設定", "manual": "手動設定"}.get(text, text)
     if key == "state":
         return dict(ExchangeState.choices).get(text, text)
+    if key == "status":
+        from exchanges.models import AppendRequestStatus
+
+        return dict(AppendRequestStatus.choices).get(text, text)
     if key in ("role", "role_before"):
         return dict(Role.choices).get(text, text)
     if key == "code":
