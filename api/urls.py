@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, members, sim, sweep
+from api.views import account, common, exchanges, flags, handovers, members, sim, sweep
 
 app_name = "api"
 
@@ -41,6 +41,10 @@ v1 = [
     path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
     path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
          name="case-exposure-append"),
+    path("cases/<str:pk>/handover/", handovers.OfferHandoverView.as_view(), name="case-handover-offer"),
+    path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
+    path("handovers/<str:pk>/confirm/", handovers.ConfirmHandoverView.as_view(), name="handover-confirm"),
+    path("handovers/<str:pk>/decline/", handovers.DeclineHandoverView.as_view(), name="handover-decline"),
     path("cases/<str:pk>/linked-persons/", flags.LinkPersonView.as_view(), name="case-link-person"),
     path("linked-persons/<str:pk>/removal-requests/", flags.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),

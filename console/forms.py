@@ -345,3 +345,30 @@ class RoleChangeForm(forms.Form):
 class DeactivateForm(forms.Form):
     reason = forms.CharField(label="無効にする理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              error_messages={"required": "無効にする理由を入力してください。"})
+
+
+class HandoverOfferForm(forms.Form):
+    """引継ぎの申出 (old insurer): the new Nakama insurer she joins and the date her consent was confirmed."""
+
+    to_institution = forms.ModelChoiceField(
+        label="引継ぎ先の保険者", queryset=None, empty_label="選んでください",
+        error_messages={"required": "引継ぎ先の保険者を選んでください。", "invalid_choice": "引継ぎ先の保険者を選んでください。"},
+    )
+    consent_on = forms.DateField(label="本人の同意を確認した日", widget=DateInput(), error_messages=DATE_ERRORS)
+    consent_confirmed = forms.BooleanField(
+        label="本人が引継ぎに同意したことを確認した", error_messages={"required": "本人の同意を確認してください。"}
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from institutions.models import Institution
+
+        self.fields["to_institution"].queryset = (
+            Institution.objects.filter(is_tenant=True).exclude(insurer_number="").exclude(pk=user.institution_id)
+            .order_by("name")
+        )
+
+
+class HandoverDeclineForm(forms.Form):
+    reason = forms.CharField(label="辞退の理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "辞退の理由を入力してください。"})

@@ -13,7 +13,15 @@ from console.views.common import add_service_errors
 from console.views.members import card_procedure_status
 from exchanges.selectors import pending_appends_for
 from flags.case_lifecycle import cases_due_for_review
-from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, LinkRemovalRequest, ProtectionCase
+from flags.handover import handovers_received
+from flags.models import (
+    CaseClosure,
+    ClearingRequest,
+    ClearingRequestState,
+    HandoverState,
+    LinkRemovalRequest,
+    ProtectionCase,
+)
 from flags.services import decide_clearing
 from institutions.models import ELEVATED_ROLES, RoleGrantRequest, RoleGrantRequestState
 from institutions.services import create_staff, deactivate_staff, decide_role_grant, request_role_grant
@@ -34,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         # Issue 11: 追記依頼 NWS has not processed; each record is still shown in マイナポータル.
         "pending_appends": pending_appends_for(user),
+        "pending_handovers": handovers_received(user).filter(state=HandoverState.PENDING).count(),
     })
 
 
