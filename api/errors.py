@@ -39,7 +39,7 @@ SERVER_ERROR = ("server_error", "サーバーで予期しないエラーが発�
 # Service refusals that depend on the object's current state, not on the body: 409 Conflict.
 CONFLICT_CODES = {
     "already_processed", "already_decided", "already_cleared", "pending_exists", "duplicate", "four_eyes",
-    "already_appended", "open_case_exists", "settings_in_force", "card_procedures_incomplete", "already_closed",
+    "already_appended", "append_request_exists", "open_case_exists", "settings_in_force", "card_procedures_incomplete", "already_closed",
     "case_closed",
 }
 

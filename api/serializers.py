@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEntry
-from exchanges.models import AppendRequest, ExchangeRecord
+from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord
+from exchanges.selectors import is_shown_in_portal
 from flags.models import (
     CaseClosure,
     CaseLinkedPerson,
@@ -293,11 +294,22 @@ class AppendRequestOut(serializers.ModelSerializer):
     reason = serializers.CharField(help_text="理由")
     requested_at = serializers.DateTimeField(help_text="依頼日時")
     requested_by_name = serializers.CharField(help_text="依頼者名")
-    processed_at = serializers.DateTimeField(allow_null=True, help_text="NWS反映日時")
+    status = serializers.ChoiceField(
+        choices=AppendRequestStatus.choices, help_text="状態（pending 依頼中・processed 処理済・rejected 差戻し）"
+    )
+    processed_at = serializers.DateTimeField(allow_null=True, help_text="NWS処理日時（処理済・差戻し）")
+    rejection_reason = serializers.CharField(help_text="差戻し理由（NWS）")
+    still_shown = serializers.SerializerMethodField(
+        help_text="記録がまだマイナポータルのやりとり履歴に表示されている（依頼中・差戻しの間）"
+    )
 
     class Meta:
         model = AppendRequest
-        fields = ["id", "record", "reason", "requested_at", "requested_by_name", "processed_at"]
+        fields = ["id", "record", "reason", "requested_at", "requested_by_name", "status", "processed_at",
+                  "rejection_reason", "still_shown"]
+
+    def get_still_shown(self, obj) -> bool:
+        return is_shown_in_portal(obj.record)
 
 
 class AuditEntryOut(serializers.ModelSerializer):

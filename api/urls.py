@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, members, sim
+from api.views import account, common, exchanges, flags, handovers, members, sim, sweep
 
 app_name = "api"
 
@@ -40,6 +40,13 @@ v1 = [
     path("cases/<str:pk>/review-date/", flags.CaseReviewDateView.as_view(), name="case-review-date"),
     path("cases/<str:pk>/closure-requests/", flags.RequestCaseClosureView.as_view(), name="case-closure-request"),
     path("case-closures/<str:pk>/decision/", flags.DecideCaseClosureView.as_view(), name="case-closure-decide"),
+    path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
+    path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
+         name="case-exposure-append"),
+    path("cases/<str:pk>/handover/", handovers.OfferHandoverView.as_view(), name="case-handover-offer"),
+    path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
+    path("handovers/<str:pk>/confirm/", handovers.ConfirmHandoverView.as_view(), name="handover-confirm"),
+    path("handovers/<str:pk>/decline/", handovers.DeclineHandoverView.as_view(), name="handover-decline"),
     path("cases/<str:pk>/linked-persons/", flags.LinkPersonView.as_view(), name="case-link-person"),
     path("linked-persons/<str:pk>/removal-requests/", flags.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),
@@ -66,6 +73,7 @@ sim_urls = [
     path("portal/", sim.PortalView.as_view(), name="portal"),
     path("portal/proxies/", sim.NameProxyView.as_view(), name="proxy-name"),
     path("portal/proxies/remove/", sim.RemoveProxyView.as_view(), name="proxy-remove"),
+    path("nws/append-requests/process/", sim.NwsProcessAppendRequestsView.as_view(), name="nws-append-process"),
 ]
 
 # ReDoc (no personal data) comes from our own static files (drf-spectacular-sidecar), so no CDN host is allowed; it

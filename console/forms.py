@@ -119,7 +119,7 @@ def split_sim_ids(text: str) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
-class LinkPersonForm(forms.Form):
+class LinkPersonForm(TextForm):
     """要注意照会対象者の追加 on the case page."""
 
     sim_id = forms.CharField(label="個人識別子", max_length=20, error_messages={"required": "個人識別子を入力してください。"})
@@ -130,7 +130,7 @@ class LinkPersonForm(forms.Form):
         return normalize(self.cleaned_data.get("sim_id", "")).upper()
 
 
-class LinkRemovalForm(forms.Form):
+class LinkRemovalForm(TextForm):
     """要注意照会対象者の削除依頼 (a supervisor other than the requester approves)."""
 
     reason = forms.CharField(label="削除理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
@@ -361,3 +361,30 @@ class PreferencesForm(TextForm):
     date_style = forms.ChoiceField(label="日付の表示", choices=DateStyle.choices, widget=forms.RadioSelect,
                                    error_messages={"required": "日付の表示を選んでください。",
                                                    "invalid_choice": "日付の表示を選び直してください。"})
+
+
+class HandoverOfferForm(TextForm):
+    """引継ぎの申出 (old insurer): the new Nakama insurer she joins and the date her consent was confirmed."""
+
+    to_institution = forms.ModelChoiceField(
+        label="引継ぎ先の保険者", queryset=None, empty_label="選んでください",
+        error_messages={"required": "引継ぎ先の保険者を選んでください。", "invalid_choice": "引継ぎ先の保険者を選んでください。"},
+    )
+    consent_on = forms.DateField(label="本人の同意を確認した日", widget=DateInput(), error_messages=DATE_ERRORS)
+    consent_confirmed = forms.BooleanField(
+        label="本人が引継ぎに同意したことを確認した", error_messages={"required": "本人の同意を確認してください。"}
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from institutions.models import Institution
+
+        self.fields["to_institution"].queryset = (
+            Institution.objects.filter(is_tenant=True).exclude(insurer_number="").exclude(pk=user.institution_id)
+            .order_by("name")
+        )
+
+
+class HandoverDeclineForm(TextForm):
+    reason = forms.CharField(label="辞退の理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             error_messages={"required": "辞退の理由を入力してください。"})

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import auditor, cases, exchanges, home, inquiries, links, members, supervisor
+from console.views import auditor, cases, exchanges, handovers, home, inquiries, links, members, supervisor
 
 app_name = "console"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/exposure/", cases.case_exposure, name="case_exposure"),
+    path("cases/<int:pk>/handover/", handovers.handover_offer, name="handover_offer"),
     path("cases/<int:pk>/review-date/", cases.case_review_date, name="case_review_date"),
     path("cases/<int:pk>/close/", cases.case_close_request, name="case_close_request"),
     path("cases/<int:pk>/linked-persons/new/", links.link_new, name="link_new"),
@@ -32,6 +34,8 @@ urlpatterns = [
     path("dashboard/", supervisor.dashboard, name="dashboard"),
     path("clearing-requests/", supervisor.clearing_list, name="clearing_list"),
     path("clearing-requests/<int:pk>/", supervisor.clearing_detail, name="clearing_detail"),
+    path("handovers/", handovers.handover_list, name="handover_list"),
+    path("handovers/<int:pk>/", handovers.handover_detail, name="handover_detail"),
     path("case-closures/<int:pk>/", cases.closure_detail, name="closure_detail"),
     path("staff/", supervisor.staff_list, name="staff_list"),
     path("staff/new/", supervisor.staff_new, name="staff_new"),

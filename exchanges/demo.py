@@ -6,6 +6,7 @@ All of it goes through the services, exactly as staff, peers and NWS would: no r
 import datetime
 
 from exchanges.models import ExchangeRecord
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import (
     InquiryRequest,
     approve_manual_response,
@@ -75,6 +76,11 @@ def seed(world) -> dict[str, ExchangeRecord]:
     # ... and one like it that a 追記依頼 hid after the fact (別紙2 §4).
     ask("appended", staff["a_clerk2"], ko, sim_id=abuser.sim_id, item="local_tax", procedure="kokuho_benefit")
     file_append_request(actor=staff["a_super"], record=records["appended"], reason="加害者に係る照会に不開示コードの設定漏れ（ケース②）")
+    # The simulated NWS processes it (処理済) ...
+    process_pending_append_requests()
+    # ... while this one waits (依頼中): the record is still shown until NWS processes it (console: 「処理中」).
+    file_append_request(actor=staff["a_clerk"], record=records["case_2_danger"],
+                        reason="加害者に係る照会に不開示コードの設定漏れ（ケース②）")
     # 別紙3 ④: staff link him to her case (要注意照会対象); from then on every inquiry about him carries 不開示コード,
     # here one sent without ticking it.
     link_person(actor=staff["a_clerk"], case=victim.protection_cases.get(), person=abuser,
@@ -97,7 +103,7 @@ def seed(world) -> dict[str, ExchangeRecord]:
     world.exchanges = records  # for later extensions (portal_sim.demo) and tests
     world.notes.append(
         "情報提供等記録: 表示される記録・不開示コード付き（①-1, ①-2, ④）・手動応答待ち（a3, 自動応答不可）・"
-        "提供せず・追記依頼で非表示・加害者照会のコードなし（ケース②の危険、要注意照会対象の登録前）・"
+        "提供せず・追記依頼で非表示（NWS処理済）・加害者照会のコードなし（ケース②の危険、要注意照会対象の登録前。追記依頼はNWS処理待ち）・"
         "要注意照会対象として登録した加害者への照会（不開示コード自動）を作成しました。"
     )
     return records

@@ -194,8 +194,21 @@ class ExchangeRecord(models.Model):
         return self.state == ExchangeState.PROVIDED
 
 
+class AppendRequestStatus(models.TextChoices):
+    PENDING = "pending", "依頼中"
+    PROCESSED = "processed", "処理済"
+    REJECTED = "rejected", "差戻し"
+
+
+# A request NWS has not turned down: one per record and insurer (filing again is refused with this one).
+LIVE_APPEND_STATUSES = (AppendRequestStatus.PENDING, AppendRequestStatus.PROCESSED)
+
+
 class AppendRequest(models.Model):
-    """追記依頼: an insurer asks NWS to mark an existing record 不開示 after the fact (別紙2 §4)."""
+    """追記依頼: an insurer asks NWS to mark an existing record 不開示 after the fact (別紙2 §4).
+
+    NWS processes it later (exchanges.nws): until then the record stays visible in マイナポータル.
+    """
 
     id = models.UUIDField("依頼ID", primary_key=True, default=uuid.uuid4, editable=False)
     record = models.ForeignKey(
@@ -208,13 +221,35 @@ class AppendRequest(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
-    processed_at = models.DateTimeField("NWS反映日時", null=True, blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=AppendRequestStatus.choices, default=AppendRequestStatus.PENDING
+    )
+    processed_at = models.DateTimeField("NWS処理日時", null=True, blank=True)  # 処理済 or 差戻し
+    rejection_reason = models.TextField("差戻し理由（NWS）", blank=True)
 
     class Meta:
         verbose_name = "追記依頼"
         verbose_name_plural = "追記依頼"
         ordering = ["-requested_at"]
-        indexes = [models.Index(fields=["institution", "-requested_at"], name="append_institution_idx")]
+        indexes = [
+            models.Index(fields=["institution", "-requested_at"], name="append_institution_idx"),
+            models.Index(fields=["status", "requested_at"], name="append_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "institution"], condition=models.Q(status__in=["pending", "processed"]),
+                name="append_one_live_per_record",
+            ),
+        ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AppendRequestStatus.PENDING
+
+    @property
+    def age(self):
+        """How long the request has waited (or waited) for NWS: the time the record stayed exposed."""
+        return (self.processed_at or timezone.now()) - self.requested_at
 
     def __str__(self) -> str:
         return f"追記依頼 {timezone.localtime(self.requested_at):%Y-%m-%d %H:%M}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
+from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord, ExchangeState
 from flags import policy
 from flags import selectors as flag_selectors
 from members.models import Person, Replica
@@ -159,6 +159,26 @@ def append_requests_for(user) -> QuerySet[AppendRequest]:
         AppendRequest.objects.filter(institution_id=institution_id)
         .select_related("record", "record__item", "record__procedure")
         .order_by("-requested_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class PendingAppends:
+    """追記依頼 NWS has not processed yet: each such record is still shown in マイナポータル."""
+
+    count: int
+    oldest_age: datetime.timedelta | None
+    oldest: list[AppendRequest]  # the oldest few, for the dashboard
+
+
+def pending_appends_for(user, *, filed_by_user: bool = False, limit: int = 10) -> PendingAppends:
+    """依頼中 requests of the user's insurer (a supervisor's dashboard), or only those the user filed (home)."""
+    rows = append_requests_for(user).filter(status=AppendRequestStatus.PENDING)
+    if filed_by_user:
+        rows = rows.filter(requested_by=user)
+    oldest = list(rows.select_related("record__subject").order_by("requested_at", "id")[:limit])
+    return PendingAppends(
+        count=rows.count(), oldest_age=oldest[0].age if oldest else None, oldest=oldest,
     )
 
 

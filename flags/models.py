@@ -364,3 +364,53 @@ class LinkRemovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"削除依頼: {self.link}"
+
+
+class HandoverState(models.TextChoices):
+    PENDING = "pending", "確認待ち"
+    CONFIRMED = "confirmed", "引継ぎ済"
+    DECLINED = "declined", "辞退"
+
+
+class Handover(models.Model):
+    """引継ぎ (issue 11 point 3): a protected member lost her membership because she joins another Nakama insurer;
+    her old insurer offers, with her consent, what the new one needs to protect her. Nothing is set at the new
+    insurer until its 責任者 confirms (flags.handover). The new insurer sees only what is named here."""
+
+    from_case = models.ForeignKey(ProtectionCase, verbose_name="引継ぎ元の設定対象者", on_delete=models.PROTECT,
+                                  related_name="handovers")
+    from_institution = models.ForeignKey(Institution, verbose_name="引継ぎ元", on_delete=models.PROTECT,
+                                         related_name="+")
+    to_institution = models.ForeignKey(Institution, verbose_name="引継ぎ先", on_delete=models.PROTECT,
+                                       related_name="+")
+    person = models.ForeignKey(Person, verbose_name="本人", on_delete=models.PROTECT, related_name="+")
+    kinds = models.JSONField("引き継ぐ設定の種別", default=list)
+    linked_persons = models.ManyToManyField(Person, verbose_name="要注意照会対象者", related_name="+", blank=True)
+    review_on = models.DateField("見直し日")
+    consent_on = models.DateField("本人の同意を確認した日")
+    state = models.CharField("状態", max_length=10, choices=HandoverState.choices, default=HandoverState.PENDING)
+    offered_at = models.DateTimeField("申出日時")
+    offered_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, verbose_name="申出者", on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    decided_at = models.DateTimeField("確認日時", null=True, blank=True)
+    decided_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, verbose_name="確認者", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decline_reason = models.TextField("辞退の理由", blank=True)
+    new_case = models.ForeignKey(ProtectionCase, verbose_name="引継ぎ先の設定対象者", on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "引継ぎ"
+        verbose_name_plural = "引継ぎ"
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_case"], condition=models.Q(state="pending"),
+                                    name="handover_one_pending_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"引継ぎ {self.get_state_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == HandoverState.PENDING

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.errors import exception_handler
+from api.errors import ApiError, exception_handler
 from api.idempotency import idempotent
 from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
@@ -16,6 +16,7 @@ from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.services import (
+    AppendRequestExists,
     InquiryNotSent,
     InquiryRequest,
     approve_manual_response,
@@ -352,8 +353,17 @@ class FileAppendRequestView(ApiView):
     def post(self, request, pk):
         record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)
         data = valid(self.Input, request)
-        append = file_append_request(actor=request.user, record=record, reason=data["reason"])
+        append = file_append_or_conflict(actor=request.user, record=record, reason=data["reason"])
         return Response(AppendRequestOut(append).data, status=status.HTTP_201_CREATED)
+
+
+def file_append_or_conflict(*, actor, record, reason: str):
+    """file_append_request; filing twice answers 409 with the request already filed (body key `existing`)."""
+    try:
+        return file_append_request(actor=actor, record=record, reason=reason)
+    except AppendRequestExists as exc:
+        raise ApiError(code=exc.code, message=exc.messages[0], status_code=status.HTTP_409_CONFLICT,
+                       extra={"existing": AppendRequestOut(exc.existing).data}) from exc
 
 
 @extend_schema_view(

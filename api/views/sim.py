@@ -17,6 +17,7 @@ from api.permissions import HasSimKey
 from api.schema import id_param, sim_responses, str_param
 from api.views.common import ApiView, get_scoped, valid
 from api.views.flags import SETTING_KIND_CHOICES
+from exchanges import nws
 from exchanges.selectors import portal_history, self_information
 from exchanges.services import receive_inquiry
 from flags.services import set_peer_setting
@@ -430,3 +431,26 @@ class PortalView(SimView):
             ],
         }
         return Response(PortalOut(body).data)
+
+
+class NwsProcessAppendRequestsView(SimView):
+    """情報提供NWSが追記依頼を処理する（既定: 依頼中をすべて処理済に。reject_id と reason で1件を差戻し）."""
+
+    class Input(serializers.Serializer):
+        reject_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                          help_text="差し戻す追記依頼のID（省略時は依頼中をすべて処理）")
+        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                       help_text="差戻しの理由")
+
+    class Output(serializers.Serializer):
+        processed = serializers.ListField(child=serializers.UUIDField(), help_text="処理済にした追記依頼のID")
+        rejected = serializers.ListField(child=serializers.UUIDField(), help_text="差し戻した追記依頼のID")
+
+    @extend_schema(summary="情報提供NWSによる追記依頼の処理", request=Input, responses=sim_responses(Output, extra=(409,)), tags=TAGS)
+    def post(self, request):
+        data = valid(self.Input, request)
+        if data["reject_id"]:
+            rejected = nws.reject_append_request(request_id=data["reject_id"], reason=data["reason"])
+            return Response({"processed": [], "rejected": [str(rejected.pk)]})
+        done = nws.process_pending_append_requests()
+        return Response({"processed": [str(r.pk) for r in done], "rejected": []})

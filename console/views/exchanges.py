@@ -65,7 +65,7 @@ def exchange_detail(request: HttpRequest, pk) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "追記依頼を行いました。この記録はマイナポータルのやりとり履歴に表示されません。")
+            messages.success(request, "追記依頼を行いました。情報提供NWSが処理するまで、この記録はマイナポータルのやりとり履歴に表示されたままです。")
             return redirect("console:exchange_detail", pk=record.pk)
     [record] = selectors.annotate_records(request.user, [record])
     status = 400 if request.method == "POST" and form.errors else 200

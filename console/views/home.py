@@ -9,7 +9,9 @@ from console.access import ALL_ROLES, console_view
 from console.forms import PreferencesForm
 from console.services import set_date_style
 from console.views.common import add_service_errors
+from exchanges.selectors import pending_appends_for
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase
+from institutions.models import Role
 
 
 @console_view(read=ALL_ROLES)
@@ -18,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "open_cases": ProtectionCase.objects.visible_to(user).filter(closed_at__isnull=True).count(),
         "manual_count": len(selectors.manual_queue(user)),
+        "pending_appends": pending_appends_for(user, filed_by_user=user.role == Role.CLERK),
         "pending_clearing": ClearingRequest.objects.visible_to(user).filter(state=ClearingRequestState.PENDING).count(),
         "demo_tour": settings.NAKAMA_DEMO,  # the guided tour of the seeded world (scripts/demo only)
     }

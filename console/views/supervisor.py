@@ -11,8 +11,17 @@ from console.access import OVERSEERS, SUPERVISORS, clearing_request_for, console
 from console.forms import ClearingDecisionForm, DeactivateForm, RoleChangeForm, StaffCreateForm
 from console.views.common import add_service_errors
 from console.views.members import card_procedure_status
+from exchanges.selectors import pending_appends_for
 from flags.case_lifecycle import cases_due_for_review
-from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, LinkRemovalRequest, ProtectionCase
+from flags.handover import handovers_received
+from flags.models import (
+    CaseClosure,
+    ClearingRequest,
+    ClearingRequestState,
+    HandoverState,
+    LinkRemovalRequest,
+    ProtectionCase,
+)
 from flags.services import clearing_refusal, decide_clearing
 from institutions.models import ELEVATED_ROLES, RoleGrantRequest, RoleGrantRequestState
 from institutions.services import create_staff, deactivate_staff, decide_role_grant, request_role_grant
@@ -31,6 +40,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .select_related("case__member").order_by("requested_at")
         ),
         "today": timezone.localdate(),
+        # Issue 11: 追記依頼 NWS has not processed; each record is still shown in マイナポータル.
+        "pending_appends": pending_appends_for(user),
+        "pending_handovers": handovers_received(user).filter(state=HandoverState.PENDING).count(),
     })
 
 

@@ -13,10 +13,12 @@ from rest_framework.test import APIClient
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
+from flags.handover import offer_handover
 from flags.links import link_person, request_link_removal
 from flags.policy import SettingKind
 from flags.services import open_protection_case, request_clearing, set_setting, update_case_checklist
 from institutions.models import Role
+from members.services import record_loss
 from portal_sim.services import issue_card
 from tests import factories as f
 from tests.api.conftest import assert_error, client_for
@@ -111,6 +113,20 @@ V1 = {
     "case-closure-decide": Endpoint("post", "/api/v1/case-closures/{closure}/decision/", 200, (SUPERVISOR,),
                                     body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
                                     outsider_role=SUPERVISOR),
+    "case-exposure": Endpoint("get", "/api/v1/cases/{case}/exposure/", 200),
+    "case-exposure-append": Endpoint("post", "/api/v1/cases/{case}/exposure/append-requests/", 201, CHANGERS,
+                                     body={"records": ["{sweep_record}"], "reason": "登録前の照会（別紙2 §4）"},
+                                     bad_body={"records": [], "reason": ""}),
+    "case-handover-offer": Endpoint("post", "/api/v1/cases/{leaving_case}/handover/", 201, CHANGERS,
+                                    body={"to_institution": "{insurer_b}", "consent_on": "{today}"},
+                                    bad_body={"to_institution": "Ｂ", "consent_on": "きのう"}),
+    "handover-list": Endpoint("get", "/api/v1/handovers/", 200, (SUPERVISOR, AUDITOR), outsider="empty",
+                              outsider_role=SUPERVISOR),
+    "handover-confirm": Endpoint("post", "/api/v1/handovers/{handover}/confirm/", 200, (SUPERVISOR,),
+                                 body={"confirmed": True}, bad_body={"confirmed": "たぶん"}, outsider_role=SUPERVISOR),
+    "handover-decline": Endpoint("post", "/api/v1/handovers/{handover}/decline/", 200, (SUPERVISOR,),
+                                 body={"reason": "当組合の被保険者ではない"}, bad_body={"reason": ""},
+                                 outsider_role=SUPERVISOR),
     "case-link-person": Endpoint("post", "/api/v1/cases/{case}/linked-persons/", 201, CHANGERS,
                                  body={"sim_id": "{unlinked_sim_id}", "reason": "加害者と判明"},
                                  bad_body={"sim_id": "", "reason": ""}),
@@ -162,6 +178,7 @@ SIM = {
     "portal": ("/api/sim/portal/", {"card_number": "", "pin": ""}),
     "proxy-name": ("/api/sim/portal/proxies/", {"card_number": "{card}"}),
     "proxy-remove": ("/api/sim/portal/proxies/remove/", {"pin": "1234"}),
+    "nws-append-process": ("/api/sim/nws/append-requests/process/", {"reject_id": "いちばん古いもの"}),
 }
 
 PUBLIC = {"schema", "docs", "not-found"}
@@ -206,7 +223,25 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
     closure = request_case_closure(actor=alice, case=closing, reason="危険がなくなった", clear_settings=True)
     pending_link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者")
     removal = request_link_removal(actor=alice, link=pending_link, reason="誤登録")
-    link = link_person(actor=alice, case=case, person=f.PersonFactory(), reason="加害者の親族")
+    relative = f.PersonFactory()
+    # Asked about before he was linked: no code, still shown in his やりとり履歴 (a line of the exposure sweep).
+    sweep_record = send_inquiry(actor=alice, request=InquiryRequest(
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, sim_id=relative.sim_id))
+    link = link_person(actor=alice, case=case, person=relative, reason="加害者の親族")
+    # 引継ぎ: a member of A who left (offered from A), and a person who joined A from Ｃ共済組合 (offered to A).
+    leaving = f.MemberFactory(insurer=alice.institution)
+    leaving_case = open_protection_case(actor=alice, member=leaving, victim_confirmed=True, fled_confirmed=True,
+                                        requested_by_person=True)
+    record_loss(actor=alice, member=leaving, lost_on=timezone.localdate())
+    insurer_c = f.InsurerFactory(name="Ｃ共済組合")
+    clerk_c = f.StaffFactory(department=f.DepartmentFactory(institution=insurer_c, name="組合員課"), role=Role.CLERK)
+    joined = f.MemberFactory(insurer=insurer_c)
+    joined_case = open_protection_case(actor=clerk_c, member=joined, victim_confirmed=True, fled_confirmed=True,
+                                       requested_by_person=True)
+    record_loss(actor=clerk_c, member=joined, lost_on=timezone.localdate())
+    f.MemberFactory(insurer=alice.institution, person=joined.person)
+    received = offer_handover(actor=clerk_c, case=joined_case, to_institution=alice.institution,
+                              consent_on=timezone.localdate())
     exchange = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko, member=victim))
     manual = receive_inquiry(inquirer=city_ko, department=None, provider=alice.institution, subject=victim.person,
@@ -227,7 +262,9 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "card": card.card_number, "closure": closure.pk,
         "free_branch": f.MemberFactory(insurer=alice.institution).branch_number,  # a member with no open case
         "review_on": (timezone.localdate() + datetime.timedelta(days=90)).isoformat(),
-        "link": link.pk, "removal": removal.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
+        "link": link.pk, "removal": removal.pk, "sweep_record": sweep_record.pk,
+        "leaving_case": leaving_case.pk, "insurer_b": bob.institution_id, "today": timezone.localdate().isoformat(),
+        "handover": received.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

@@ -111,12 +111,22 @@ def test_flag_set_while_waiting_codes_the_approval(api_alice, alice, victim, cit
     assert body["provision_code"] is True and body["provision_code_source"] == "auto"
 
 
-def test_append_request_hides_the_record_from_the_portal(api_alice, victim, city_ko, items):
+def test_append_request_hides_the_record_from_the_portal_once_nws_processed_it(
+    api_alice, victim, city_ko, items, settings
+):
     record = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json").json()
     assert len(portal_history(person=victim.person)) == 1
     response = api_alice.post(f"/api/v1/exchanges/{record['id']}/append-requests/", {"reason": "事後に設定対象者と判明"},
                               format="json")
-    assert response.status_code == 201 and response.json()["processed_at"]
+    body = response.json()
+    assert response.status_code == 201 and body["status"] == "pending" and body["processed_at"] is None
+    assert body["still_shown"] is True and len(portal_history(person=victim.person)) == 1
+    again = api_alice.post(f"/api/v1/exchanges/{record['id']}/append-requests/", {"reason": "二度目"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "append_request_exists"
+    assert again.json()["existing"]["id"] == body["id"]
+    settings.NAKAMA_SIM_API = True
+    processed = api_alice.post("/api/sim/nws/append-requests/process/", {}, format="json")
+    assert processed.status_code == 200 and processed.json()["processed"] == [body["id"]]
     assert portal_history(person=victim.person) == []
     assert api_alice.get(f"/api/v1/exchanges/{record['id']}/").json()["appended_nondisclosure"] is True
     assert [a["record"] for a in api_alice.get("/api/v1/append-requests/").json()["results"]] == [record["id"]]

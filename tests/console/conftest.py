@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from exchanges.models import AppendRequest, ExchangeRecord
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
 from flags.links import link_person, request_link_removal
@@ -61,6 +62,7 @@ def scene(alice, sam, victim, abuser, city_ko, city_otsu, items, procedures, ins
                           proxy_cancel_advised_on=day, proxy_cancel_confirmed_on=day)
     clearing_request = request_clearing(actor=alice, setting=setting, reason="カード停止の完了を確認")
     append_request = file_append_request(actor=alice, record=abuser_record, reason="念のため")
+    process_pending_append_requests()  # the simulated NWS: the record is 追記依頼により不開示
     role_grant = request_role_grant(actor=sam, staff=alice, role=Role.AUDITOR, reason="監査担当の交代")
     # A second protected member whose case waits for a supervisor to approve its closure.
     closing = f.MemberFactory(insurer=insurer_a, person=f.PersonFactory(name="田中 三恵", kana="タナカ ミエ"),
@@ -104,3 +106,26 @@ def as_user(client):
 def fast_password_hasher(settings):
     """Many staff accounts per test: hash their passwords cheaply (only in the console tests)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def received_handover(scene: Scene):
+    """A handover offered to insurer A by a third Nakama insurer (Ｃ共済組合) for a person who joined A: the page
+    A's supervisor confirms on. Made on first use and kept on the scene."""
+    if getattr(scene, "_handover", None) is None:
+        from django.utils import timezone
+
+        from flags.handover import offer_handover
+        from members.services import record_loss
+
+        insurer_c = f.InsurerFactory(name="Ｃ共済組合")
+        clerk_c = f.StaffFactory(department=f.DepartmentFactory(institution=insurer_c, name="組合員課"),
+                                 role=Role.CLERK)
+        person = f.PersonFactory(name="高橋 里美", kana="タカハシ サトミ")
+        at_c = f.MemberFactory(insurer=insurer_c, person=person)
+        case_c = open_protection_case(actor=clerk_c, member=at_c, victim_confirmed=True, fled_confirmed=True,
+                                      requested_by_person=True, reason="本人の申出")
+        record_loss(actor=clerk_c, member=at_c, lost_on=timezone.localdate())
+        f.MemberFactory(insurer=scene.victim.insurer, person=person, branch_number="A0000099")
+        scene._handover = offer_handover(actor=clerk_c, case=case_c, to_institution=scene.victim.insurer,
+                                         consent_on=timezone.localdate())
+    return scene._handover

@@ -37,6 +37,12 @@ class Page:
         return self.kwargs is not None
 
 
+def _handover(scene):
+    from tests.console.conftest import received_handover
+
+    return received_handover(scene)
+
+
 PAGES = {
     p.name: p
     for p in [
@@ -48,6 +54,11 @@ PAGES = {
         Page("console:setting_request_clearing", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.setting.pk}),
         Page("console:case_list", ALL),
         Page("console:case_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:case_exposure", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        # 引継ぎ: offered by staff of the old insurer; confirmed or declined by the new insurer's 責任者.
+        Page("console:handover_offer", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:handover_list", frozenset({S, A})),
+        Page("console:handover_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": _handover(s).pk}),
         Page("console:case_review_date", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:case_close_request", NONE, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:closure_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.closure.pk}),

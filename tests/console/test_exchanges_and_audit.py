@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest
+from exchanges.nws import process_pending_append_requests
 from exchanges.selectors import portal_history
 from exchanges.services import InquiryRequest, send_inquiry
 
@@ -74,7 +75,7 @@ def test_record_detail_shows_display_names_codes_and_badge(scene, alice, as_user
     assert "やりとり履歴に表示されません" in body
 
 
-def test_clerk_files_an_append_request_and_the_record_leaves_the_portal(scene, alice, as_user, items, procedures,
+def test_clerk_files_an_append_request_and_the_record_leaves_the_portal_once_nws_processed_it(scene, alice, as_user, items, procedures,
                                                                         city_otsu):
     record_ = send_inquiry(actor=alice, request=InquiryRequest(
         procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_otsu,
@@ -88,9 +89,15 @@ def test_clerk_files_an_append_request_and_the_record_leaves_the_portal(scene, a
     response = client.post(url, {"reason": "後から設定対象者と判明（別紙2 §4）", "confirmed": "1"})
     assert response.status_code == 302
     assert AppendRequest.objects.filter(record=record_, requested_by=alice).exists()
-    assert record_ not in portal_history(person=scene.ordinary.person)
+    # 依頼中: still shown, and the console says so honestly.
+    assert record_ in portal_history(person=scene.ordinary.person)
     body = client.get(reverse("console:append_list")).content.decode()
     assert "後から設定対象者と判明" in body and "念のため" in body
+    assert body.count("処理中：まだ表示されています") == 1
+    assert "処理中：まだ表示されています" in client.get(url).content.decode()
+    process_pending_append_requests()
+    assert record_ not in portal_history(person=scene.ordinary.person)
+    assert "処理中：まだ表示されています" not in client.get(reverse("console:append_list")).content.decode()
 
 
 def test_audit_trail_filters_and_is_itself_audited(scene, audrey, as_user):

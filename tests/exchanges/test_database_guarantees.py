@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.chain import verify_chain
 from audit.services import record as audit
 from exchanges.models import ExchangeRecord
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import file_append_request
 from flags.policy import SettingKind
 from flags.services import set_peer_setting, set_setting
@@ -61,6 +62,7 @@ def coded_record(victim, city_data, city_ko, ask):
 def appended_record(alice, victim, city_data, city_ko, ask):
     record = ask(city_ko, member=victim)
     file_append_request(actor=alice, record=record, reason="後から設定対象者と判明")
+    process_pending_append_requests()
     record.refresh_from_db()
     assert record.appended_nondisclosure_at is not None
     return record
@@ -156,6 +158,7 @@ def test_runtime_role_runs_the_application(roles, alice, victim, city_data, city
         set_setting(actor=alice, member=victim, kind=SettingKind.NON_DISCLOSURE, reason="本人の申出")
         record = ask(city_ko, member=victim)
         file_append_request(actor=alice, record=record, reason="念のため")
+        process_pending_append_requests()
         assert ExchangeRecord.objects.get(pk=record.pk).inquiry_code
         assert verify_chain().ok
 

@@ -3,6 +3,7 @@ count, page number or id — that tells hidden records exist."""
 
 import pytest
 
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import (
     InquiryRequest,
     approve_manual_response,
@@ -70,6 +71,7 @@ def test_unanswered_declined_coded_and_appended_records_are_not_shown(victim, al
     appended = _city_asks(city_otsu, victim, procedures, items)
     appended = approve_manual_response(actor=alice, record=appended)
     file_append_request(actor=alice, record=appended, reason="事後に設定対象者と判明")
+    process_pending_append_requests()  # the simulated NWS
     _city_asks(city_otsu, victim, procedures, items, nondisclosure_code=True)  # inquiry-side code, then queued
     assert waiting.state == "manual"
 

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from exchanges.nws import process_pending_append_requests
 from exchanges.services import (
     InquiryRequest,
     approve_manual_response,
@@ -120,6 +121,8 @@ def test_case_1_1_records_before_the_flag_disappear_only_by_append_request(
     her = signed_in(her_card, "1111")
     assert [r["照会機関"] for r in history_rows(page(her, HISTORY))] == ["乙市"]
     file_append_request(actor=alice, record=earlier, reason="設定対象者と判明（別紙2 §4）")
+    assert "乙市" in page(her, HISTORY)  # 依頼中: NWS has not processed it yet
+    process_pending_append_requests()
     assert "乙市" not in page(her, HISTORY)
 
 

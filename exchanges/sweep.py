@@ -1,0 +1,133 @@
+"""Exposure sweep (issue 11 point 1): the records in which our insurer took part that マイナポータル still shows and
+that would tell the wrong person where she is.
+
+- records about her: whoever holds her card or is her proxy sees them in her やりとり履歴;
+- records about each person linked to her case (要注意照会対象) that name our insurer or its department
+  (別紙3 ④): he sees them in his own やりとり履歴.
+
+"Shown" is decided only by exchanges.selectors.is_shown_in_portal (the database narrows first by
+shown_in_portal_q, derived from flags.policy.shown_in_history): the rule the portal itself applies, never a copy.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import record as audit
+from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord
+from exchanges.selectors import is_shown_in_portal, shown_in_portal_q
+from exchanges.services import file_append_request
+from flags import selectors as flag_selectors
+from institutions.access import require_changer
+from members.models import Person
+
+HER, LINKED = "her", "linked"
+
+
+@dataclass(frozen=True)
+class SweepLine:
+    record: ExchangeRecord
+    about: str  # HER or LINKED
+    person: Person  # whose やりとり履歴 shows it
+    who_can_see: str  # in Japanese
+    reveals: str  # what the line shows, in Japanese: the names as the portal prints them
+    pending: AppendRequest | None  # our 追記依頼 waiting for NWS: 依頼中, not selectable again
+
+    @property
+    def selectable(self) -> bool:
+        return self.pending is None
+
+
+def _names_institution(record: ExchangeRecord, institution) -> bool:
+    """The record prints our insurer's name (as 照会機関, 提供機関 or in 情報照会者部署名 「<保険者名> <部署名>」)."""
+    name = institution.name
+    return any(
+        text == name or text.startswith(name + " ")
+        for text in (record.inquirer_display, record.provider_display, record.inquirer_department_display)
+    )
+
+
+def _reveals(record: ExchangeRecord) -> str:
+    department = f"・部署「{record.inquirer_department_display}」" if record.inquirer_department_display else ""
+    return (
+        f"照会機関「{record.inquirer_display}」{department}・提供機関「{record.provider_display}」・"
+        f"{record.item.name}（{record.inquired_at:%Y/%m/%d}）"
+    )
+
+
+def _shown_rows(user, person_id: int):
+    return (
+        ExchangeRecord.objects.visible_to(user)  # our insurer took part: nothing of another insurer
+        .filter(subject_id=person_id)
+        .filter(shown_in_portal_q())
+        .select_related("item", "subject")
+        .order_by("-inquired_at", "-id")
+    )
+
+
+def exposure_sweep(*, user, case) -> list[SweepLine]:
+    """Every record of the sweep for an open case of the user's insurer, her records first, then each linked
+    person's. A record with our 追記依頼 pending is listed as 依頼中 (NWS has not processed it: still shown)."""
+    her = case.member.person
+    institution = user.institution
+    lines: list[SweepLine] = []
+    for r in _shown_rows(user, her.pk):
+        if is_shown_in_portal(r):
+            lines.append(SweepLine(
+                record=r, about=HER, person=her,
+                who_can_see=f"{her.name}さんのマイナポータル：カードを持つ人・代理人",
+                reveals=_reveals(r), pending=None,
+            ))
+    for link in flag_selectors.links_of(user, case):
+        if not link.is_in_force:
+            continue
+        for r in _shown_rows(user, link.person_id):
+            if is_shown_in_portal(r) and _names_institution(r, institution):
+                lines.append(SweepLine(
+                    record=r, about=LINKED, person=link.person,
+                    who_can_see=f"{link.person.name}さん（要注意照会対象者）本人のマイナポータル",
+                    reveals=_reveals(r), pending=None,
+                ))
+    pending = {
+        a.record_id: a for a in AppendRequest.objects.filter(
+            institution_id=user.institution_id, status=AppendRequestStatus.PENDING,
+            record_id__in=[line.record.pk for line in lines],
+        )
+    }
+    return [
+        SweepLine(**{**line.__dict__, "pending": pending.get(line.record.pk)}) for line in lines
+    ]
+
+
+def file_sweep_append_requests(*, actor, case, record_ids, reason: str) -> list[AppendRequest]:
+    """One 追記依頼 for each selected line of the sweep, with one reason, all or nothing.
+
+    Only lines the sweep lists now and that have no pending request may be chosen (exactly once).
+    """
+    require_changer(actor)
+    wanted = {str(pk) for pk in record_ids}
+    if not wanted:
+        raise ValidationError({"records": "追記依頼を行う記録を選んでください。"}, code="required")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "追記依頼の理由を入力してください。"}, code="reason_required")
+    with transaction.atomic():
+        lines = {str(line.record.pk): line for line in exposure_sweep(user=actor, case=case)}
+        unknown = wanted - lines.keys()
+        if unknown:
+            raise ValidationError(
+                {"records": "一覧にない記録が含まれています。一覧を開き直してください。"}, code="not_in_sweep"
+            )
+        if any(not lines[pk].selectable for pk in wanted):
+            raise ValidationError(
+                "すでに追記依頼中の記録が含まれています。一覧を開き直してください。", code="append_request_exists"
+            )
+        filed = [
+            file_append_request(actor=actor, record=lines[pk].record, reason=reason)
+            for pk in sorted(wanted, key=lambda pk: list(lines).index(pk))
+        ]
+        audit(
+            actor=actor, action="case.exposure_sweep_filed", target=case,
+            after={"append_requests": [str(a.pk) for a in filed], "count": len(filed)}, message=reason.strip(),
+        )
+    return filed
