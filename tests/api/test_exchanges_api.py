@@ -112,7 +112,7 @@ def test_flag_set_while_waiting_codes_the_approval(api_alice, alice, victim, cit
 
 
 def test_append_request_hides_the_record_from_the_portal_once_nws_processed_it(
-    api_alice, victim, city_ko, items, settings
+    api_alice, victim, city_ko, items, sim_on
 ):
     record = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json").json()
     assert len(portal_history(person=victim.person)) == 1
@@ -124,8 +124,7 @@ def test_append_request_hides_the_record_from_the_portal_once_nws_processed_it(
     again = api_alice.post(f"/api/v1/exchanges/{record['id']}/append-requests/", {"reason": "二度目"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "append_request_exists"
     assert again.json()["existing"]["id"] == body["id"]
-    settings.NAKAMA_SIM_API = True
-    processed = api_alice.post("/api/sim/nws/append-requests/process/", {}, format="json")
+    processed = api_alice.post("/api/sim/nws/append-requests/process/", {}, format="json", **sim_on)
     assert processed.status_code == 200 and processed.json()["processed"] == [body["id"]]
     assert portal_history(person=victim.person) == []
     assert api_alice.get(f"/api/v1/exchanges/{record['id']}/").json()["appended_nondisclosure"] is True

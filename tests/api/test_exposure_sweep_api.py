@@ -13,7 +13,7 @@ def _asks(alice, procedures, items, city, **who):
 
 
 def test_sweep_over_the_api_files_once_and_nws_hides_the_records(
-    alice, bob, victim, abuser, city_ko, procedures, items, settings
+    alice, bob, victim, abuser, city_ko, procedures, items, sim_on
 ):
     about_her = _asks(alice, procedures, items, city_ko, member=victim)
     about_him = _asks(alice, procedures, items, city_ko, sim_id=abuser.sim_id)
@@ -37,8 +37,7 @@ def test_sweep_over_the_api_files_once_and_nws_hides_the_records(
     listed = api.get(f"/api/v1/cases/{case.pk}/exposure/").json()["results"]
     assert not any(line["selectable"] for line in listed)
 
-    settings.NAKAMA_SIM_API = True
-    assert api.post("/api/sim/nws/append-requests/process/", {}, format="json").status_code == 200
+    assert api.post("/api/sim/nws/append-requests/process/", {}, format="json", **sim_on).status_code == 200
     assert api.get(f"/api/v1/cases/{case.pk}/exposure/").json()["results"] == []
     assert portal_history(person=abuser) == [] and portal_history(person=victim.person) == []
 
