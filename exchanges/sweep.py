@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import record as audit
 from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord
@@ -21,6 +22,7 @@ from exchanges.services import file_append_request
 from flags import selectors as flag_selectors
 from institutions.access import require_changer
 from members.models import Person
+from nakama.wareki import format_wareki
 
 HER, LINKED = "her", "linked"
 
@@ -52,7 +54,7 @@ def _reveals(record: ExchangeRecord) -> str:
     department = f"・部署「{record.inquirer_department_display}」" if record.inquirer_department_display else ""
     return (
         f"照会機関「{record.inquirer_display}」{department}・提供機関「{record.provider_display}」・"
-        f"{record.item.name}（{record.inquired_at:%Y/%m/%d}）"
+        f"{record.item.name}（{format_wareki(timezone.localtime(record.inquired_at))}）"  # JST, 和暦
     )
 
 
