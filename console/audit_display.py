@@ -44,7 +44,7 @@ KEY_LABELS = {
     "append_requests": "追記依頼", "status": "状態", "handover": "引継ぎ", "to": "引継ぎ先", "from": "引継ぎ元",
     "kinds": "引き継ぐ設定", "consent_on": "本人の同意を確認した日", "case": "設定対象者",
     # linked persons (要注意照会対象) and the settings CSV's closing entry
-    "complete": "最後まで出力", "replaced_lines": "置換した行（行番号）", "links": "要注意照会対象者",
+    "complete": "最後まで出力", "in_force": "解除する設定", "persons": "表示した要注意照会対象者", "still_shown": "まだ表示されている", "replaced_lines": "置換した行（行番号）", "links": "要注意照会対象者",
 }
 FIELD_LABELS = frozenset(label for labels in ITEM_FIELDS.values() for label in labels)
 ITEM_NAMES = {code: name for code, name, _group in ITEMS}
@@ -107,6 +107,10 @@ def value_label(key: str, value, *, style: str = WAREKI) -> str:
         return {"auto": "自動設定", "manual": "手動設定"}.get(text, text)
     if key == "state":
         return dict(ExchangeState.choices).get(text, text)
+    if key == "status":  # 追記依頼: 依頼中 / 処理済 / 差戻し
+        from exchanges.models import AppendRequestStatus
+
+        return dict(AppendRequestStatus.choices).get(text, text)
     if key in ("role", "role_before"):
         return dict(Role.choices).get(text, text)
     if key == "date_style":

@@ -39,9 +39,14 @@ def test_append_request_shows_a_short_reference_and_jst_not_utc(scene, audrey, a
     body = as_user(audrey).get(URL, {"action": "append_request.filed"}).content.decode()
     table = re.sub(r"<[^>]+>", "", _table(body))  # the text read, not the links' addresses
     short = str(scene.append_request.pk).replace("-", "")[:8]
-    assert f"追記依頼: {short}" in table and "NWS反映日時: 令和" in table
+    assert f"追記依頼: {short}" in table and "状態: 依頼中" in table and "令和" in table
     assert not RAW_UUID.search(table) and "+00:00" not in table
     assert str(scene.abuser_record.pk) in body  # the full id stays in the row's details
+    # NWS processes it later (issue 11): that entry too reads in Japanese, JST, short reference.
+    processed = re.sub(r"<[^>]+>", "", _table(as_user(audrey).get(URL, {"action": "append_request.processed"})
+                                             .content.decode()))
+    assert f"追記依頼: {short}" in processed and "状態: 処理済" in processed and "令和" in processed
+    assert not RAW_UUID.search(processed) and "+00:00" not in processed
 
 
 def test_every_key_the_demo_writes_reads_in_japanese(db):
