@@ -15,7 +15,7 @@ from audit.services import record
 from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting
 from flags.selectors import lock_person_settings
 from flags.services import _mark_cleared, _setting_snapshot, card_procedure_gate
-from institutions.access import require_changer
+from institutions.access import require_changer, require_independent_approver
 from institutions.models import Role
 
 # How far ahead a review may be put: a case is looked at again at least this often.
@@ -144,6 +144,8 @@ def decide_case_closure(*, actor, closure: CaseClosure, approve: bool, note: str
             raise ValidationError("この終了依頼はすでに処理されています。", code="already_decided")
         if closure.requested_by_id == actor.pk:
             raise ValidationError("終了を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+        # Four eyes that hold (issue 9 ②): not made by, or making, the requester, nor made after the request.
+        require_independent_approver(actor, requested_by=closure.requested_by_id, requested_at=closure.requested_at)
         case = ProtectionCase.objects.select_for_update().get(pk=closure.case_id)
         now = timezone.now()
         if approve:

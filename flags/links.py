@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import record
 from flags.models import CaseLinkedPerson, ClearingRequestState, LinkRemovalRequest, ProtectionCase
 from flags.selectors import lock_person_settings
+from institutions import access
 from institutions.access import require_changer
 from institutions.models import Role
 from members.models import Person
@@ -96,13 +97,15 @@ def request_link_removal(*, actor, link: CaseLinkedPerson, reason: str) -> LinkR
     return removal
 
 
-def require_independent_approver(*, actor, requested_by_id: int | None) -> None:
+def require_independent_approver(*, actor, requested_by_id: int | None, requested_at=None) -> None:
     """Four eyes: a 責任者 of the insurer who is not the requester. One place, so a stricter shared check (e.g. "not
     created by the requester") can replace it."""
     if not getattr(actor, "is_insurer_staff", False) or actor.role != Role.SUPERVISOR:
         raise PermissionDenied("削除の承認は責任者のみが行えます。")
     if requested_by_id == actor.pk:
         raise ValidationError("削除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
+    if requested_at is not None:  # nor anyone made by, or making, the requester, or made after the request
+        access.require_independent_approver(actor, requested_by=requested_by_id, requested_at=requested_at)
 
 
 def decide_link_removal(
@@ -110,14 +113,16 @@ def decide_link_removal(
 ) -> LinkRemovalRequest:
     """A supervisor other than the requester approves (the link ends; inquiries about the person are no longer coded
     for this case) or rejects a removal request. A rejection needs no reason; an approval records the requester's."""
-    require_independent_approver(actor=actor, requested_by_id=removal_request.requested_by_id)
+    require_independent_approver(actor=actor, requested_by_id=removal_request.requested_by_id,
+                                 requested_at=removal_request.requested_at)
     if removal_request.institution_id != actor.institution_id:
         raise ValidationError("他の保険者の削除依頼は扱えません。", code="other_insurer")
     with transaction.atomic():
         removal_request = LinkRemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
         if removal_request.state != ClearingRequestState.PENDING:
             raise ValidationError("この削除依頼はすでに処理されています。", code="already_decided")
-        require_independent_approver(actor=actor, requested_by_id=removal_request.requested_by_id)
+        require_independent_approver(actor=actor, requested_by_id=removal_request.requested_by_id,
+                                 requested_at=removal_request.requested_at)
         now = timezone.now()
         removal_request.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
         removal_request.decided_at = now

@@ -167,6 +167,7 @@ def test_staff_add_a_linked_person_later_by_identifier(scene, alice, as_user):
 def test_link_removal_needs_a_supervisor_other_than_the_requester(scene, alice, sam, as_user):
     from flags.models import ClearingRequestState
 
+    other = f.StaffFactory(department=sam.department, role=sam.role)  # a supervisor before the request (four eyes)
     url = reverse("console:link_request_removal", args=[scene.link.pk])
     assert as_user(sam).post(url, {"reason": "誤登録"}).status_code == 302
     removal = scene.link.removal_requests.get(state=ClearingRequestState.PENDING)
@@ -177,7 +178,6 @@ def test_link_removal_needs_a_supervisor_other_than_the_requester(scene, alice, 
     scene.link.refresh_from_db()
     assert scene.link.is_in_force
     # Another supervisor approves: the link ends, and the history stays.
-    other = f.StaffFactory(department=sam.department, role=sam.role)
     assert as_user(other).post(decide, {"decision": "approve"}).status_code == 302
     scene.link.refresh_from_db()
     assert not scene.link.is_in_force

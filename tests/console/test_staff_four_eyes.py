@@ -188,3 +188,39 @@ def test_a_deactivated_supervisor_cannot_approve(sam, sue, alice):
     sue.refresh_from_db()
     with pytest.raises(PermissionDenied):
         decide_role_grant(actor=sue, grant_request=grant, approve=True)
+
+
+def test_one_supervisor_cannot_unlink_the_abuser_through_a_clerk_he_creates(sam, sue, alice, victim, abuser, dept_a):
+    """The clerk variant against 要注意照会対象: the clerk he made asks to remove the abuser's link, he approves."""
+    from flags.links import decide_link_removal, request_link_removal
+    from flags.services import open_protection_case
+
+    case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                                requested_by_person=True, linked_persons=[abuser])
+    puppet = create_staff(actor=sam, username="puppet", display_name="代理 担当", department=dept_a, role=Role.CLERK,
+                          password=PASSWORD)
+    removal = request_link_removal(actor=puppet, link=case.linked_persons.get(), reason="誤登録")
+    with pytest.raises(ValidationError) as refused:
+        decide_link_removal(actor=sam, removal_request=removal, approve=True)
+    assert "ご自身の依頼で役割を付与された職員の依頼" in str(refused.value)
+    assert case.linked_persons.get().is_in_force
+    assert decide_link_removal(actor=sue, removal_request=removal, approve=True).state == ClearingRequestState.APPROVED
+
+
+def test_one_supervisor_cannot_close_a_case_through_a_clerk_he_creates(sam, sue, alice, victim, dept_a):
+    from flags.case_lifecycle import decide_case_closure, request_case_closure
+    from flags.services import open_protection_case
+
+    case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                                requested_by_person=True)
+    puppet = create_staff(actor=sam, username="puppet", display_name="代理 担当", department=dept_a, role=Role.CLERK,
+                          password=PASSWORD)
+    closure = request_case_closure(actor=puppet, case=case, reason="危険がなくなった", clear_settings=True)
+    with pytest.raises(ValidationError) as refused:
+        decide_case_closure(actor=sam, closure=closure, approve=True)
+    assert "ご自身の依頼で役割を付与された職員の依頼" in str(refused.value)
+    case.refresh_from_db()
+    assert case.is_open
+    decide_case_closure(actor=sue, closure=closure, approve=True)
+    case.refresh_from_db()
+    assert not case.is_open
