@@ -126,12 +126,10 @@ class ClearingRequestState(models.TextChoices):
     REJECTED = "rejected", "却下"
 
 
-class ClearingRequest(models.Model):
-    """A request to clear a setting. A supervisor other than the requester approves it (four eyes)."""
+class FourEyesRequest(models.Model):
+    """What every four-eyes request shares: who asked and when, and who decided (a supervisor independent of the
+    requester, institutions.access.require_independent_approver), when and with what note."""
 
-    setting = models.ForeignKey(Setting, verbose_name="設定", on_delete=models.PROTECT, related_name="clearing_requests")
-    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField("解除理由")
     state = models.CharField(
         "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
     )
@@ -147,11 +145,22 @@ class ClearingRequest(models.Model):
     )
     decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
     decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = SettingQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ClearingRequest(FourEyesRequest):
+    """A request to clear a setting. A supervisor other than the requester approves it (four eyes)."""
+
+    setting = models.ForeignKey(Setting, verbose_name="設定", on_delete=models.PROTECT, related_name="clearing_requests")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("解除理由")
     # 別紙2 §3 ①: a 責任者 may ask to clear before カード停止等手続 is confirmed, stating why (recorded, audited).
     override_reason = models.TextField("手続完了前の解除理由（責任者）", blank=True)
     override_by_name = models.CharField("手続完了前の解除を判断した責任者", max_length=150, blank=True)
-
-    objects = SettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "解除依頼"
@@ -233,7 +242,7 @@ class ProtectionCase(models.Model):
         return self.closed_at is None
 
 
-class CaseClosure(models.Model):
+class CaseClosure(FourEyesRequest):
     """A request to close a protection case, approved by a supervisor other than the requester (four eyes).
 
     When `clear_settings` is set, the settings the case set and still in force are cleared in the approved step.
@@ -245,23 +254,6 @@ class CaseClosure(models.Model):
     clear_settings = models.BooleanField("この設定対象者で設定したフラグを同時に解除する", default=False)
     override_reason = models.TextField("手続完了前の解除理由（責任者）", blank=True)
     override_by_name = models.CharField("手続完了前の解除を判断した責任者", max_length=150, blank=True)
-    state = models.CharField(
-        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
-    )
-    requested_at = models.DateTimeField("依頼日時")
-    requested_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
-    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
-    decision_note = models.TextField("承認・却下メモ", blank=True)
-
-    objects = SettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "設定対象者の終了依頼"
@@ -325,7 +317,7 @@ class CaseLinkedPerson(models.Model):
         return self.removed_at is None
 
 
-class LinkRemovalRequest(models.Model):
+class LinkRemovalRequest(FourEyesRequest):
     """A request to remove a linked person from a case, with a reason; a supervisor other than the requester
     approves it (four eyes). Until then every inquiry about the person keeps getting 不開示コード."""
 
@@ -334,23 +326,6 @@ class LinkRemovalRequest(models.Model):
     )
     institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("削除理由")
-    state = models.CharField(
-        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
-    )
-    requested_at = models.DateTimeField("依頼日時")
-    requested_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
-    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
-    decision_note = models.TextField("承認・却下メモ", blank=True)
-
-    objects = SettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "要注意照会対象者の削除依頼"
