@@ -211,9 +211,13 @@ class AppendRequest(models.Model):
     """
 
     id = models.UUIDField("依頼ID", primary_key=True, default=uuid.uuid4, editable=False)
+    # On PostgreSQL the records are partitioned by month: the database's foreign key is (record_id,
+    # record_inquired_at) → (id, inquired_at), made by exchanges/migrations/0008.
     record = models.ForeignKey(
-        ExchangeRecord, verbose_name="情報提供等記録", on_delete=models.PROTECT, related_name="append_requests"
+        ExchangeRecord, verbose_name="情報提供等記録", on_delete=models.PROTECT, related_name="append_requests",
+        db_constraint=False,
     )
+    record_inquired_at = models.DateTimeField("記録の照会日時", editable=False)
     institution = models.ForeignKey(Institution, verbose_name="依頼機関", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("理由")
     requested_at = models.DateTimeField("依頼日時")
@@ -241,6 +245,11 @@ class AppendRequest(models.Model):
                 name="append_one_live_per_record",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.record_inquired_at is None:
+            self.record_inquired_at = self.record.inquired_at
+        super().save(*args, **kwargs)
 
     @property
     def is_pending(self) -> bool:
