@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord, ExchangeState
 from flags import policy
@@ -128,14 +129,48 @@ def two_sided_page(
     exchange_provider_time_idx), stopped at limit + 1, and the two are merged here. A record never has the same
     institution on both sides (self-inquiry is refused), so no record is counted twice.
     """
+    top = timezone.now()
     if before is not None:
         at, record_id = before
         queryset = queryset.filter(Q(inquired_at__lt=at) | Q(inquired_at=at, id__lt=record_id))
+        top = at
     rows: list[ExchangeRecord] = []
     for side in (queryset.filter(inquirer_id=institution_id), queryset.filter(provider_id=institution_id)):
-        rows.extend(side.order_by("-inquired_at", "-id")[: limit + 1])
+        rows.extend(_newest_first_by_window(side, limit + 1, top))
     rows.sort(key=lambda r: (r.inquired_at, r.id), reverse=True)
     return rows[:limit], len(rows) > limit
+
+
+# The records are partitioned by month (exchanges/partitions.py): a query with no time bound is planned against
+# every month since records began (~2 ms of planning at 74 months, measured). Staff history therefore reads the
+# newest months first, each window a query the planner prunes to its months; a window that does not fill the page
+# hands over to the next, older one, and the last has no lower bound. A busy insurer's first page comes from the
+# first window (this month and the one before). Windows are disjoint and newest first, so their rows concatenate
+# in order.
+HISTORY_WINDOWS_MONTHS = (1, 12)
+
+
+def _newest_first_by_window(side: QuerySet[ExchangeRecord], need: int, top: datetime.datetime) -> list[ExchangeRecord]:
+    this_month = timezone.localtime(top).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    lowers = [_months_before(this_month, n) for n in HISTORY_WINDOWS_MONTHS] + [None]
+    rows: list[ExchangeRecord] = []
+    upper = None
+    for lower in lowers:
+        window = side
+        if lower is not None:
+            window = window.filter(inquired_at__gte=lower)
+        if upper is not None:
+            window = window.filter(inquired_at__lt=upper)
+        rows.extend(window.order_by("-inquired_at", "-id")[: need - len(rows)])
+        if len(rows) >= need:
+            break
+        upper = lower
+    return rows
+
+
+def _months_before(month_start: datetime.datetime, count: int) -> datetime.datetime:
+    index = month_start.year * 12 + month_start.month - 1 - count
+    return month_start.replace(year=index // 12, month=index % 12 + 1)
 
 
 def manual_queue_for(user) -> QuerySet[ExchangeRecord]:

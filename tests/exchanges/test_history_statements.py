@@ -1,6 +1,9 @@
 """Staff やりとり履歴 per page, console and API: a fixed number of SQL statements whatever the page holds, each
 record query joining at most the three small tables it shows (procedure, item, subject), read by one side's time
-index. The nine-way select_related it replaces cost 80–130 ms of planning per query at scale (issue 12)."""
+index. The nine-way select_related it replaces cost 80–130 ms of planning per query at scale (issue 12).
+
+Each side reads the newest months first (exchanges.selectors.HISTORY_WINDOWS_MONTHS, for the monthly partitions):
+one query when the first window fills the page, one more per window otherwise — never one per record."""
 
 import re
 
@@ -9,10 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from console.selectors import exchange_history_page
+from exchanges.selectors import HISTORY_WINDOWS_MONTHS
 from exchanges.services import InquiryRequest, receive_inquiry, send_inquiry
 from tests.api.conftest import client_for
 
 RECORD_TABLE = '"exchanges_exchangerecord"'
+WINDOWS = len(HISTORY_WINDOWS_MONTHS) + 1  # queries per side when the page is not filled before the oldest
 
 
 def _exchanges(n, *, alice, victim, city_ko, city_otsu, procedures, items):
@@ -45,13 +50,28 @@ def test_console_history_page_is_four_statements_of_at_most_four_tables(world, a
                   getattr(r.inquiry_code_by, "username", None)) for r in page.object_list}
     assert len(page.object_list) == 6
     assert {n[:2] for n in names} == {("Ａ健康保険組合", "甲市"), ("乙市", "Ａ健康保険組合")}
-    # The two sides (own time index each), the institutions, the staff: nothing per row.
-    assert len(captured.captured_queries) == 4, [q["sql"] for q in captured.captured_queries]
+    # The two sides (own time index each, window by window: 6 records do not fill a page), the institutions, the
+    # staff: nothing per row.
+    assert len(captured.captured_queries) == 2 * WINDOWS + 2, [q["sql"] for q in captured.captured_queries]
     record_sql = _record_queries(captured.captured_queries)
-    assert len(record_sql) == 2
+    assert len(record_sql) == 2 * WINDOWS
     assert all(_joins(sql) <= 3 for sql in record_sql), record_sql
-    assert ('"inquirer_id" = ' in record_sql[0]) and ('"provider_id" = ' in record_sql[1])
+    assert all('"inquirer_id" = ' in sql for sql in record_sql[:WINDOWS])
+    assert all('"provider_id" = ' in sql for sql in record_sql[WINDOWS:])
     assert {n[5] for n in names} == {"alice", None}
+
+
+def test_a_busy_insurers_first_page_is_one_time_bounded_query_per_side(world, audrey):
+    """The first window (this month and the one before) fills the page: two record queries, each bounded below in
+    time so the planner opens only those months' partitions."""
+    _exchanges(3, **world)
+    with CaptureQueriesContext(connection) as captured:
+        page = exchange_history_page(audrey, limit=2)
+    assert len(page.object_list) == 2
+    record_sql = _record_queries(captured.captured_queries)
+    assert len(record_sql) == 2, record_sql
+    assert all('"inquired_at" >= ' in sql for sql in record_sql), record_sql
+    assert len(captured.captured_queries) == 4
 
 
 def test_console_history_page_costs_the_same_statements_for_two_or_twelve_records(world, audrey, client):
@@ -78,7 +98,7 @@ def test_api_exchange_list_reads_each_side_by_its_index_in_a_fixed_number_of_sta
     assert len(body["results"]) == 12 and body["next"] is None
     assert len(large.captured_queries) == len(small.captured_queries)
     record_sql = [sql for sql in _record_queries(large.captured_queries) if "ORDER BY" in sql]
-    assert len(record_sql) == 2, record_sql  # one per side, never the OR sorted whole
+    assert len(record_sql) == 2 * WINDOWS, record_sql  # each side by its windows, never the OR sorted whole
     assert all(_joins(sql) <= 3 for sql in record_sql), record_sql
 
 
