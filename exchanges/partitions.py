@@ -19,7 +19,9 @@ from django.db import connection, transaction
 
 TABLE = "exchanges_exchangerecord"
 DEFAULT_PARTITION = f"{TABLE}_default"
-MONTHS_AHEAD = 12
+# Made ahead by the daily job: enough to survive a stopped job for two months, few enough that a query bounded
+# below in time (staff history's first window) is planned against few empty partitions (each costs planning).
+MONTHS_AHEAD = 3
 MONTHS_AHEAD_WARNING = 2  # fewer months made ahead than this: the daily job has stopped
 
 

@@ -3,7 +3,7 @@
 - One partition per calendar month in JST (`exchanges_exchangerecord_p2026_11` holds 2026-11-01 00:00+09 up to
   2026-12-01 00:00+09) and a DEFAULT partition, so an inquiry is never refused for want of a partition; the
   partitions are created ahead by `manage.py exchange_partitions` (and here: every month that holds records, and
-  twelve months ahead).
+  three months ahead).
 - A primary key on a partitioned table must contain the partition key: it is (id, inquired_at). The id stays a
   random UUID, unique by construction; Django still reads and writes by id.
 - AppendRequest's foreign key becomes (record_id, record_inquired_at) → (id, inquired_at); a record referenced by a
@@ -149,7 +149,7 @@ def _rebuild(cursor, *, partitioned: bool) -> None:
         cursor.execute(
             "SELECT count(*) FROM nakama_exchange_partitions("
             "  (coalesce(%s, now()) AT TIME ZONE 'Asia/Tokyo')::date,"
-            "  ((greatest(coalesce(%s, now()), now()) AT TIME ZONE 'Asia/Tokyo') + interval '12 months')::date)",
+            "  ((greatest(coalesce(%s, now()), now()) AT TIME ZONE 'Asia/Tokyo') + interval '3 months')::date)",
             [first, last],
         )
     cursor.execute(f"INSERT INTO {TABLE} SELECT * FROM {TABLE}_old")

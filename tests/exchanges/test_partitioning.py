@@ -64,7 +64,7 @@ def test_the_table_is_partitioned_by_month_with_a_default(requires_postgres):
     this_month = partitions.month_of(datetime.date.today())
     months = [p.month for p in made if p.month]
     assert this_month in months
-    assert partitions.months_ahead() >= partitions.MONTHS_AHEAD  # the migration made a year ahead
+    assert partitions.months_ahead() >= partitions.MONTHS_AHEAD  # the migration made them ahead
 
 
 def test_rows_land_in_their_jst_month(requires_postgres, record_at):

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "情報提供等記録の月区画（パーティション）を先の月まで作成し、状態を表示します。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--ahead", type=int, default=partitions.MONTHS_AHEAD, help="何か月先まで作るか（既定 12）")
+        parser.add_argument("--ahead", type=int, default=partitions.MONTHS_AHEAD, help="何か月先まで作るか（既定 3）")
         parser.add_argument("--list", action="store_true", help="作成せず、区画と行数（統計値）を表示するだけ")
         parser.add_argument("--detach-before", type=_month, metavar="YYYY-MM",
                             help="この月より前の月区画を切り離す（保存期間経過、所有者ロールで実行）")
