@@ -69,6 +69,9 @@ def test_an_old_random_id_is_still_found(victim, city_otsu, procedures, items):
 
 
 def test_a_lookup_by_id_opens_one_partition(requires_postgres, ask, city_ko, city_data, victim):
+    from exchanges import partitions
+
+    partitions.ensure(datetime.date(2025, 1, 1), datetime.date(2025, 12, 1))  # a year of history
     record = ask(city_ko, member=victim)
     sql, params = ExchangeRecord.objects.by_id(record.id).query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
