@@ -10,8 +10,10 @@ Pairs (A is the path, B its limit; A and B alternate run by run, so a drift of t
 - staff やりとり履歴, first page as the console builds it vs the same two index scans joining 4 tables alone;
 - マイナポータル やりとり履歴 of the person with 1,003 records vs the person with 3 records.
 The path as it was before issue 12 is measured in the same loop where it still can be (plain LIKE, the nine-way
-select_related, the unpaged portal list). Wall milliseconds p50 / p95 and the ratio of medians; PostgreSQL runs
-on the same 2 cores, so client CPU time says little here — the ratios are the figure to quote.
+select_related, the unpaged portal list). Wall milliseconds p50 / p95 and the ratio of medians, and CPU time per
+call: this process's (Python, psycopg2) and, when PostgreSQL runs on this host and /proc/<backend pid>/schedstat is
+readable (root, or the same user), the backend's — on a shared machine the wall includes waiting for a core, the
+CPU times do not. `--only` runs one pair; the load average is printed before and after.
 """
 
 import argparse
@@ -41,10 +43,33 @@ OLD_HISTORY_JOIN = ("inquirer", "provider", "procedure", "item", "subject", "inq
                     "provision_code_by", "responded_by")
 
 
-def _ms(fn) -> float:
+class BackendCPU:
+    """CPU time of this connection's PostgreSQL backend, from /proc/<pid>/schedstat (nanoseconds on a core); None
+    where it cannot be read (the database on another host, or another user's process without root)."""
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.path = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+        self.readable = self.ns() is not None
+
+    def ns(self) -> int | None:
+        try:
+            return int(self.path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def _measure(fn, backend: BackendCPU) -> tuple[float, float, float | None]:
+    """Wall, client CPU and backend CPU of one call, in milliseconds."""
+    server = backend.ns() if backend.readable else None
+    cpu = time.thread_time()
     start = time.perf_counter()
     fn()
-    return (time.perf_counter() - start) * 1000
+    wall = time.perf_counter() - start
+    cpu = time.thread_time() - cpu
+    server = (backend.ns() - server) / 1e6 if server is not None else None
+    return wall * 1000, cpu * 1000, server
 
 
 def _p(samples, q) -> float:
@@ -53,31 +78,49 @@ def _p(samples, q) -> float:
 
 
 def interleaved(name: str, paths: dict, runs: int) -> list[str]:
-    """Run each path once per round, rotating the order, `runs` rounds after one warm-up round."""
+    """Run each path once per round, rotating the order, `runs` rounds after one warm-up round; the last path is the
+    limit the others are divided by."""
     for fn in paths.values():
         fn()
+    backend = BackendCPU()
     samples = {label: [] for label in paths}
     labels = list(paths)
     for i in range(runs):
         order = labels[i % len(labels):] + labels[: i % len(labels)]
         for label in order:
-            samples[label].append(_ms(paths[label]))
-    lines = [f"### {name} ({runs} interleaved runs)", "", "| path | p50 ms | p95 ms | p50 / limit |", "|---|---:|---:|---:|"]
-    limit = statistics.median(samples[labels[-1]])
+            samples[label].append(_measure(paths[label], backend))
+    server_note = "" if backend.readable else " (backend CPU: not readable here)"
+    lines = [f"### {name} ({runs} interleaved runs){server_note}", "",
+             "| path | wall p50 ms | wall p95 ms | p50 / limit | client CPU p50 ms | backend CPU p50 ms | CPU p50 / limit |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def cpu(label):  # client + backend, per call
+        return statistics.median(c + (b or 0.0) for _, c, b in samples[label])
+
+    limit, limit_cpu = statistics.median(w for w, _, _ in samples[labels[-1]]), cpu(labels[-1])
     for label in labels:
-        s = samples[label]
-        lines.append(f"| {label} | {statistics.median(s):.2f} | {_p(s, 0.95):.2f} | {statistics.median(s) / limit:.2f} |")
+        wall = [w for w, _, _ in samples[label]]
+        client = statistics.median(c for _, c, _ in samples[label])
+        server = f"{statistics.median(b for _, _, b in samples[label]):.2f}" if backend.readable else "—"
+        lines.append(f"| {label} | {statistics.median(wall):.2f} | {_p(wall, 0.95):.2f} | "
+                     f"{statistics.median(wall) / limit:.2f} | {client:.2f} | {server} | {cpu(label) / limit_cpu:.2f} |")
     return lines + [""]
 
 
-def planning_ms(queryset) -> float:
+def planning_ms(queryset, times: int = 20) -> float:
+    """Median planning time of the queryset's statement (EXPLAIN ANALYZE SUMMARY, `times` runs)."""
     sql, params = queryset.query.sql_with_params()
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, SUMMARY ON, TIMING OFF) " + sql, params)
-        for (line,) in cursor.fetchall():
-            if line.strip().startswith("Planning Time"):
-                return float(line.split(":")[1].split()[0])
-    return float("nan")
+        for _ in range(times):
+            cursor.execute("EXPLAIN (ANALYZE, SUMMARY ON, TIMING OFF) " + sql, params)
+            found += [float(line.split(":")[1].split()[0]) for (line,) in cursor.fetchall()
+                      if line.strip().startswith("Planning Time")]
+    return statistics.median(found) if found else float("nan")
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -107,7 +150,7 @@ def main() -> None:
     surname, full = some_member.name.split()[0], some_member.name
     sample = Member.objects.filter(insurer=insurer).values_list("name", flat=True)[:5000]
     commonest = Counter(n.split()[0] for n in sample).most_common(1)[0][0]
-    out += [] if not wanted("search") else interleaved("member search", {
+    out += [] if not wanted("search") else [f"({load()})", ""] + interleaved("member search", {
         f"氏名 contains 「{commonest}」 (the commonest surname, trigram index)":
             lambda: list(console_selectors.search_members(auditor, name=commonest)[:limit]),
         f"氏名 contains 「{surname}」 (2 characters, trigram index)":
@@ -119,7 +162,7 @@ def main() -> None:
                          .order_by("kana", "branch_number")[:limit]),
         "limit: 枝番 lookup (unique index)":
             lambda: list(console_selectors.search_members(auditor, branch_number=some_member.branch_number)[:limit]),
-    }, args.runs)
+    }, args.runs) + [f"({load()})", ""]
 
     # Staff history first page.
     def old_first_page():
@@ -136,31 +179,55 @@ def main() -> None:
             rows.extend(side.order_by("-inquired_at", "-id")[:51])
         return rows
 
-    out += [] if not wanted("history") else interleaved("staff やりとり履歴, first page", {
-        "console page data (2 index scans, 4 tables, + institutions + staff)":
+    def two_statement_page():  # the console page data as it was before the sides were merged by the database
+        rows = sorted(bare_scans(), key=lambda r: (r.inquired_at, r.id), reverse=True)[:50]
+        console_selectors.attach_related(rows, Institution._base_manager.all(), ("inquirer", "provider"))
+        console_selectors.attach_related(rows, Staff._base_manager.all(), console_selectors.HISTORY_STAFF)
+        return rows
+
+    def full_page():  # what the view renders from: the page data and annotate_records (our members, 追記依頼)
+        page = console_selectors.exchange_history_page(auditor)
+        return console_selectors.annotate_records(auditor, page.object_list, page.staff)
+
+    merged = exchange_selectors.two_sided_rows(
+        ExchangeRecord.objects.select_related(*console_selectors.HISTORY_JOINED), institution_id=insurer.pk, count=51)
+    merged_sql, merged_params = merged.query.sql_with_params()
+
+    def merged_rows_alone():  # the database's part: the same statement, rows fetched as tuples, no model objects
+        with connection.cursor() as cursor:
+            cursor.execute(merged_sql, merged_params)
+            return cursor.fetchall()
+
+    out += [] if not wanted("history") else [f"({load()})", ""] + interleaved("staff やりとり履歴, first page", {
+        "console page data (1 statement: 2 index scans merged by UNION ALL, joining the person; + staff)":
             lambda: console_selectors.exchange_history_page(auditor),
-        "before: the same scans joining 10 tables (9 select_related)": old_first_page,
-        "limit: the 2 index scans with 4 tables alone": bare_scans,
-    }, args.runs)
+        "console page data + annotate_records (our members, 追記依頼, staff labels)": full_page,
+        "before this run's change: 2 statements of 4 tables merged in Python, + institutions + staff":
+            two_statement_page,
+        "before issue 12: the same scans joining 10 tables (9 select_related)": old_first_page,
+        "earlier limit: the 2 index scans with 4 tables alone (2 statements, 102 objects)": bare_scans,
+        "limit: the one merged statement alone (rows as tuples, no objects)": merged_rows_alone,
+    }, args.runs) + [f"({load()})", ""]
     side = ExchangeRecord.objects.filter(inquirer_id=insurer.pk).order_by("-inquired_at", "-id")
     out += [] if not wanted("history") else [
-        "Planning time of one side's query (EXPLAIN ANALYZE SUMMARY):",
-        f"- 4 tables: {planning_ms(side.select_related('procedure', 'item', 'subject')[:51]):.2f} ms",
-        f"- 10 tables (before): {planning_ms(side.select_related(*OLD_HISTORY_JOIN)[:51]):.2f} ms",
+        "Planning time, median of 20 (EXPLAIN ANALYZE SUMMARY):",
+        f"- the merged statement (both sides, person joined): {planning_ms(merged):.2f} ms",
+        f"- one side, 4 tables (earlier): {planning_ms(side.select_related('procedure', 'item', 'subject')[:51]):.2f} ms",
+        f"- one side, 10 tables (before issue 12): {planning_ms(side.select_related(*OLD_HISTORY_JOIN)[:51]):.2f} ms",
         "",
     ]
 
     # Portal history.
     heavy_shown = len(exchange_selectors.portal_history(person=heavy))
     light_shown = len(exchange_selectors.portal_history(person=light))
-    out += [] if not wanted("portal") else interleaved(f"マイナポータル やりとり履歴 ({heavy_shown:,} vs {light_shown} shown records)", {
+    out += [] if not wanted("portal") else [f"({load()})", ""] + interleaved(f"マイナポータル やりとり履歴 ({heavy_shown:,} vs {light_shown} shown records)", {
         f"first page, {heavy_shown:,}-record person (keyset, 50 a page)":
             lambda: exchange_selectors.portal_history_page(person=heavy),
         f"before: every record of the {heavy_shown:,}-record person":
             lambda: exchange_selectors.portal_history(person=heavy),
         f"limit: first page, {light_shown}-record person":
             lambda: exchange_selectors.portal_history_page(person=light),
-    }, args.runs)
+    }, args.runs) + [f"({load()})", ""]
     reset_queries()
     print("\n".join(out))
 

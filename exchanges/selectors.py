@@ -125,17 +125,29 @@ def two_sided_page(
 
     The OR of inquirer and provider cannot follow an index (at 2 M records the ordered, sliced OR took 4 s:
     bench/RESULTS.md), so each side is read by its own time index (exchange_inquirer_time_idx,
-    exchange_provider_time_idx), stopped at limit + 1, and the two are merged here. A record never has the same
-    institution on both sides (self-inquiry is refused), so no record is counted twice.
+    exchange_provider_time_idx), stopped at limit + 1, and the database merges the two (UNION ALL, ordered, again
+    stopped at limit + 1): one statement, and only the page's rows travel and become objects (merging in Python
+    built twice as many). A record never has the same institution on both sides (self-inquiry is refused), so
+    no record is counted twice.
     """
+    rows = list(two_sided_rows(queryset, institution_id=institution_id, count=limit + 1, before=before))
+    return rows[:limit], len(rows) > limit
+
+
+def two_sided_rows(
+    queryset: QuerySet[ExchangeRecord], *, institution_id: int, count: int,
+    before: tuple[datetime.datetime, uuid.UUID] | None = None,
+) -> QuerySet[ExchangeRecord]:
+    """The statement of two_sided_page: the newest `count` records of each side, merged, the newest `count` kept."""
     if before is not None:
         at, record_id = before
         queryset = queryset.filter(Q(inquired_at__lt=at) | Q(inquired_at=at, id__lt=record_id))
-    rows: list[ExchangeRecord] = []
-    for side in (queryset.filter(inquirer_id=institution_id), queryset.filter(provider_id=institution_id)):
-        rows.extend(side.order_by("-inquired_at", "-id")[: limit + 1])
-    rows.sort(key=lambda r: (r.inquired_at, r.id), reverse=True)
-    return rows[:limit], len(rows) > limit
+    newest_first = ("-inquired_at", "-id")
+    inquired, provided = (
+        queryset.filter(**{side: institution_id}).order_by(*newest_first)[:count]
+        for side in ("inquirer_id", "provider_id")
+    )
+    return inquired.union(provided, all=True).order_by(*newest_first)[:count]
 
 
 def manual_queue_for(user) -> QuerySet[ExchangeRecord]:

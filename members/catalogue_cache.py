@@ -23,11 +23,15 @@ _cache: dict | None = None
 
 def _load() -> dict:
     procedures = list(Procedure.objects.prefetch_related("items"))
+    items = list(InfoItem.objects.all())
+    institutions = {i.pk: i for i in Institution.objects.all()}
     return {
         "procedures": {p.code: p for p in procedures},
         "allowed": {p.pk: frozenset(i.pk for i in p.items.all()) for p in procedures},
-        "items": {i.code: i for i in InfoItem.objects.all()},
-        "institutions": {i.pk: i for i in Institution.objects.all()},
+        "items": {i.code: i for i in items},
+        "institutions": institutions,
+        "by_pk": {Procedure: {p.pk: p for p in procedures}, InfoItem: {i.pk: i for i in items},
+                  Institution: institutions},
     }
 
 
@@ -61,6 +65,11 @@ def institution(pk) -> Institution | None:
         return _get()["institutions"].get(int(pk))
     except (TypeError, ValueError):
         return None
+
+
+def rows_by_pk(model: type[Procedure | InfoItem | Institution]) -> dict:
+    """Every cached row of one catalogue model by primary key (shared objects: read them, do not change them)."""
+    return _get()["by_pk"][model]
 
 
 def allows(procedure: Procedure, item: InfoItem) -> bool:
