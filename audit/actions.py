@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "append_request.filed": "追記依頼",
     "append_request.processed": "追記依頼の処理（情報提供NWS）",
     "append_request.rejected": "追記依頼の差戻し（情報提供NWS）",
+    "exchange_partitions.detached": "情報提供等記録の月区画の切り離し（保存期間経過）",
     "member.enrolled": "被保険者の加入",
     "member.lost": "資格喪失",
     "replica.registered": "副本登録",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db import connection, models
 from django.utils import timezone
 
+from exchanges import partitions
 from exchanges.models import ExchangeRecord, ExchangeState
 from flags.models import CaseLinkedPerson, ProtectionCase, Setting
 from flags.policy import SettingKind
@@ -335,6 +336,9 @@ def generate(
         for _ in range(max(sizes.records - fixed_total, 0)):
             yield one(rng.randrange(2, sizes.members) if sizes.members > 2 else 0, plain=False)
 
+    if partitions.is_partitioned():  # every month of the span gets its partition before its rows arrive
+        made = partitions.ensure(NOW - datetime.timedelta(seconds=span), NOW)
+        write(f"情報提供等記録の月区画: {len(made)}か月分")
     counts.records = loader.load(ExchangeRecord, record_rows(), sizes.records)
 
     # Settings: one per member from the third on, the kind cycling; a tenth cleared (history).

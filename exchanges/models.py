@@ -87,19 +87,24 @@ class ExchangeRecord(models.Model):
     """情報提供等記録: one inquiry and its answer, as the NWS keeps it. The display fields are fixed when written."""
 
     id = models.UUIDField("記録ID", primary_key=True, default=uuid.uuid4, editable=False)
-    # No single-column index on inquirer, provider or subject: each leads a composite index below, and every
-    # index is written on every inquiry (issue 12).
+    # Indexes only where a query reads by them: every index is written on every inquiry, and the planner weighs
+    # each index of every monthly partition (issue 12). inquirer, provider and subject lead the composites below;
+    # nothing reads records by staff, department, catalogue, case or 副本, and none of those rows is ever deleted
+    # (PROTECT; staff are deactivated, not deleted).
     inquirer = models.ForeignKey(
         Institution, verbose_name="照会機関", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     inquirer_department = models.ForeignKey(
-        Department, verbose_name="照会部署", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Department, verbose_name="照会部署", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     provider = models.ForeignKey(
         Institution, verbose_name="提供機関", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    procedure = models.ForeignKey(Procedure, verbose_name="事務", on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(InfoItem, verbose_name="特定個人情報", on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey(
+        Procedure, verbose_name="事務", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.ForeignKey(InfoItem, verbose_name="特定個人情報", on_delete=models.PROTECT, related_name="+", db_index=False)
     subject = models.ForeignKey(Person, verbose_name="対象者", on_delete=models.PROTECT, related_name="+", db_index=False)
     # As displayed on the record (renewal ②): 「社会保険診療報酬支払基金」 for insurers on the intermediate server.
     inquirer_display = models.CharField("照会機関（表示）", max_length=100)
@@ -110,7 +115,7 @@ class ExchangeRecord(models.Model):
     provided_at = models.DateTimeField("提供日時", null=True, blank=True)
     inquired_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="照会者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     # 不開示コード on each side, and how it got there.
     inquiry_code = models.BooleanField("不開示コード（照会時）", default=False)
@@ -119,12 +124,12 @@ class ExchangeRecord(models.Model):
     )
     inquiry_code_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="照会時コード設定者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     # 要注意照会対象: the inquirer's case that named the subject. Internal to the inquirer: never shown to the provider.
     inquiry_code_case = models.ForeignKey(
         "flags.ProtectionCase", verbose_name="照会時コードの根拠（設定対象者）", on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        blank=True, related_name="+", db_index=False,
     )
     provision_code = models.BooleanField("不開示コード（提供時）", default=False)
     provision_code_source = models.CharField(
@@ -132,16 +137,17 @@ class ExchangeRecord(models.Model):
     )
     provision_code_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提供時コード設定者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     replica = models.ForeignKey(
-        Replica, verbose_name="提供元の副本", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Replica, verbose_name="提供元の副本", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     provided_content = models.JSONField("提供内容", null=True, blank=True)
     content_corrected = models.BooleanField("提供内容を手動で修正", default=False)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="手動応答者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     decline_reason = models.TextField("提供しない理由", blank=True)
     appended_nondisclosure_at = models.DateTimeField("追記依頼（不開示）反映日時", null=True, blank=True)
@@ -211,9 +217,13 @@ class AppendRequest(models.Model):
     """
 
     id = models.UUIDField("依頼ID", primary_key=True, default=uuid.uuid4, editable=False)
+    # On PostgreSQL the records are partitioned by month: the database's foreign key is (record_id,
+    # record_inquired_at) → (id, inquired_at), made by exchanges/migrations/0008.
     record = models.ForeignKey(
-        ExchangeRecord, verbose_name="情報提供等記録", on_delete=models.PROTECT, related_name="append_requests"
+        ExchangeRecord, verbose_name="情報提供等記録", on_delete=models.PROTECT, related_name="append_requests",
+        db_constraint=False,
     )
+    record_inquired_at = models.DateTimeField("記録の照会日時", editable=False)
     institution = models.ForeignKey(Institution, verbose_name="依頼機関", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("理由")
     requested_at = models.DateTimeField("依頼日時")
@@ -241,6 +251,11 @@ class AppendRequest(models.Model):
                 name="append_one_live_per_record",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        if self.record_inquired_at is None:
+            self.record_inquired_at = self.record.inquired_at
+        super().save(*args, **kwargs)
 
     @property
     def is_pending(self) -> bool:
