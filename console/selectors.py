@@ -192,20 +192,17 @@ def persons_matching(user, text: str) -> list[int]:
 # institutions come from the in-process catalogue (members/catalogue_cache.py, no statement), the staff of the
 # page from one query.
 HISTORY_JOINED = ("subject",)
-HISTORY_CATALOGUE = ((Procedure, ("procedure",)), (InfoItem, ("item",)), (Institution, ("inquirer", "provider")))
+HISTORY_CATALOGUE = {Procedure: ("procedure",), InfoItem: ("item",), Institution: ("inquirer", "provider")}
 HISTORY_STAFF = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
 # What staff_labels reads of each staff member, joined when the page's staff are read so it needs no query again.
 STAFF_LABEL_JOIN = ("department__institution", "institution")
 
 
-def attach_related(records: list, queryset: models.QuerySet, fields: tuple[str, ...], *, cached=None) -> dict:
-    """Fill the foreign keys `fields` of `records` from `cached` rows (by primary key) and what is not there from one
-    query on `queryset`, instead of a join per key; returns the rows found by primary key."""
+def attach_related(records: list, queryset: models.QuerySet, fields: tuple[str, ...]) -> dict:
+    """Fill the foreign keys `fields` of `records` from one query on `queryset` instead of a join per key; returns
+    the rows found by primary key."""
     ids = {getattr(r, f"{f}_id") for r in records for f in fields} - {None}
-    found = {pk: cached[pk] for pk in ids if pk in cached} if cached else {}
-    missing = ids - found.keys()
-    if missing:  # a row created since the catalogue was loaded (another process), or rows never cached (staff)
-        found.update(queryset.in_bulk(missing))
+    found = queryset.in_bulk(ids) if ids else {}
     for r in records:
         for f in fields:
             related_id = getattr(r, f"{f}_id")
@@ -215,10 +212,9 @@ def attach_related(records: list, queryset: models.QuerySet, fields: tuple[str, 
 
 
 def attach_history_related(records: list) -> dict:
-    """Catalogue rows (no statement) and staff (one query, what staff_labels needs joined) of a page of records;
-    returns the staff by primary key."""
-    for model, fields in HISTORY_CATALOGUE:
-        attach_related(records, model._base_manager.all(), fields, cached=catalogue.rows_by_pk(model))
+    """Catalogue rows (from the cache, no statement) and staff (one query, what staff_labels needs joined) of a page
+    of records; returns the staff by primary key."""
+    catalogue.attach(records, HISTORY_CATALOGUE)
     return attach_related(records, Staff._base_manager.select_related(*STAFF_LABEL_JOIN), HISTORY_STAFF)
 
 
