@@ -187,11 +187,11 @@ def persons_matching(user, text: str) -> list[int]:
     return list(ids)
 
 
-# The staff history joins only the person (the one related table too large to cache). Joining all nine related
-# rows in one statement cost 80–130 ms of *planning* per query at scale (issue 12); 事務, 特定個人情報 and
-# institutions come from the in-process catalogue (members/catalogue_cache.py, no statement), the staff of the
-# page from one query.
-HISTORY_JOINED = ("subject",)
+# The staff history's record statement joins nothing. Joining all nine related rows cost 80–130 ms of *planning*
+# per query at scale (issue 12), and on the monthly partitions even the person's join is planned against each
+# side's partitions (1.26 ms of planning with it, 0.84 without: bench/RESULTS.md); 事務, 特定個人情報 and institutions
+# come from the in-process catalogue (members/catalogue_cache.py, no statement), the persons and the staff of the
+# page from one query each.
 HISTORY_CATALOGUE = {Procedure: ("procedure",), InfoItem: ("item",), Institution: ("inquirer", "provider")}
 HISTORY_STAFF = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
 # What staff_labels reads of each staff member, joined when the page's staff are read so it needs no query again.
@@ -212,14 +212,14 @@ def attach_related(records: list, queryset: models.QuerySet, fields: tuple[str, 
 
 
 def attach_history_related(records: list) -> dict:
-    """Catalogue rows (from the cache, no statement) and staff (one query, what staff_labels needs joined) of a page
-    of records; returns the staff by primary key."""
+    """Catalogue rows (from the cache, no statement), persons (one query) and staff (one query, what staff_labels
+    needs joined) of a page of records; returns the staff by primary key."""
     catalogue.attach(records, HISTORY_CATALOGUE)
+    attach_related(records, Person._base_manager.all(), ("subject",))
     return attach_related(records, Staff._base_manager.select_related(*STAFF_LABEL_JOIN), HISTORY_STAFF)
 
 
 def _filtered_records(qs, user, *, date_from=None, date_to=None, person="", state="", code=""):
-    qs = qs.select_related(*HISTORY_JOINED)
     tz = timezone.get_current_timezone()
     if date_from:
         qs = qs.filter(inquired_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
@@ -248,7 +248,8 @@ class HistoryPage:
 def exchange_history_page(user, *, cursor: str = "", limit: int = 50, **filters) -> HistoryPage:
     """Keyset page of the staff history: every record of the caller's insurer, hidden ones included, each side by
     its own time index, merged by the database (exchanges.selectors.two_sided_page): one statement for the records
-    with their persons, one for the staff; the catalogue rows from the process's cache."""
+    (a time window: one for a busy insurer), one for their persons, one for the staff; the catalogue rows from the
+    process's cache."""
     institution_id = getattr(user, "institution_id", None)
     if not institution_id:
         return HistoryPage([], None)

@@ -1,7 +1,7 @@
 """Staff やりとり履歴 per page, console and API: a fixed number of SQL statements whatever the page holds, one record
 statement per time window whose two sides are each read by their own time index and merged by the database
-(UNION ALL), each side joining at most the small tables it shows. The nine-way select_related it replaces cost
-80–130 ms of planning per query at scale (issue 12).
+(UNION ALL), joining nothing (the console) or at most the small tables it shows (the API). The nine-way
+select_related it replaces cost 80–130 ms of planning per query at scale (issue 12).
 
 The newest months are read first (exchanges.selectors.HISTORY_WINDOWS_MONTHS, for the monthly partitions): one
 record statement when the first window fills the page, one more per window otherwise — never one per record."""
@@ -45,7 +45,7 @@ def world(alice, victim, city_ko, city_otsu, procedures, items):
     return dict(alice=alice, victim=victim, city_ko=city_ko, city_otsu=city_otsu, procedures=procedures, items=items)
 
 
-def test_console_history_page_is_two_statements_joining_only_the_person(world, audrey):
+def test_console_history_page_is_a_record_statement_a_window_joining_nothing(world, audrey):
     _exchanges(3, **world)
     catalogue.rows_by_pk(Institution)  # loaded once per process (members/catalogue_cache.py)
     with CaptureQueriesContext(connection) as captured:
@@ -54,21 +54,21 @@ def test_console_history_page_is_two_statements_joining_only_the_person(world, a
                   getattr(r.inquiry_code_by, "username", None)) for r in page.object_list}
     assert len(page.object_list) == 6
     assert {n[:2] for n in names} == {("Ａ健康保険組合", "甲市"), ("乙市", "Ａ健康保険組合")}
-    # The records of both sides (own time index each, merged by the database) with their persons, window by window
-    # (6 records do not fill a page), the staff: nothing per row, and 事務, 特定個人情報 and institutions from the
+    # The records of both sides (own time index each, merged by the database), window by window (6 records do not
+    # fill a page), their persons, the staff: nothing per row, and 事務, 特定個人情報 and institutions from the
     # catalogue.
-    assert len(captured.captured_queries) == WINDOWS + 1, [q["sql"] for q in captured.captured_queries]
+    assert len(captured.captured_queries) == WINDOWS + 2, [q["sql"] for q in captured.captured_queries]
     record_sql = _record_queries(captured.captured_queries)
     assert len(record_sql) == WINDOWS
     for sql in record_sql:
-        assert "UNION ALL" in sql and _joins(sql) == 2, sql  # the person, on each side
+        assert "UNION ALL" in sql and _joins(sql) == 0, sql
         assert ('"inquirer_id" = ' in sql) and ('"provider_id" = ' in sql)
     assert {n[5] for n in names} == {"alice", None}
 
 
 def test_a_busy_insurers_first_page_is_one_time_bounded_statement(world, audrey):
     """The first window (this month and the one before) fills the page: one record statement for both sides,
-    bounded below in time so the planner opens only those months' partitions, and the staff."""
+    bounded below in time so the planner opens only those months' partitions, the persons and the staff."""
     _exchanges(3, **world)
     catalogue.rows_by_pk(Institution)
     with CaptureQueriesContext(connection) as captured:
@@ -76,7 +76,7 @@ def test_a_busy_insurers_first_page_is_one_time_bounded_statement(world, audrey)
     assert len(page.object_list) == 2
     [record_sql] = _record_queries(captured.captured_queries)
     assert record_sql.count('"inquired_at" >= ') == 2, record_sql  # each side
-    assert len(captured.captured_queries) == 2
+    assert len(captured.captured_queries) == 3
 
 
 def test_console_history_page_names_an_institution_the_catalogue_has_not_seen(world, audrey):
@@ -91,7 +91,7 @@ def test_console_history_page_names_an_institution_the_catalogue_has_not_seen(wo
     with CaptureQueriesContext(connection) as captured:
         page = exchange_history_page(audrey, limit=50)
     assert "丙市" in {r.inquirer.name for r in page.object_list}
-    assert len(captured.captured_queries) == WINDOWS + 2
+    assert len(captured.captured_queries) == WINDOWS + 3
 
 
 def test_console_history_page_costs_the_same_statements_for_two_or_twelve_records(world, audrey, client):
