@@ -84,3 +84,20 @@ def idempotent(post):
 
     wrapper.idempotent = True  # read by api.schema.NakamaAutoSchema (header in the OpenAPI schema)
     return wrapper
+
+
+def purge_expired(*, older_than=None, batch: int = 10_000) -> int:
+    """Delete stored answers older than IDEMPOTENCY_KEY_TTL (or `older_than`), `batch` rows per statement so no
+    long lock is held; returns how many went. A retry with a purged key acts again: keys replay for at least the
+    TTL (24 hours by default, as payment APIs keep theirs)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    cutoff = timezone.now() - (older_than if older_than is not None else settings.IDEMPOTENCY_KEY_TTL)
+    purged = 0
+    while True:
+        ids = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).order_by("created_at")
+                   .values_list("pk", flat=True)[:batch])
+        if not ids:
+            return purged
+        purged += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]

@@ -19,6 +19,7 @@ class IdempotencyKey(models.Model):
         verbose_name = "冪等キー"
         verbose_name_plural = "冪等キー"
         constraints = [models.UniqueConstraint(fields=["staff", "key"], name="idempotency_key_per_staff")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_age_idx")]  # the daily purge
 
     def __str__(self) -> str:
         return f"{self.staff_id}:{self.key}"

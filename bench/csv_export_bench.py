@@ -7,6 +7,7 @@ Point DATABASE_URL at a scratch PostgreSQL database (it is migrated and filled),
     python bench/csv_export_bench.py compare --rounds 5       # interleaved: COPY, then the export, round by round
     python bench/csv_export_bench.py export --encoding cp932  # one export to /dev/null (time it from outside)
     python bench/csv_export_bench.py copy                     # COPY (same SELECT) TO STDOUT CSV to /dev/null
+    python bench/csv_export_bench.py importexport             # the peer: django-import-export's default export
 
 Each line printed gives wall seconds, the client's CPU seconds, the PostgreSQL backend's CPU seconds (from
 /proc, same machine), the first byte and the first data row after the start, and the process's peak RSS.
@@ -79,7 +80,7 @@ def prepare(rows: int) -> None:
         )
         c.execute(
             "INSERT INTO flags_setting (institution_id, member_id, person_id, kind, source, reason, set_at, "
-            "set_by_name, cleared_at, cleared_by_name, clear_reason) "
+            "set_by_name, cleared_at, cleared_by_name, clear_requested_by_name, clear_reason) "
             "SELECT m.insurer_id, m.id, m.person_id, "
             "(ARRAY['non_disclosure', 'no_self_info', 'no_auto_response'])[1 + m.id %% 3], 'console', "
             "CASE WHEN m.id %% 1000 = 0 THEN '=HYPERLINK(\"http://example.invalid\")' "
@@ -88,6 +89,7 @@ def prepare(rows: int) -> None:
             "'ベンチ 担当', "
             "CASE WHEN m.id %% 4 = 0 THEN TIMESTAMPTZ '2026-01-01 09:00+09' + (m.id %% 300) * INTERVAL '1 day' END, "
             "CASE WHEN m.id %% 4 = 0 THEN 'ベンチ 責任者' ELSE '' END, "
+            "CASE WHEN m.id %% 4 = 0 THEN 'ベンチ 担当' ELSE '' END, "
             "CASE WHEN m.id %% 4 = 0 THEN 'カード停止の完了を確認' ELSE '' END "
             "FROM members_member m WHERE m.insurer_id = %s",
             [insurer.pk],
@@ -168,6 +170,23 @@ def measure_export(encoding: str, engine: str) -> dict:
             "bytes": sink.size, "rows": export.rows, "replaced": export.replaced_count}
 
 
+def measure_import_export() -> dict:
+    """The peer: django-import-export's own export of the same settings (flagcsv.resources.SettingResource, as
+    the admin's ExportMixin runs it): the whole dataset built in memory, then written as one CSV string."""
+    from flagcsv.resources import SettingResource
+
+    backend, cpu, started = _backend_cpu(), _cpu(), time.perf_counter()
+    sink = _Sink(started, header_first=False)
+    rows = (Setting.objects.filter(institution_id=_user().institution_id)
+            .select_related("institution", "member", "item").order_by("member__branch_number", "set_at"))
+    dataset = SettingResource().export(queryset=rows)
+    sink.write(("\ufeff" + dataset.csv).encode("utf-8"))
+    wall = time.perf_counter() - started
+    return {"path": "django-import-export", "wall": wall, "cpu": _cpu() - cpu, "backend": _backend_cpu() - backend,
+            "first": sink.first, "first_data": sink.first_data, "bytes": sink.size, "rows": len(dataset),
+            "replaced": 0}
+
+
 def _line(m: dict, limit: dict | None = None) -> str:
     ratio = f"  ×{m['wall'] / limit['wall']:.2f} of COPY same (wall)" if limit else ""
     extra = f" rows={m['rows']} replaced={m['replaced']}" if "rows" in m else ""
@@ -209,6 +228,7 @@ def main() -> None:
     e.add_argument("--engine", choices=[Engine.SQL, Engine.PYTHON], default=Engine.SQL)
     k = sub.add_parser("copy")
     k.add_argument("--select", choices=["same", "plain"], default="same")
+    sub.add_parser("importexport")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.rows)
@@ -216,6 +236,8 @@ def main() -> None:
         compare(args.rounds, args.engine)
     elif args.command == "export":
         print(_line(measure_export(args.encoding, args.engine)) + f" max_rss={_rss_mib():.1f}MiB")
+    elif args.command == "importexport":
+        print(_line(measure_import_export()) + f" max_rss={_rss_mib():.1f}MiB")
     else:
         print(_line(measure_copy(args.select)) + f" max_rss={_rss_mib():.1f}MiB")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 
@@ -108,8 +108,8 @@ def record_for(user, pk) -> ExchangeRecord:
         "provision_code_by", "responded_by",
     )
     try:
-        return qs.get(pk=pk)
-    except (ExchangeRecord.DoesNotExist, ValueError):
+        return qs.by_id(pk).get()
+    except (ExchangeRecord.DoesNotExist, ValueError, ValidationError):
         raise Http404("記録が見つかりません。") from None
 
 

@@ -16,7 +16,6 @@ import io
 import json
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from exchanges import partitions
+from exchanges.ids import record_id
 from exchanges.models import ExchangeRecord, ExchangeState
 from flags.models import CaseLinkedPerson, ProtectionCase, Setting
 from flags.policy import SettingKind
@@ -316,7 +316,7 @@ def generate(
             appended = not plain and state == ExchangeState.PROVIDED and rng.random() < 0.002
             department = departments[inquirer.pk] if we_ask else None
             return {
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4), "inquirer_id": inquirer.pk,
+                "id": record_id(inquired_at, rng.getrandbits(80)), "inquirer_id": inquirer.pk,
                 "inquirer_department_id": department.pk if department else None, "provider_id": provider.pk,
                 "procedure_id": procedure, "item_id": items[rng.randrange(len(items))],
                 "subject_id": person_base + member_index,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from exchanges import ids
 from institutions.models import Department, Institution
 from members.models import InfoItem, Person, Procedure, Replica
 
@@ -79,6 +80,11 @@ class ExchangeRecordQuerySet(GuardedQuerySet):
             return self.none()
         return self.filter(models.Q(inquirer_id=institution_id) | models.Q(provider_id=institution_id))
 
+    def by_id(self, pk):
+        """Records with this id, the lookup bounded to the id's month when the id carries it (exchanges/ids.py), so
+        PostgreSQL opens one monthly partition instead of all of them."""
+        return self.filter(pk=pk, **ids.month_filter(pk))
+
     def manual_queue(self, institution_id: int):
         return self.filter(provider_id=institution_id, state=ExchangeState.MANUAL)
 
@@ -86,7 +92,8 @@ class ExchangeRecordQuerySet(GuardedQuerySet):
 class ExchangeRecord(models.Model):
     """情報提供等記録: one inquiry and its answer, as the NWS keeps it. The display fields are fixed when written."""
 
-    id = models.UUIDField("記録ID", primary_key=True, default=uuid.uuid4, editable=False)
+    # Made at the first save from inquired_at (exchanges/ids.py: the id names the record's month); None until then.
+    id = models.UUIDField("記録ID", primary_key=True, default=None, editable=False)
     # Indexes only where a query reads by them: every index is written on every inquiry, and the planner weighs
     # each index of every monthly partition (issue 12). inquirer, provider and subject lead the composites below;
     # nothing reads records by staff, department, catalogue, case or 副本, and none of those rows is ever deleted
@@ -178,6 +185,8 @@ class ExchangeRecord(models.Model):
 
     def save(self, *args, **kwargs):
         _guard()
+        if self.id is None:
+            self.id = ids.record_id(self.inquired_at or timezone.now())
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

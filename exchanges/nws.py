@@ -28,7 +28,8 @@ def process_append_request(*, request_id) -> AppendRequest:
     """処理済: NWS writes the 追記 on the record, which leaves every やりとり履歴 from now on."""
     with transaction.atomic(), nws_write():
         request = _locked_pending(request_id)
-        record = ExchangeRecord.objects.select_for_update().get(pk=request.record_id)
+        record = ExchangeRecord.objects.select_for_update().get(
+            pk=request.record_id, inquired_at=request.record_inquired_at)  # names the record's partition
         now = timezone.now()
         if record.appended_nondisclosure_at is None:  # another insurer's request may have been processed first
             record.appended_nondisclosure_at = now

@@ -311,7 +311,7 @@ def _locked_queued_record(*, actor, record_id) -> ExchangeRecord:
     record = (
         ExchangeRecord.objects.select_for_update(of=("self",))
         .select_related("item", "provider", "inquirer")
-        .filter(pk=record_id, provider_id=actor.institution_id)
+        .by_id(record_id).filter(provider_id=actor.institution_id)
         .first()
     )
     if record is None:
@@ -423,7 +423,8 @@ def file_append_request(*, actor, record: ExchangeRecord, reason: str) -> Append
     if not reason:
         raise ValidationError({"reason": "追記依頼の理由を入力してください。"}, code="reason_required")
     with transaction.atomic():
-        locked = ExchangeRecord.objects.select_for_update().filter(pk=record.pk).visible_to(actor).first()
+        locked = (ExchangeRecord.objects.select_for_update().filter(pk=record.pk, inquired_at=record.inquired_at)
+                  .visible_to(actor).first())
         if locked is None:
             raise ValidationError(
                 "対象の記録が見つかりません。追記依頼は自保険者が照会または提供した記録にのみ行えます。", code="not_party"

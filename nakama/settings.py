@@ -236,6 +236,9 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=8) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 # API tokens (knox) expire; an expired token is refused with 401 and the JSON error body.
 REST_KNOX = {**REST_KNOX, "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30))}
+# How long a stored Idempotency-Key answer replays (api/idempotency.py); `manage.py purge_idempotency_keys`, run
+# daily, deletes older ones. The answers hold personal data (provided content), so they are not kept longer.
+IDEMPOTENCY_KEY_TTL = datetime.timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 # Throttles (DRF's cache counter; the sign-in pages use the same counter per address, signin.throttles).
 # Several workers need one shared cache (CACHE_URL=redis://…), or each counts alone.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -14,6 +14,7 @@ from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, id_param, read_responses, write_responses
 from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from exchanges import ids
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.services import (
     AppendRequestExists,
@@ -237,7 +238,10 @@ class ExchangeReadMixin:
         return page
 
     def get_object(self):
-        obj = super().get_object()
+        # As DRF's get_object (scoped queryset, 404, object permissions), with the id's month (exchanges/ids.py).
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = get_scoped(self.filter_queryset(self.get_queryset()), **{self.lookup_field: pk}, **ids.month_filter(pk))
+        self.check_object_permissions(self.request, obj)
         self._page = [obj]
         return obj
 
@@ -297,7 +301,7 @@ class ManualQueueViewSet(ExchangeReadMixin, ScopedReadOnlyViewSet):
 def _provided_by_us(request, record_id) -> ExchangeRecord:
     """A record our insurer is asked to provide (any state; the service refuses one no longer waiting)."""
     queryset = ExchangeRecord.objects.visible_to(request.user).filter(provider_id=request.user.institution_id)
-    return get_scoped(queryset, pk=record_id)
+    return get_scoped(queryset, pk=record_id, **ids.month_filter(record_id))
 
 
 class ApproveManualResponseView(ApiView):
@@ -351,7 +355,7 @@ class FileAppendRequestView(ApiView):
                    tags=["追記依頼"])
     @idempotent
     def post(self, request, pk):
-        record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk)
+        record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk, **ids.month_filter(pk))
         data = valid(self.Input, request)
         append = file_append_or_conflict(actor=request.user, record=record, reason=data["reason"])
         return Response(AppendRequestOut(append).data, status=status.HTTP_201_CREATED)

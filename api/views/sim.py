@@ -18,11 +18,12 @@ from api.schema import id_param, sim_responses, str_param
 from api.views.common import ApiView, get_scoped, valid
 from api.views.flags import SETTING_KIND_CHOICES
 from exchanges import nws
-from exchanges.selectors import portal_history, self_information
+from exchanges.selectors import self_information
 from exchanges.services import receive_inquiry
 from flags.services import set_peer_setting
 from institutions.models import Institution, InstitutionKind, Role
 from members.models import InfoItem, Person, Procedure
+from portal_sim import selectors as portal_selectors
 from portal_sim.models import Card
 from portal_sim.services import name_proxy, principals_of, reissue_card, remove_proxy, sign_in, suspend_card
 
@@ -377,7 +378,8 @@ class PortalOut(serializers.Serializer):
     as_proxy = serializers.BooleanField(help_text="代理人として閲覧している")
     can_act_for = PersonRef(many=True, help_text="代理人として閲覧できる本人")
     self_information = SelfInfoSectionOut(many=True, help_text="自己情報（あなたの情報）")
-    history = HistoryRowOut(many=True, help_text="やりとり履歴（件数は示さない）")
+    history = HistoryRowOut(many=True, help_text="やりとり履歴の1ページ（新しい順、最大50件。件数は示さない）")
+    next_cursor = serializers.CharField(help_text="次の（より古い）ページを読むときに cursor に渡す値。最後のページでは空")
 
 
 class PortalView(SimView):
@@ -388,6 +390,8 @@ class PortalView(SimView):
     class Input(CardCredentials):
         principal_sim_id = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
                                                  help_text="代理人として閲覧する本人の個人識別子（省略時は自分）")
+        cursor = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                       help_text="やりとり履歴の続き（前の応答の next_cursor）。省略時は最新から")
 
     @extend_schema(summary="マイナポータル（自己情報・やりとり履歴）", request=Input,
                    responses=sim_responses(PortalOut, extra=(403,)), tags=TAGS)
@@ -403,7 +407,8 @@ class PortalView(SimView):
             if subject is None:
                 raise ApiError(code="not_proxy", message="この方の代理人として設定されていません。", status_code=403)
         sections = self_information(person=subject)
-        history = portal_history(person=subject)
+        # One keyset page, as the portal page reads it: a person with thousands of records costs what one with three does.
+        page = portal_selectors.history(person=subject, cursor=data["cursor"])
         body = {
             "viewer": {"sim_id": viewer.sim_id, "name": viewer.name},
             "subject": {"sim_id": subject.sim_id, "name": subject.name},
@@ -427,8 +432,9 @@ class PortalView(SimView):
                     "inquirer_department": r.inquirer_department_display,
                     "provider": r.provider_display,
                 }
-                for r in history
+                for r in page.records
             ],
+            "next_cursor": page.next_cursor,
         }
         return Response(PortalOut(body).data)
 

@@ -267,3 +267,28 @@ def test_two_concurrent_retries_with_one_key_send_once_and_answer_alike(requires
         t.join(timeout=60)
     assert answers["first"] == answers["second"] and answers["first"][0] == 201, answers
     assert ExchangeRecord.objects.count() == 1
+
+
+def test_stored_answers_are_purged_after_their_ttl_and_fresh_ones_still_replay(api_alice, victim, city_ko, items,
+                                                                               settings):
+    """Stored answers hold personal data and grow with every POST: the daily purge deletes those past
+    IDEMPOTENCY_KEY_TTL (24 h by default); a fresh key still replays."""
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    body = _inquiry(city_ko, member=victim.branch_number)
+    api_alice.post("/api/v1/inquiries/", body, format="json", **_key("old-key"))
+    api_alice.post("/api/v1/inquiries/", body, format="json", **_key("fresh-key"))
+    IdempotencyKey.objects.filter(key="old-key").update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert "1件" in out.getvalue()
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh-key"]
+    retry = api_alice.post("/api/v1/inquiries/", body, format="json", **_key("fresh-key"))
+    assert retry["Idempotent-Replayed"] == "true" and ExchangeRecord.objects.count() == 2
+    settings.IDEMPOTENCY_KEY_TTL = datetime.timedelta(hours=0)
+    call_command("purge_idempotency_keys", stdout=io.StringIO())
+    assert not IdempotencyKey.objects.exists()

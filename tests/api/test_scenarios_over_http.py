@@ -107,8 +107,9 @@ def set_flag(w, kind, reason="DV被害の申出（別紙2）"):
 
 
 def no_count(view):
-    """やりとり履歴 carries no totals: a count would tell that hidden records exist."""
-    assert set(view) == {"viewer", "subject", "as_proxy", "can_act_for", "self_information", "history"}
+    """やりとり履歴 carries no totals: a count would tell that hidden records exist. (next_cursor depends on shown
+    records only: tests/portal/test_history_paging.py.)"""
+    assert set(view) == {"viewer", "subject", "as_proxy", "can_act_for", "self_information", "history", "next_cursor"}
     assert all(isinstance(row, dict) and "count" not in row for row in view["history"])
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from audit.models import AuditEntry
 from exchanges import nws
-from exchanges.models import AppendRequestStatus
+from exchanges.models import AppendRequest, AppendRequestStatus
 from exchanges.selectors import append_requests_for, is_shown_in_portal, pending_appends_for, portal_history
 from exchanges.services import AppendRequestExists, file_append_request, receive_inquiry
 from tests.exchanges.conftest import department
@@ -117,3 +117,17 @@ def test_append_requests_are_listed_only_for_the_own_insurer(abuser, city_data, 
 def test_auditor_cannot_file(abuser, city_data, city_ko, ask, audrey):
     with pytest.raises(PermissionDenied):
         file_append_request(actor=audrey, record=ask(city_ko, sim_id=abuser.sim_id), reason="ケース②")
+
+
+def test_nws_list_shows_each_pending_request_with_its_age_in_japanese(abuser, city_data, city_ko, ask, alice):
+    import datetime
+    import io
+
+    from django.utils import timezone
+
+    request = file_append_request(actor=alice, record=ask(city_ko, sim_id=abuser.sim_id), reason="ケース②")
+    AppendRequest.objects.filter(pk=request.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(days=2, hours=3, minutes=10))
+    out = io.StringIO()
+    call_command("nws_process_append_requests", "--list", stdout=out)
+    assert f"{request.pk} 依頼中 2日3時間経過" in out.getvalue() and "依頼中: 1件" in out.getvalue()

@@ -75,3 +75,54 @@ def test_a_forged_or_foreign_cursor_starts_from_the_newest(small_pages, victim, 
     first = history_rows(main_of(page(client, HISTORY)))
     for cursor in ["not-signed", "WyIyMDAwLTAxLTAxIiwiMCJd:forged:sig"]:
         assert history_rows(main_of(page(client, f"{HISTORY}?before={cursor}"))) == first
+
+
+def _portal_json(card, sim_on, **extra):
+    from rest_framework.test import APIClient
+
+    from tests.portal.helpers import own_address
+
+    http = APIClient(REMOTE_ADDR=own_address())
+    http.credentials(**sim_on)
+    response = http.post("/api/sim/portal/", {"card_number": card.card_number, "pin": "1234", **extra}, format="json")
+    assert response.status_code == 200, response.content[:400]
+    return response.json()
+
+
+def test_portal_json_pages_by_keyset_each_record_once(small_pages, sim_on, victim, city_otsu, city_ko, procedures,
+                                                     items):
+    """The simulated portal's JSON (/api/sim/portal/) pages as the HTML page does: next_cursor, newest first."""
+    from tests.portal.helpers import card_for
+
+    _city_asks(city_otsu, victim, procedures, items, n=4)
+    _city_asks(city_ko, victim, procedures, items, n=3, nondisclosure_code=False)
+    card = card_for(victim.person)
+    rows, cursor, pages = [], "", 0
+    while True:
+        body = _portal_json(card, sim_on, cursor=cursor)
+        rows += body["history"]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and len(rows) == 7 == len(portal_history(person=victim.person))
+    assert [r["inquirer"] for r in rows] == ["甲市"] * 3 + ["乙市"] * 4
+    assert _portal_json(card, sim_on, cursor="forged")["history"] == rows[:3]  # a bad cursor: the newest page
+
+
+def test_portal_json_costs_the_same_statements_for_three_records_or_thirty(sim_on, victim, city_otsu, procedures,
+                                                                          items):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.portal.helpers import card_for
+
+    card = card_for(victim.person)
+    _city_asks(city_otsu, victim, procedures, items, n=3)
+    with CaptureQueriesContext(connection) as few:
+        assert len(_portal_json(card, sim_on)["history"]) == 3
+    _city_asks(city_otsu, victim, procedures, items, n=57)
+    with CaptureQueriesContext(connection) as many:
+        body = _portal_json(card, sim_on)
+    assert len(body["history"]) == exchange_selectors.PORTAL_HISTORY_PAGE and body["next_cursor"]
+    assert len(many.captured_queries) == len(few.captured_queries)
