@@ -19,7 +19,8 @@ from flags import selectors as flag_selectors
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import SETTING_EFFECTS, SETTING_LABELS, SettingKind
 from institutions.models import Institution, Staff
-from members.models import InfoItem, Member, Person, Replica
+from members import catalogue_cache as catalogue
+from members.models import InfoItem, Member, Person, Procedure, Replica
 
 SEARCH_LIMIT = 100
 
@@ -186,34 +187,39 @@ def persons_matching(user, text: str) -> list[int]:
     return list(ids)
 
 
-# The staff history joins three small tables, one row each (procedure, item, subject: 4 tables in all). Joining
-# all nine related rows in one statement cost 80–130 ms of *planning* per query at scale (issue 12); institutions
-# and staff are read afterwards, one query each for the whole page.
-HISTORY_JOINED = ("procedure", "item", "subject")
-HISTORY_INSTITUTIONS = ("inquirer", "provider")
+# The staff history's record statement joins nothing. Joining all nine related rows cost 80–130 ms of *planning*
+# per query at scale (issue 12), and on the monthly partitions even the person's join is planned against each
+# side's partitions (1.26 ms of planning with it, 0.84 without: bench/RESULTS.md); 事務, 特定個人情報 and institutions
+# come from the in-process catalogue (members/catalogue_cache.py, no statement), the persons and the staff of the
+# page from one query each.
+HISTORY_CATALOGUE = {Procedure: ("procedure",), InfoItem: ("item",), Institution: ("inquirer", "provider")}
 HISTORY_STAFF = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
+# What staff_labels reads of each staff member, joined when the page's staff are read so it needs no query again.
+STAFF_LABEL_JOIN = ("department__institution", "institution")
 
 
-def attach_related(records: list, model: type[models.Model], fields: tuple[str, ...]) -> None:
-    """Fill the foreign keys `fields` of `records` from one query on `model` instead of a join per key."""
+def attach_related(records: list, queryset: models.QuerySet, fields: tuple[str, ...]) -> dict:
+    """Fill the foreign keys `fields` of `records` from one query on `queryset` instead of a join per key; returns
+    the rows found by primary key."""
     ids = {getattr(r, f"{f}_id") for r in records for f in fields} - {None}
-    found = model._base_manager.in_bulk(ids) if ids else {}
+    found = queryset.in_bulk(ids) if ids else {}
     for r in records:
         for f in fields:
             related_id = getattr(r, f"{f}_id")
             if related_id is not None and related_id in found:
                 setattr(r, f, found[related_id])
+    return found
 
 
-def attach_history_related(records: list) -> list:
-    """Institutions and staff of a page of records, two queries whatever the page holds."""
-    attach_related(records, Institution, HISTORY_INSTITUTIONS)
-    attach_related(records, Staff, HISTORY_STAFF)
-    return records
+def attach_history_related(records: list) -> dict:
+    """Catalogue rows (from the cache, no statement), persons (one query) and staff (one query, what staff_labels
+    needs joined) of a page of records; returns the staff by primary key."""
+    catalogue.attach(records, HISTORY_CATALOGUE)
+    attach_related(records, Person._base_manager.all(), ("subject",))
+    return attach_related(records, Staff._base_manager.select_related(*STAFF_LABEL_JOIN), HISTORY_STAFF)
 
 
 def _filtered_records(qs, user, *, date_from=None, date_to=None, person="", state="", code=""):
-    qs = qs.select_related(*HISTORY_JOINED)
     tz = timezone.get_current_timezone()
     if date_from:
         qs = qs.filter(inquired_at__gte=datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz))
@@ -236,18 +242,22 @@ class HistoryPage:
 
     object_list: list
     next_cursor: str | None
+    staff: dict = field(default_factory=dict)  # the page's staff by primary key, for annotate_records
 
 
 def exchange_history_page(user, *, cursor: str = "", limit: int = 50, **filters) -> HistoryPage:
     """Keyset page of the staff history: every record of the caller's insurer, hidden ones included, each side by
-    its own time index (exchanges.selectors.two_sided_page); related institutions and staff in one query each."""
+    its own time index, merged by the database (exchanges.selectors.two_sided_page): one statement for the records
+    (a time window: one for a busy insurer), one for their persons, one for the staff; the catalogue rows from the
+    process's cache."""
     institution_id = getattr(user, "institution_id", None)
     if not institution_id:
         return HistoryPage([], None)
     qs = _filtered_records(ExchangeRecord.objects.all(), user, **filters)
     page, more = two_sided_page(qs, institution_id=institution_id, limit=limit, before=_parse_cursor(cursor))
     next_cursor = f"{page[-1].inquired_at.isoformat()}|{page[-1].id}" if more and page else None
-    return HistoryPage(attach_history_related(page), next_cursor)
+    staff = attach_history_related(page)
+    return HistoryPage(page, next_cursor, staff)
 
 
 def _parse_cursor(cursor: str):
@@ -262,26 +272,30 @@ def _parse_cursor(cursor: str):
 STAFF_FIELDS = ("inquired_by", "inquiry_code_by", "provision_code_by", "responded_by")
 
 
-def staff_labels(user, records) -> dict[int, str]:
+def staff_labels(user, records, staff: dict | None = None) -> dict[int, str]:
     """Who acted on these records, as the viewer may see it: our own staff by name; another insurer's staff only as
-    their institution and department (「Ａ健康保険組合 業務部」), never a name. One query for the page."""
+    their institution and department (「Ａ健康保険組合 業務部」), never a name. One query for the page, none when
+    `staff` (read with STAFF_LABEL_JOIN, e.g. HistoryPage.staff) already holds every one of them."""
     ids = {getattr(r, f"{name}_id") for r in records for name in STAFF_FIELDS} - {None}
     labels = {}
-    for staff in Staff.objects.filter(pk__in=ids).select_related("department__institution", "institution"):
-        if staff.institution_id == getattr(user, "institution_id", None):
-            labels[staff.pk] = str(staff)
-        elif staff.department_id:
-            labels[staff.pk] = f"{staff.department.institution.name} {staff.department.name}"
+    found = staff if staff is not None and ids <= staff.keys() else (
+        Staff.objects.filter(pk__in=ids).select_related(*STAFF_LABEL_JOIN).in_bulk()
+    )
+    for actor in (found[pk] for pk in ids if pk in found):
+        if actor.institution_id == getattr(user, "institution_id", None):
+            labels[actor.pk] = str(actor)
+        elif actor.department_id:
+            labels[actor.pk] = f"{actor.department.institution.name} {actor.department.name}"
         else:
-            labels[staff.pk] = staff.institution.name if staff.institution_id else ""
+            labels[actor.pk] = actor.institution.name if actor.institution_id else ""
     return labels
 
 
-def annotate_records(user, records) -> list[ExchangeRecord]:
+def annotate_records(user, records, staff: dict | None = None) -> list[ExchangeRecord]:
     """Add, for display: who acted (`<field>_label`, see staff_labels), our side (照会/提供), our member if the
     subject is one, and whether the portal shows it."""
     records = list(records)
-    labels = staff_labels(user, records)
+    labels = staff_labels(user, records, staff)
     person_ids = {r.subject_id for r in records}
     members = {
         m.person_id: m for m in Member.objects.visible_to(user).filter(person_id__in=person_ids)

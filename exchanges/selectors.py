@@ -3,6 +3,7 @@
 import datetime
 import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -11,7 +12,8 @@ from django.utils import timezone
 from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord, ExchangeState
 from flags import policy
 from flags import selectors as flag_selectors
-from members.models import Person, Replica
+from members import catalogue_cache as catalogue
+from members.models import InfoItem, Person, Procedure, Replica
 
 PORTAL_HISTORY_PAGE = 50  # records per page of the portal やりとり履歴
 
@@ -39,14 +41,14 @@ def shown_in_portal_q() -> Q:
     return shown
 
 
+# 事務 and 特定個人情報 of the portal's rows come from the in-process catalogue, not joined: on the monthly
+# partitions the two joins cost a third of the page's planning (bench/RESULTS.md).
+PORTAL_CATALOGUE = {Procedure: ("procedure",), InfoItem: ("item",)}
+
+
 def _portal_rows(person: Person) -> QuerySet[ExchangeRecord]:
     """One person's records rule 3 allows, newest first, by exchange_subject_time_idx (subject, -inquired_at)."""
-    return (
-        ExchangeRecord.objects.filter(subject=person)
-        .filter(shown_in_portal_q())
-        .select_related("procedure", "item")
-        .order_by("-inquired_at", "-id")
-    )
+    return ExchangeRecord.objects.filter(subject=person).filter(shown_in_portal_q()).order_by("-inquired_at", "-id")
 
 
 def portal_history(*, person: Person) -> list[ExchangeRecord]:
@@ -54,7 +56,9 @@ def portal_history(*, person: Person) -> list[ExchangeRecord]:
 
     The database narrows by the rule derived from the policy; the policy still decides, row by row.
     """
-    return [r for r in _portal_rows(person) if is_shown_in_portal(r)]
+    rows = [r for r in _portal_rows(person) if is_shown_in_portal(r)]
+    catalogue.attach(rows, PORTAL_CATALOGUE)
+    return rows
 
 
 def is_shown_in_portal(record: ExchangeRecord) -> bool:
@@ -89,6 +93,7 @@ def portal_history_page(
     fetched = list(rows[: limit + 1])
     more = len(fetched) > limit
     page = [r for r in fetched[:limit] if is_shown_in_portal(r)]
+    catalogue.attach(page, PORTAL_CATALOGUE)
     last = fetched[limit - 1] if more else None
     return PortalHistoryPage(page, (last.inquired_at, last.id) if last else None)
 
@@ -126,19 +131,33 @@ def two_sided_page(
 
     The OR of inquirer and provider cannot follow an index (at 2 M records the ordered, sliced OR took 4 s:
     bench/RESULTS.md), so each side is read by its own time index (exchange_inquirer_time_idx,
-    exchange_provider_time_idx), stopped at limit + 1, and the two are merged here. A record never has the same
-    institution on both sides (self-inquiry is refused), so no record is counted twice.
+    exchange_provider_time_idx), stopped at limit + 1, and the database merges the two (UNION ALL, ordered, again
+    stopped at limit + 1): one statement per time window (history_windows; a busy insurer's page needs one), and
+    only the page's rows travel and become objects (merging in Python built twice as many). A record never has the
+    same institution on both sides (self-inquiry is refused), so no record is counted twice.
     """
     top = timezone.now()
     if before is not None:
         at, record_id = before
         queryset = queryset.filter(Q(inquired_at__lt=at) | Q(inquired_at=at, id__lt=record_id))
         top = at
+    need = limit + 1
     rows: list[ExchangeRecord] = []
-    for side in (queryset.filter(inquirer_id=institution_id), queryset.filter(provider_id=institution_id)):
-        rows.extend(_newest_first_by_window(side, limit + 1, top))
-    rows.sort(key=lambda r: (r.inquired_at, r.id), reverse=True)
+    for window in history_windows(queryset, top):
+        rows.extend(two_sided_rows(window, institution_id=institution_id, count=need - len(rows)))
+        if len(rows) >= need:
+            break
     return rows[:limit], len(rows) > limit
+
+
+def two_sided_rows(queryset: QuerySet[ExchangeRecord], *, institution_id: int, count: int) -> QuerySet[ExchangeRecord]:
+    """One statement of two_sided_page: the newest `count` records of each side, merged, the newest `count` kept."""
+    newest_first = ("-inquired_at", "-id")
+    inquired, provided = (
+        queryset.filter(**{side: institution_id}).order_by(*newest_first)[:count]
+        for side in ("inquirer_id", "provider_id")
+    )
+    return inquired.union(provided, all=True).order_by(*newest_first)[:count]
 
 
 # The records are partitioned by month (exchanges/partitions.py): a query with no time bound is planned against
@@ -150,22 +169,19 @@ def two_sided_page(
 HISTORY_WINDOWS_MONTHS = (1, 12)
 
 
-def _newest_first_by_window(side: QuerySet[ExchangeRecord], need: int, top: datetime.datetime) -> list[ExchangeRecord]:
+def history_windows(queryset: QuerySet[ExchangeRecord], top: datetime.datetime) -> Iterator[QuerySet[ExchangeRecord]]:
+    """`queryset` cut into the time windows of HISTORY_WINDOWS_MONTHS before the month of `top`, newest first."""
     this_month = timezone.localtime(top).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     lowers = [_months_before(this_month, n) for n in HISTORY_WINDOWS_MONTHS] + [None]
-    rows: list[ExchangeRecord] = []
     upper = None
     for lower in lowers:
-        window = side
+        window = queryset
         if lower is not None:
             window = window.filter(inquired_at__gte=lower)
         if upper is not None:
             window = window.filter(inquired_at__lt=upper)
-        rows.extend(window.order_by("-inquired_at", "-id")[: need - len(rows)])
-        if len(rows) >= need:
-            break
+        yield window
         upper = lower
-    return rows
 
 
 def _months_before(month_start: datetime.datetime, count: int) -> datetime.datetime:

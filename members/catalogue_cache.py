@@ -23,11 +23,15 @@ _cache: dict | None = None
 
 def _load() -> dict:
     procedures = list(Procedure.objects.prefetch_related("items"))
+    items = list(InfoItem.objects.all())
+    institutions = {i.pk: i for i in Institution.objects.all()}
     return {
         "procedures": {p.code: p for p in procedures},
         "allowed": {p.pk: frozenset(i.pk for i in p.items.all()) for p in procedures},
-        "items": {i.code: i for i in InfoItem.objects.all()},
-        "institutions": {i.pk: i for i in Institution.objects.all()},
+        "items": {i.code: i for i in items},
+        "institutions": institutions,
+        "by_pk": {Procedure: {p.pk: p for p in procedures}, InfoItem: {i.pk: i for i in items},
+                  Institution: institutions},
     }
 
 
@@ -61,6 +65,29 @@ def institution(pk) -> Institution | None:
         return _get()["institutions"].get(int(pk))
     except (TypeError, ValueError):
         return None
+
+
+def rows_by_pk(model: type[Procedure | InfoItem | Institution]) -> dict:
+    """Every cached row of one catalogue model by primary key (shared objects: read them, do not change them)."""
+    return _get()["by_pk"][model]
+
+
+def attach(records: list, fields: dict[type, tuple[str, ...]]) -> None:
+    """Set the catalogue foreign keys of `records` (model → its field names, e.g. {Institution: ("inquirer",
+    "provider")}) from the cache instead of joining them: a join planned against every monthly partition of the
+    records costs planning time on every page. A row the cache lacks (made by another process since the load) comes
+    from one query per model. The cache is read even for no records: whether a person has records shown must not
+    change what a page costs, not even on a process's first page."""
+    for model, names in fields.items():
+        rows = rows_by_pk(model)
+        ids = {getattr(r, f"{name}_id") for r in records for name in names} - {None}
+        missing = ids - rows.keys()
+        found = {**rows, **model._base_manager.in_bulk(missing)} if missing else rows
+        for r in records:
+            for name in names:
+                related = found.get(getattr(r, f"{name}_id"))
+                if related is not None:
+                    setattr(r, name, related)
 
 
 def allows(procedure: Procedure, item: InfoItem) -> bool:

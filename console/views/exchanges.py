@@ -42,7 +42,7 @@ def exchange_list(request: HttpRequest) -> HttpResponse:
         # An auditor only reads: the page may come from the read replica (the audit entry below is a write).
         with replica_reads(enabled=request.user.role == Role.AUDITOR):
             page = selectors.exchange_history_page(request.user, cursor=request.GET.get("before", ""), **filters)
-            page.object_list = selectors.annotate_records(request.user, page.object_list)
+            page.object_list = selectors.annotate_records(request.user, page.object_list, page.staff)
     record_audit_read(
         actor=request.user, action="audit.exchanges_viewed",
         filters={k: str(v) for k, v in filters.items() if v}, count=len(page.object_list),
