@@ -170,6 +170,8 @@ def _rebuild(cursor, *, partitioned: bool) -> None:
             "WHERE inhparent = %s::regclass",
             [TABLE],
         )
+    # The new partitions have no statistics until autovacuum reaches them; without, the first plans are guesses.
+    cursor.execute(f"ANALYZE {TABLE}")
     if partitioned:  # unpartitioned, Django's own foreign key comes back with the AlterField's reverse
         cursor.execute(
             f"ALTER TABLE exchanges_appendrequest ADD CONSTRAINT {APPEND_FK} FOREIGN KEY (record_id, record_inquired_at)"
