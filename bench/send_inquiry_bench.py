@@ -5,7 +5,8 @@
 
 A is the real choke point. B is the same call with `flags.selectors.both_sides` replaced by a stub that returns
 "no settings, no links" without taking the settings locks or reading anything: the path without the flag check
-(the limit; never shipped). Rounds run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call,
+(the limit; never shipped). A reads the provider's 副本 in the flag check's statement; B, having no check, reads it
+in a round trip of its own (exchanges.services._latest_replica), as send_inquiry would without the check. Rounds run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call,
 CPU ms a call of this process and of its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's
 target: ≤ 1.10). Each call is a real 情報照会: it adds records and audit entries to the database.
 """
@@ -43,8 +44,8 @@ def _backend_cpu_s() -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def _no_flag_check(*, inquirer_id, provider_id, person_id):
-    return flag_selectors.BothSides(inquirer=[], provider=[], linked_cases=[])
+def _no_flag_check(*, inquirer_id, provider_id, person_id, replica_item_id=None):
+    return flag_selectors.BothSides(inquirer=[], provider=[], linked_cases=[])  # replica NOT_READ: B reads it itself
 
 
 def _setup(provider_kind: str):

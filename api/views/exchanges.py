@@ -27,6 +27,7 @@ from exchanges.services import (
 from institutions.models import Institution
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Procedure, Replica
+from members.selectors import member_by_branch
 
 MAX_BATCH = 100
 
@@ -119,9 +120,7 @@ class InquiryIn(serializers.Serializer):
 def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     member = None
     if data["member"]:
-        member = (
-            Member.objects.visible_to(request.user).filter(branch_number=data["member"]).select_related("person").first()
-        )
+        member = member_by_branch(request.user, data["member"])
         if member is None:
             raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
     record = send_inquiry(
