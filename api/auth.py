@@ -28,6 +28,7 @@ _TOKENS = CompiledQuery(
     lambda key: get_token_model().objects.filter(token_key=key).select_related(
         "user__institution", "user__department__institution"
     ),
+    prepare_as="nakama_api_token",
     key=str,
 )
 

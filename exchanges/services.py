@@ -83,7 +83,7 @@ _LATEST_REPLICA = CompiledQuery(
     lambda institution, person, item: Replica.objects.filter(
         institution_id=institution, person_id=person, item_id=item
     ).order_by("-registered_at", "-id")[:1],
-    institution=int, person=int, item=int,
+    prepare_as="nakama_latest_replica", institution=int, person=int, item=int,
 )
 
 

@@ -63,17 +63,21 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
     read must be a statement of its own, started after the locks are granted: a READ COMMITTED statement sees what
     was committed when it started, so a read inside the locking statement could miss a setting committed while it
     waited. On PostgreSQL both statements go in one round trip (one simple-query message; PostgreSQL runs them in
-    order and takes a fresh snapshot for each, so the read still starts after the locks are granted).
+    order and takes a fresh snapshot for each, so the read still starts after the locks are granted). The read is a
+    prepared statement (nakama.compiled): EXECUTE, with its PREPARE in the same message the first time on a connection.
 
     replica_item_id: the same read also brings the provider's latest 副本 of that item (the answer's content), so an
     exchange needs no round trip for it after the check.
     """
     if connection.vendor == "postgresql":
-        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
-        read_sql, read_params = _compiled_read(inquirer_id, provider_id, person_id, replica_item_id)
+        ids = {"inquirer_id": inquirer_id, "provider_id": provider_id, "person_id": person_id}
+        if replica_item_id is not None:
+            ids["replica_item_id"] = replica_item_id
         with connection.cursor() as cursor:
-            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
-            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
+            # psycopg2 sends the statements as one simple query and returns the last one's rows.
+            _COMPILED_READ[replica_item_id is not None].execute(
+                cursor, before=_lock_statement({inquirer_id, provider_id}, person_id), **ids
+            )
             rows = cursor.fetchall()
     else:
         rows = list(_read(inquirer_id, provider_id, person_id, replica_item_id))  # SQLite serialises writers itself
@@ -132,18 +136,13 @@ def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: i
     return settings.union(links, replica, all=True)
 
 
-# _read's SQL, compiled by Django once (compiling the UNION cost more CPU than running it); only the ids change.
+# _read, compiled by Django once and prepared once per database connection (compiling and planning the UNION cost
+# more CPU than running it); only the ids change.
 _COMPILED_READ = {
-    False: CompiledQuery(_read, inquirer_id=int, provider_id=int, person_id=int),
-    True: CompiledQuery(_read, inquirer_id=int, provider_id=int, person_id=int, replica_item_id=int),
+    False: CompiledQuery(_read, prepare_as="nakama_flag_check", inquirer_id=int, provider_id=int, person_id=int),
+    True: CompiledQuery(_read, prepare_as="nakama_flag_check_replica", inquirer_id=int, provider_id=int, person_id=int,
+                        replica_item_id=int),
 }
-
-
-def _compiled_read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: int | None) -> tuple[str, list]:
-    ids = {"inquirer_id": inquirer_id, "provider_id": provider_id, "person_id": person_id}
-    if replica_item_id is None:
-        return _COMPILED_READ[False].sql(**ids)
-    return _COMPILED_READ[True].sql(**ids, replica_item_id=replica_item_id)
 
 
 def linked_case_ids(*, institution_id: int, person_id: int) -> list[int]:

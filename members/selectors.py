@@ -12,6 +12,7 @@ _BY_BRANCH = CompiledQuery(
     .filter(branch_number=branch)
     .select_related("person")
     .order_by("pk")[:1],
+    prepare_as="nakama_member_by_branch",
     insurer=int,
     branch=str,
 )

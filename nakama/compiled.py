@@ -6,8 +6,14 @@ places in the parameters recorded; each call fills them in, executes, and turns 
 with the compiler's own converters and populators (as QuerySet iteration does). A sentinel found anywhere but as a
 parameter of its own (transformed, inlined) raises instead of guessing. The compiled state is kept on the
 connection object, which belongs to one thread (gthread workers run several).
+
+With a name (PostgreSQL), the query is also a prepared statement of the session (PREPARE sent with the first call
+on a database connection, then EXECUTE only): PostgreSQL stops planning it again (planning the flag check's UNION cost more than running
+it). A prepared statement outlives a rolled-back transaction and is re-planned by PostgreSQL when a table it reads
+changes; a new database connection (CONN_MAX_AGE, a dropped connection) prepares it again.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,14 +32,21 @@ class _State:
     compiler: object
     sql: str
     template: list
+    prepare_body: str = ""  # the query with $1… for the values (in the order of `order`), for PREPARE
+    order: tuple = ()
+    prepared_on: object = None  # the DB-API connection the statement was prepared on
+    generation: int = 1  # part of the statement's name: a new name after a call that may have left it half-known
+
+
+_PLACEHOLDER = re.compile(r"%s|%%")
 
 
 class CompiledQuery:
     """build(**sentinels) returns the queryset; kinds name each value and its type (int or str). Reads go where the
     router sends the model's reads (the primary unless inside nakama.routers.replica_reads())."""
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
-        self._build, self._model = build, None
+    def __init__(self, build: Callable[..., QuerySet], *, prepare_as: str = "", **kinds: type):
+        self._build, self._model, self._name = build, None, prepare_as
         self._sentinels = {
             name: (-7_100_001 - i if kind is int else f"\ue000{name}\ue000") for i, (name, kind) in enumerate(kinds.items())
         }
@@ -64,17 +77,64 @@ class CompiledQuery:
                     template.append(param)
             if {t.name for t in template if isinstance(t, _Slot)} != set(self._sentinels):
                 raise RuntimeError(f"a value has no parameter of its own in the compiled query: {sql} {params}")
-            state = cache[self] = _State(compiler, sql, template)
+            state = _State(compiler, sql, template)
+            if self._name and connections[using].vendor == "postgresql":
+                self._prepare_text(state, using)
+            cache[self] = state
         return state
 
-    def sql(self, using: str | None = None, **values) -> tuple[str, list]:
-        state = self._state(self._using(using))
-        return state.sql, [values[t.name] if isinstance(t, _Slot) else t for t in state.template]
+    def _prepare_text(self, state: _State, using: str) -> None:
+        """PREPARE text: each value's place becomes $n, the query's constants are inlined as psycopg2 would (with % as
+        %%, since the text is sent together with the EXECUTE's parameters)."""
+        order = list(dict.fromkeys(t.name for t in state.template if isinstance(t, _Slot)))
+        params = iter(state.template)
+        with connections[using].cursor() as cursor:
+
+            def placeholder(match):
+                if match.group() == "%%":
+                    return "%%"
+                param = next(params)
+                if isinstance(param, _Slot):
+                    return f"${order.index(param.name) + 1}"
+                return cursor.mogrify("%s", [param]).decode().replace("%", "%%")
+
+            state.prepare_body = _PLACEHOLDER.sub(placeholder, state.sql)
+        state.order = tuple(order)
+
+    def execute(self, cursor, *, before: tuple[str, list] | None = None, using: str | None = None, **values) -> None:
+        """Run the query on cursor (its rows are the cursor's), after the statement `before` in the same round trip.
+
+        Named: the first call on a database connection sends PREPARE with it (one round trip still), then EXECUTE
+        only. If that call fails, whether the PREPARE ran is unknown: the next one prepares under a new name.
+        """
+        using = self._using(using)
+        state = self._state(using)
+        if state.prepare_body:
+            name = f"{self._name}_{state.generation}"
+            sql = f"EXECUTE {name}({', '.join(['%s'] * len(state.order))})"
+            params = [values[n] for n in state.order]
+            raw = connections[using].connection
+            preparing = raw is None or state.prepared_on is not raw
+            if preparing:
+                sql = f"PREPARE {name} AS {state.prepare_body}; {sql}"
+        else:
+            sql, params = state.sql, [values[t.name] if isinstance(t, _Slot) else t for t in state.template]
+            preparing = False
+        if before is not None:
+            sql, params = f"{before[0]}; {sql}", [*before[1], *params]
+        try:
+            cursor.execute(sql, params)
+        except Exception:
+            if preparing:
+                state.generation += 1
+            raise
+        if preparing:
+            state.prepared_on = connections[using].connection
 
     def _rows(self, using: str, values: dict):
         state = self._state(using)
         with connections[using].cursor() as cursor:
-            cursor.execute(state.sql, [values[t.name] if isinstance(t, _Slot) else t for t in state.template])
+            self.execute(cursor, using=using, **values)
             rows = cursor.fetchall()
         return state, list(state.compiler.results_iter([rows]))
 

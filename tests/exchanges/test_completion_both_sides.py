@@ -105,8 +105,8 @@ def test_both_sides_are_read_in_one_query_under_both_locks_lower_institution_fir
     low, high = sorted([victim.insurer_id, insurer_b.pk])
     with CaptureQueriesContext(connection) as queries:
         sides = flag_selectors.both_sides(inquirer_id=high, provider_id=low, person_id=victim.person_id)
-    settings_reads = [q["sql"] for q in queries if '"flags_setting"' in q["sql"]]
-    assert len(settings_reads) == 1 and "IN" in settings_reads[0]
+    settings_reads = [q["sql"] for q in queries if "EXECUTE nakama_flag_check_" in q["sql"]]
+    assert len(settings_reads) == 1 and len(queries) == 1
     locks = [tuple(map(int, m)) for q in queries for m in re.findall(r"pg_advisory_xact_lock\((\d+), (\d+)\)", q["sql"])]
     assert locks == [(low, victim.person_id), (high, victim.person_id)]
     assert sides.inquirer == sides.provider == [] and not sides.linked
@@ -150,5 +150,7 @@ def test_approval_reads_settings_links_and_replica_in_one_round_trip(
         done = approve_manual_response(actor=alice, record=waiting, content={"資格": "有"})
     sql = [q["sql"] for q in queries]
     assert len(sql) == 7, "\n".join(sql)
-    assert [s for s in sql if '"members_replica"' in s] == [s for s in sql if "pg_advisory_xact_lock" in s]
+    flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
+    assert len(flag_check) == 1 and "EXECUTE nakama_flag_check_replica_" in flag_check[0]
+    assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)
     assert done.state == ExchangeState.PROVIDED and done.content_corrected
