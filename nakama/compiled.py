@@ -36,6 +36,8 @@ class _State:
     order: tuple = ()
     prepared_on: object = None  # the DB-API connection the statement was prepared on
     generation: int = 1  # part of the statement's name: a new name after a call that may have left it half-known
+    converters: list | None = None
+    builder: tuple | None = None  # model, its columns, related populators, annotations (objects())
 
 
 _PLACEHOLDER = re.compile(r"%s|%%")
@@ -136,7 +138,13 @@ class CompiledQuery:
         with connections[using].cursor() as cursor:
             self.execute(cursor, using=using, **values)
             rows = cursor.fetchall()
-        return state, list(state.compiler.results_iter([rows]))
+        compiler = state.compiler
+        if state.converters is None:  # what results_iter() works out on every call, once
+            fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+            if compiler.has_composite_fields(fields):
+                raise RuntimeError("composite fields are not supported by CompiledQuery")
+            state.converters = compiler.get_converters(fields)
+        return state, list(compiler.apply_converters(rows, state.converters)) if state.converters else rows
 
     def values(self, using: str | None = None, **values) -> list[tuple]:
         """Rows as tuples of converted values (for a values_list() queryset)."""
@@ -147,16 +155,19 @@ class CompiledQuery:
         using = self._using(using)
         state, rows = self._rows(using, values)
         compiler = state.compiler
-        klass_info, select = compiler.klass_info, compiler.select
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [f[0].target.attname for f in select[start:end]]
-        populators = get_related_populators(klass_info, select, using)
+        if state.builder is None:
+            klass_info, select = compiler.klass_info, compiler.select
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            state.builder = (klass_info["model"], start, end, [f[0].target.attname for f in select[start:end]],
+                             get_related_populators(klass_info, select, using),
+                             list((compiler.annotation_col_map or {}).items()))
+        model, start, end, init_list, populators, annotations = state.builder
         result = []
         for row in rows:
-            obj = klass_info["model"].from_db(using, init_list, row[start:end])
+            obj = model.from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
-            for attr, position in (compiler.annotation_col_map or {}).items():
+            for attr, position in annotations:
                 setattr(obj, attr, row[position])
             result.append(obj)
         return result

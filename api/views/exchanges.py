@@ -12,7 +12,7 @@ from api.idempotency import idempotent
 from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, id_param, read_responses, write_responses
-from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
+from api.serializers import AppendRequestOut, ExchangeOut, FieldsOnce, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.services import (
@@ -93,7 +93,7 @@ class CatalogueInstitutionField(serializers.PrimaryKeyRelatedField):
         return found if found is not None else super().to_internal_value(data)
 
 
-class InquiryIn(serializers.Serializer):
+class InquiryIn(FieldsOnce, serializers.Serializer):
     """情報照会の入力. 対象者は member（自保険者の被保険者枝番）か sim_id（個人識別子）のどちらか一方."""
 
     procedure = CatalogueSlugField(lookup=catalogue.procedure, slug_field="code", queryset=Procedure.objects.all(),
