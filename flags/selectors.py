@@ -76,7 +76,7 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
         with connection.cursor() as cursor:
             # psycopg2 sends the statements as one simple query and returns the last one's rows.
             _COMPILED_READ[replica_item_id is not None].execute(
-                cursor, before=_lock_statement({inquirer_id, provider_id}, person_id), **ids
+                cursor, before=_lock_statement({inquirer_id, provider_id}, person_id), using=connection.alias, **ids
             )
             rows = cursor.fetchall()
     else:

@@ -107,7 +107,7 @@ class CompiledQuery:
         """Run the query on cursor (its rows are the cursor's), after the statement `before` in the same round trip.
 
         Named: the first call on a database connection sends PREPARE with it (one round trip still), then EXECUTE
-        only. If that call fails, whether the PREPARE ran is unknown: the next one prepares under a new name.
+        only. After a failed call the next one prepares again under a new name. The cursor must be one of `using`.
         """
         using = self._using(using)
         state = self._state(using)
@@ -127,8 +127,10 @@ class CompiledQuery:
         try:
             cursor.execute(sql, params)
         except Exception:
-            if preparing:
-                state.generation += 1
+            if state.prepare_body:
+                # Unknown now whether the statement exists on this connection (a PREPARE that ran before the error,
+                # a session reset that dropped it): the next call prepares again, under a new name.
+                state.prepared_on, state.generation = None, state.generation + 1
             raise
         if preparing:
             state.prepared_on = connections[using].connection

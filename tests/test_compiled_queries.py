@@ -35,7 +35,7 @@ def test_a_value_without_a_parameter_of_its_own_is_refused(db):
         unused.objects(insurer=1, branch="x")
 
 
-def test_prepared_query_recovers_from_a_failed_first_call_and_a_new_connection(requires_postgres, victim, insurer_b):
+def test_prepared_query_recovers_from_a_failed_first_call_and_a_lost_statement(requires_postgres, victim, insurer_b):
     query = CompiledQuery(
         lambda insurer, branch: Member.objects.filter(insurer_id=insurer, branch_number=branch).order_by("pk"),
         prepare_as="nakama_test_members", insurer=int, branch=str,
@@ -50,6 +50,14 @@ def test_prepared_query_recovers_from_a_failed_first_call_and_a_new_connection(r
     with CaptureQueriesContext(connection) as again:
         assert query.objects(insurer=insurer_b.pk, branch=victim.branch_number) == [other]
     assert again[0]["sql"].startswith("EXECUTE nakama_test_members_2(")
+    # The session lost the statement (a reset, a pooler): that call fails, closed; the next prepares it again.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE nakama_test_members_2")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        query.objects(insurer=victim.insurer_id, branch=victim.branch_number)
+    with CaptureQueriesContext(connection) as after:
+        assert query.objects(insurer=victim.insurer_id, branch=victim.branch_number) == [victim]
+    assert after[0]["sql"].startswith("PREPARE nakama_test_members_3 AS ")
 
 
 @pytest.mark.django_db(transaction=True)
