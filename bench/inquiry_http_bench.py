@@ -9,8 +9,8 @@ runs wrk on loopback against the two endpoints in turn, A B A B …, and prints 
 round, the gunicorn processes' CPU milliseconds per request (from /proc, user + system), and the SQL statements one
 inquiry request makes (counted in process with the test client). --members N spreads the inquiries over N members
 (wrk picks a body at random per request): with one member every inquiry waits for the previous one's settings lock
-on that person (held to its commit), which real traffic over many people does not. Needs wrk (`apt-get install wrk`). Each inquiry
-POST is a real 情報照会 through the choke point: it adds records to the database.
+on that person (held to its commit), which real traffic over many people does not. Needs wrk (`apt-get install
+wrk`). Each inquiry POST is a real 情報照会 through the choke point: it adds records to the database.
 """
 
 import argparse

@@ -8,7 +8,8 @@ A is the real choke point. B is the same call with `flags.selectors.both_sides` 
 (the limit; never shipped). A reads the provider's 副本 in the flag check's statement; B, having no check, reads it
 in a round trip of its own (exchanges.services._latest_replica), as send_inquiry would without the check. Rounds
 run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call, CPU ms a call of this process and of
-its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's target: ≤ 1.10). Each call is a real 情報照会: it adds records and audit entries to the database.
+its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's target: ≤ 1.10). Each call is a real
+情報照会: it adds records and audit entries to the database.
 """
 
 import argparse

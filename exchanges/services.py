@@ -29,6 +29,7 @@ from institutions.access import require_changer
 from institutions.models import Department, Institution, Server
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Person, Procedure, Replica
+from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
 
 
@@ -80,9 +81,7 @@ def resolve_subject(*, actor, member: Member | None = None, sim_id: str | None =
 
 # The provider's latest 副本 of an item, compiled once (for the paths whose flag check did not bring it).
 _LATEST_REPLICA = CompiledQuery(
-    lambda institution, person, item: Replica.objects.filter(
-        institution_id=institution, person_id=person, item_id=item
-    ).order_by("-registered_at", "-id")[:1],
+    lambda institution, person, item: latest_replicas(institution_id=institution, person_id=person, item_id=item)[:1],
     prepare_as="nakama_latest_replica", institution=int, person=int, item=int,
 )
 

@@ -8,6 +8,7 @@ from django.db.models import CharField, IntegerField, JSONField, Value
 from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
 from members.models import Replica
+from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
 
 
@@ -69,6 +70,7 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
     replica_item_id: the same read also brings the provider's latest 副本 of that item (the answer's content), so an
     exchange needs no round trip for it after the check.
     """
+    replica = NOT_READ if replica_item_id is None else None
     if connection.vendor == "postgresql":
         ids = {"inquirer_id": inquirer_id, "provider_id": provider_id, "person_id": person_id}
         if replica_item_id is not None:
@@ -80,10 +82,12 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
             )
             rows = cursor.fetchall()
     else:
-        rows = list(_read(inquirer_id, provider_id, person_id, replica_item_id))  # SQLite serialises writers itself
+        # SQLite serialises writers itself (no lock), and cannot limit a branch of a UNION: the 副本 on its own.
+        rows = list(_read(inquirer_id, provider_id, person_id))
+        if replica_item_id is not None:
+            replica = latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id).first()
     by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
     cases: set[int] = set()
-    replica = NOT_READ if replica_item_id is None else None
     for institution_id, kind, item_code, ref_id, content in rows:
         if kind == _LINK:
             cases.add(ref_id)
@@ -128,8 +132,7 @@ def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: i
     if replica_item_id is None:
         return settings.union(links, all=True)
     replica = (
-        Replica.objects.filter(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
-        .order_by("-registered_at", "-id")
+        latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
         .annotate(row_kind=Value(_REPLICA, output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "row_kind", "no_item", "id", "content")[:1]
     )

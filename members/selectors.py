@@ -2,7 +2,9 @@
 
 from types import SimpleNamespace
 
-from members.models import Member
+from django.db.models import QuerySet
+
+from members.models import Member, Replica
 from nakama.compiled import CompiledQuery
 
 # One member of the caller's insurer by 被保険者枝番, with the person: scoped by Member.objects.visible_to (built with
@@ -24,3 +26,10 @@ def member_by_branch(user, branch_number: str) -> Member | None:
         return None
     found = _BY_BRANCH.objects(insurer=user.institution_id, branch=branch_number)
     return found[0] if found else None
+
+
+def latest_replicas(*, institution_id: int, person_id: int, item_id: int) -> QuerySet:
+    """An institution's 副本 of one item about a person, latest first (the first one answers an inquiry)."""
+    return Replica.objects.filter(institution_id=institution_id, person_id=person_id, item_id=item_id).order_by(
+        "-registered_at", "-id"
+    )

@@ -2,15 +2,15 @@
 
 On the inquiry path compiling a query (Django's SQL compiler: joins, select list, where tree) cost more CPU than
 running it. The query stays the ORM's own: built once with sentinel values, compiled by Django, the sentinels'
-places in the parameters recorded; each call fills them in, executes, and turns rows into values or model instances
-with the compiler's own converters and populators (as QuerySet iteration does). A sentinel found anywhere but as a
+places in the parameters recorded; each call fills them in, executes, and turns rows into model instances with the
+compiler's own converters and populators (as QuerySet iteration does). A sentinel found anywhere but as a
 parameter of its own (transformed, inlined) raises instead of guessing. The compiled state is kept on the
 connection object, which belongs to one thread (gthread workers run several).
 
 With a name (PostgreSQL), the query is also a prepared statement of the session (PREPARE sent with the first call
-on a database connection, then EXECUTE only): PostgreSQL stops planning it again (planning the flag check's UNION cost more than running
-it). A prepared statement outlives a rolled-back transaction and is re-planned by PostgreSQL when a table it reads
-changes; a new database connection (CONN_MAX_AGE, a dropped connection) prepares it again.
+on a database connection, then EXECUTE only): PostgreSQL stops planning it again (planning the flag check's UNION
+cost more than running it). A prepared statement outlives a rolled-back transaction and is re-planned by PostgreSQL
+when a table it reads changes; a new database connection (CONN_MAX_AGE, a dropped connection) prepares it again.
 """
 
 import re
@@ -50,7 +50,8 @@ class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet], *, prepare_as: str = "", **kinds: type):
         self._build, self._model, self._name = build, None, prepare_as
         self._sentinels = {
-            name: (-7_100_001 - i if kind is int else f"\ue000{name}\ue000") for i, (name, kind) in enumerate(kinds.items())
+            name: (-7_100_001 - i if kind is int else f"\ue000{name}\ue000")
+            for i, (name, kind) in enumerate(kinds.items())
         }
 
     def _using(self, using: str | None) -> str:
@@ -147,10 +148,6 @@ class CompiledQuery:
                 raise RuntimeError("composite fields are not supported by CompiledQuery")
             state.converters = compiler.get_converters(fields)
         return state, list(compiler.apply_converters(rows, state.converters)) if state.converters else rows
-
-    def values(self, using: str | None = None, **values) -> list[tuple]:
-        """Rows as tuples of converted values (for a values_list() queryset)."""
-        return [tuple(row) for row in self._rows(self._using(using), values)[1]]
 
     def objects(self, using: str | None = None, **values) -> list:
         """Model instances with their select_related objects, as iterating the queryset would give."""
