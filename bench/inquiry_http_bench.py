@@ -2,12 +2,15 @@
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/nakama_scale   # after generate_scale_data
     python bench/inquiry_http_bench.py [--rounds 3] [--seconds 10] [--workers 2] [--threads 4] [--connections 8]
+                                       [--members 1]
 
 Starts one gunicorn (`-k gthread`, settings bench.bare.settings: the app's URLs plus /bench/bare-insert/), then
 runs wrk on loopback against the two endpoints in turn, A B A B …, and prints requests/s of each, the ratio per
 round, the gunicorn processes' CPU milliseconds per request (from /proc, user + system), and the SQL statements one
-inquiry request makes (counted in process with the test client). Needs wrk (`apt-get install wrk`). Each inquiry
-POST is a real 情報照会 through the choke point: it adds records to the database.
+inquiry request makes (counted in process with the test client). --members N spreads the inquiries over N members
+(wrk picks a body at random per request): with one member every inquiry waits for the previous one's settings lock
+on that person (held to its commit), which real traffic over many people does not. Needs wrk (`apt-get install
+wrk`). Each inquiry POST is a real 情報照会 through the choke point: it adds records to the database.
 """
 
 import argparse
@@ -40,13 +43,16 @@ from institutions.models import Department, Institution, InstitutionKind, Role, 
 from members.models import Member, Procedure  # noqa: E402
 
 LUA = """wrk.method = "POST"
-wrk.body = [[{body}]]
 wrk.headers["Content-Type"] = "application/json"
 {auth}
+bodies = {{{bodies}}}
+request = function()
+  return wrk.format(nil, nil, nil, bodies[math.random(#bodies)])
+end
 """
 
 
-def _payload_and_token():
+def _payloads_and_token(members: int):
     insurer = Institution.objects.filter(is_tenant=True).order_by("id").first()
     department = Department.objects.filter(institution=insurer).first()
     clerk, _ = Staff.objects.get_or_create(
@@ -57,10 +63,10 @@ def _payload_and_token():
     city = Institution.objects.filter(kind=InstitutionKind.MUNICIPALITY).order_by("id").first()
     procedure = Procedure.objects.filter(items__isnull=False).order_by("id").first()
     item = procedure.items.order_by("id").first()
-    member = Member.objects.filter(insurer=insurer).order_by("id")[1000]
-    payload = {"procedure": procedure.code, "item": item.code, "provider": city.pk, "member": member.branch_number,
-               "nondisclosure_code": False}
-    return payload, token
+    chosen = Member.objects.filter(insurer=insurer).order_by("id")[1000:1000 + members]
+    payloads = [{"procedure": procedure.code, "item": item.code, "provider": city.pk, "member": m.branch_number,
+                 "nondisclosure_code": False} for m in chosen]
+    return payloads, token
 
 
 def _statements_per_inquiry(payload, token) -> int:
@@ -109,18 +115,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--members", type=int, default=1)
     args = parser.parse_args()
 
     with connection.cursor() as cursor:
         cursor.execute(TABLE_SQL)
-    payload, token = _payload_and_token()
-    statements = _statements_per_inquiry(payload, token)
+    payloads, token = _payloads_and_token(args.members)
+    statements = _statements_per_inquiry(payloads[0], token)
     connection.close()
 
     tmp = Path(tempfile.mkdtemp(prefix="nakama-bench-"))
-    body = json.dumps(payload)
-    (tmp / "inquiry.lua").write_text(LUA.format(body=body, auth=f'wrk.headers["Authorization"] = "Token {token}"'))
-    (tmp / "bare.lua").write_text(LUA.format(body=body, auth=""))
+    bodies = ", ".join(f"[[{json.dumps(p)}]]" for p in payloads)
+    (tmp / "inquiry.lua").write_text(LUA.format(bodies=bodies, auth=f'wrk.headers["Authorization"] = "Token {token}"'))
+    (tmp / "bare.lua").write_text(LUA.format(bodies=bodies, auth=""))
     base = f"http://127.0.0.1:{args.port}"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.bare.settings")
     server = subprocess.Popen(
@@ -163,7 +170,7 @@ def main() -> None:
 
     print()
     print(f"gunicorn gthread {args.workers}×{args.threads}, wrk -c{args.connections}, {args.seconds} s × "
-          f"{args.rounds} rounds, interleaved")
+          f"{args.rounds} rounds, interleaved, inquiries over {args.members} member(s)")
     print()
     print("| path | req/s (median) | gunicorn CPU ms / request | SQL statements / request | ratio to limit |")
     print("|---|---:|---:|---:|---:|")

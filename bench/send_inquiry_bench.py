@@ -5,9 +5,11 @@
 
 A is the real choke point. B is the same call with `flags.selectors.both_sides` replaced by a stub that returns
 "no settings, no links" without taking the settings locks or reading anything: the path without the flag check
-(the limit; never shipped). Rounds run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call,
-CPU ms a call of this process and of its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's
-target: ≤ 1.10). Each call is a real 情報照会: it adds records and audit entries to the database.
+(the limit; never shipped). A reads the provider's 副本 in the flag check's statement; B, having no check, reads it
+in a round trip of its own (exchanges.services._latest_replica), as send_inquiry would without the check. Rounds
+run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call, CPU ms a call of this process and of
+its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's target: ≤ 1.10). Each call is a real
+情報照会: it adds records and audit entries to the database.
 """
 
 import argparse
@@ -36,15 +38,20 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _backend_cpu_s() -> float:
+    """CPU time of this connection's PostgreSQL backend (same host): /proc/<pid>/schedstat in nanoseconds where the
+    kernel has it (the 10 ms ticks of /proc/<pid>/stat are too coarse for a few calls), else the ticks."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+    schedstat = Path(f"/proc/{pid}/schedstat")
+    if schedstat.exists():
+        return int(schedstat.read_text().split()[0]) / 1e9
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def _no_flag_check(*, inquirer_id, provider_id, person_id):
-    return flag_selectors.BothSides(inquirer=[], provider=[], linked_cases=[])
+def _no_flag_check(*, inquirer_id, provider_id, person_id, replica_item_id=None):
+    return flag_selectors.BothSides(inquirer=[], provider=[], linked_cases=[])  # replica NOT_READ: B reads it itself
 
 
 def _setup(provider_kind: str):

@@ -29,6 +29,8 @@ from institutions.access import require_changer
 from institutions.models import Department, Institution, Server
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Person, Procedure, Replica
+from members.selectors import latest_replicas
+from nakama.compiled import CompiledQuery
 
 
 class ExchangeNotSent(Exception):
@@ -77,12 +79,16 @@ def resolve_subject(*, actor, member: Member | None = None, sim_id: str | None =
     return person
 
 
+# The provider's latest 副本 of an item, compiled once (for the paths whose flag check did not bring it).
+_LATEST_REPLICA = CompiledQuery(
+    lambda institution, person, item: latest_replicas(institution_id=institution, person_id=person, item_id=item)[:1],
+    prepare_as="nakama_latest_replica", institution=int, person=int, item=int,
+)
+
+
 def _latest_replica(*, institution_id: int, person_id: int, item_id: int) -> Replica | None:
-    return (
-        Replica.objects.filter(institution_id=institution_id, person_id=person_id, item_id=item_id)
-        .order_by("-registered_at", "-id")
-        .first()
-    )
+    found = _LATEST_REPLICA.objects(institution=institution_id, person=person_id, item=item_id)
+    return found[0] if found else None
 
 
 def _provide(record: ExchangeRecord, *, content, replica, code: policy.CodeSource, code_by=None, by=None) -> None:
@@ -109,17 +115,23 @@ def _answer(record: ExchangeRecord, sides: flag_selectors.BothSides | None = Non
     if record.provider.is_tenant and not policy.answers_automatically(sides.provider, item_code):
         record.state = ExchangeState.MANUAL
         return
-    replica = _latest_replica(
-        institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
-    )
+    replica = _replica(record, sides)
     provision = _complete(record, sides, requested=False)
     _provide(record, content=replica.content if replica else None, replica=replica, code=provision)
 
 
 def _both_sides(record: ExchangeRecord) -> flag_selectors.BothSides:
     return flag_selectors.both_sides(
-        inquirer_id=record.inquirer_id, provider_id=record.provider_id, person_id=record.subject_id
+        inquirer_id=record.inquirer_id, provider_id=record.provider_id, person_id=record.subject_id,
+        replica_item_id=record.item_id,
     )
+
+
+def _replica(record: ExchangeRecord, sides: flag_selectors.BothSides) -> Replica | None:
+    """The provider's latest 副本 of the item: read with the settings (same statement) when the check brought it."""
+    if sides.replica is not flag_selectors.NOT_READ:
+        return sides.replica
+    return _latest_replica(institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id)
 
 
 def _set_inquiry_code(record: ExchangeRecord, source: policy.CodeSource, *, by=None, linked_cases=()) -> None:
@@ -221,7 +233,8 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
         # The savepoint makes the rollback ours even when a caller already holds a transaction.
         with transaction.atomic(), nws_write():
             sides = flag_selectors.both_sides(
-                inquirer_id=actor.institution_id, provider_id=request.provider.pk, person_id=subject.pk
+                inquirer_id=actor.institution_id, provider_id=request.provider.pk, person_id=subject.pk,
+                replica_item_id=request.item.pk,
             )
             record = _new_record(
                 inquirer=actor.institution,
@@ -281,7 +294,9 @@ def receive_inquiry(
     if provider.is_tenant and not Member.objects.filter(insurer=provider, person=subject).exists():
         raise ValidationError({"subject": "照会先の保険者にこの個人の被保険者資格がありません。"}, code="not_member")
     with transaction.atomic(), nws_write():
-        sides = flag_selectors.both_sides(inquirer_id=inquirer.pk, provider_id=provider.pk, person_id=subject.pk)
+        sides = flag_selectors.both_sides(
+            inquirer_id=inquirer.pk, provider_id=provider.pk, person_id=subject.pk, replica_item_id=item.pk
+        )
         record = _new_record(
             inquirer=inquirer, department=department, provider=provider, subject=subject, procedure=procedure, item=item
         )
@@ -340,10 +355,9 @@ def approve_manual_response(
         with transaction.atomic(), nws_write():
             record = _locked_queued_record(actor=actor, record_id=record.pk)
             coded_before = record.inquiry_code
-            code = _complete(record, _both_sides(record), requested=nondisclosure_code)
-            replica = _latest_replica(
-                institution_id=record.provider_id, person_id=record.subject_id, item_id=record.item_id
-            )
+            sides = _both_sides(record)
+            code = _complete(record, sides, requested=nondisclosure_code)
+            replica = _replica(record, sides)
             original = replica.content if replica else None
             final = content if content is not None else original
             if final is None:

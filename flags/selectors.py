@@ -3,10 +3,13 @@
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import CharField, IntegerField, Value
+from django.db.models import CharField, IntegerField, JSONField, Value
 
 from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
+from members.models import Replica
+from members.selectors import latest_replicas
+from nakama.compiled import CompiledQuery
 
 
 def lock_person_settings(*, institution_id: int, person_id: int) -> None:
@@ -32,21 +35,28 @@ def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, lis
     return f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
 
 
+# BothSides.replica when the caller did not ask for the 副本 (the caller reads it itself if it needs it).
+NOT_READ = object()
+
+
 @dataclass(frozen=True)
 class BothSides:
     """The settings each side of an exchange has in force on its subject, and the inquirer's open cases that link
-    the subject (要注意照会対象), read together under both settings locks."""
+    the subject (要注意照会対象), read together under both settings locks; with the provider's latest 副本 of the
+    item when the caller asked for it (read in the same statement, so the flag check costs no round trip of its own).
+    """
 
     inquirer: list[ActiveSetting]
     provider: list[ActiveSetting]
     linked_cases: list[int]
+    replica: Replica | None | object = NOT_READ
 
     @property
     def linked(self) -> bool:
         return bool(self.linked_cases)
 
 
-def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSides:
+def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_item_id: int | None = None) -> BothSides:
     """別紙1 ※2: both institutions' settings on the subject, in one query, under both locks (until commit).
 
     The links are read under the inquirer's lock too: adding a link takes the same lock, so an inquiry and a
@@ -54,72 +64,88 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int) -> BothSid
     read must be a statement of its own, started after the locks are granted: a READ COMMITTED statement sees what
     was committed when it started, so a read inside the locking statement could miss a setting committed while it
     waited. On PostgreSQL both statements go in one round trip (one simple-query message; PostgreSQL runs them in
-    order and takes a fresh snapshot for each, so the read still starts after the locks are granted).
+    order and takes a fresh snapshot for each, so the read still starts after the locks are granted). The read is a
+    prepared statement (nakama.compiled): EXECUTE, with its PREPARE in the same message the first time on a connection.
+
+    replica_item_id: the same read also brings the provider's latest 副本 of that item (the answer's content), so an
+    exchange needs no round trip for it after the check.
     """
+    replica = NOT_READ if replica_item_id is None else None
     if connection.vendor == "postgresql":
-        lock_sql, lock_params = _lock_statement({inquirer_id, provider_id}, person_id)
-        read_sql, read_params = _compiled_read(inquirer_id, provider_id, person_id)
+        ids = {"inquirer_id": inquirer_id, "provider_id": provider_id, "person_id": person_id}
+        if replica_item_id is not None:
+            ids["replica_item_id"] = replica_item_id
         with connection.cursor() as cursor:
-            # psycopg2 sends the two statements as one simple query and returns the last one's rows.
-            cursor.execute(f"{lock_sql}; {read_sql}", [*lock_params, *read_params])
+            # psycopg2 sends the statements as one simple query and returns the last one's rows.
+            _COMPILED_READ[replica_item_id is not None].execute(
+                cursor, before=_lock_statement({inquirer_id, provider_id}, person_id), using=connection.alias, **ids
+            )
             rows = cursor.fetchall()
     else:
-        rows = list(_read(inquirer_id, provider_id, person_id))  # SQLite serialises writers itself: no lock
+        # SQLite serialises writers itself (no lock), and cannot limit a branch of a UNION: the 副本 on its own.
+        rows = list(_read(inquirer_id, provider_id, person_id))
+        if replica_item_id is not None:
+            replica = latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id).first()
     by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
     cases: set[int] = set()
-    for institution_id, kind, item_code, case_id in rows:
-        if case_id is not None:
-            cases.add(case_id)
+    for institution_id, kind, item_code, ref_id, content in rows:
+        if kind == _LINK:
+            cases.add(ref_id)
+        elif kind == _REPLICA:
+            replica = Replica.from_db(connection.alias, ["id", "content"], [ref_id, _content(content)])
         else:
             by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
     return BothSides(
-        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases)
+        inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases),
+        replica=replica,
     )
 
 
-def _read(inquirer_id: int, provider_id: int, person_id: int):
-    """Both sides' settings in force and the inquirer's open case links naming the person, as one UNION ALL."""
+# Row kinds of the read that are not settings (a setting's kind is a SettingKind value).
+_LINK, _REPLICA = "link", "replica"
+
+
+def _content(value):
+    """The 副本's JSON as JSONField decodes it (Django has psycopg2 hand jsonb over as text)."""
+    return Replica._meta.get_field("content").from_db_value(value, None, connection)
+
+
+def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: int | None = None):
+    """Both sides' settings in force and the inquirer's open case links naming the person, as one UNION ALL; with
+    the provider's latest 副本 of the item (one row at most) when replica_item_id is given."""
+    no_ref, no_content = Value(None, output_field=IntegerField()), Value(None, output_field=JSONField())
     settings = (
         Setting.objects.active()
         .filter(institution_id__in=(inquirer_id, provider_id), person_id=person_id)
         .order_by()
-        .annotate(linked_case=Value(None, output_field=IntegerField()))
-        .values_list("institution_id", "kind", "item__code", "linked_case")
+        .annotate(ref=no_ref, no_content=no_content)
+        .values_list("institution_id", "kind", "item__code", "ref", "no_content")
     )
     links = (
         CaseLinkedPerson.objects.in_force()
         .filter(institution_id=inquirer_id, person_id=person_id, case__closed_at__isnull=True)
         .order_by()
-        .annotate(no_kind=Value("", output_field=CharField()), no_item=Value(None, output_field=CharField()))
-        .values_list("institution_id", "no_kind", "no_item", "case_id")
+        .annotate(row_kind=Value(_LINK, output_field=CharField()), no_item=Value(None, output_field=CharField()),
+                  no_content=no_content)
+        .values_list("institution_id", "row_kind", "no_item", "case_id", "no_content")
     )
-    return settings.union(links, all=True)
+    if replica_item_id is None:
+        return settings.union(links, all=True)
+    replica = (
+        latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
+        .annotate(row_kind=Value(_REPLICA, output_field=CharField()), no_item=Value(None, output_field=CharField()))
+        .values_list("institution_id", "row_kind", "no_item", "id", "content")[:1]
+    )
+    return settings.union(links, replica, all=True)
 
 
-# Sentinel ids the query is compiled with once; their places in the parameters are filled per call.
-_SENTINELS = {-7_000_001: "inquirer", -7_000_002: "provider", -7_000_003: "person"}
-_compiled: tuple[str, list] | None = None
-
-
-@dataclass(frozen=True)
-class _Slot:
-    name: str
-
-
-def _compiled_read(inquirer_id: int, provider_id: int, person_id: int) -> tuple[str, list]:
-    """_read's SQL, compiled by Django once per process (compiling the UNION cost more CPU than running it); the
-    query is the ORM's own, only the three ids change."""
-    global _compiled
-    if _compiled is None:
-        sql, params = _read(*_SENTINELS).query.sql_with_params()
-        template = [_Slot(_SENTINELS[p]) if isinstance(p, int) and p in _SENTINELS else p for p in params]
-        if sorted(t.name for t in template if isinstance(t, _Slot)) != ["inquirer", "inquirer", "person", "person",
-                                                                       "provider"]:
-            raise RuntimeError(f"unexpected parameters of the settings read: {params}")
-        _compiled = (sql, template)
-    sql, template = _compiled
-    ids = {"inquirer": inquirer_id, "provider": provider_id, "person": person_id}
-    return sql, [ids[t.name] if isinstance(t, _Slot) else t for t in template]
+# _read, compiled by Django once and prepared once per database connection (compiling and planning the UNION cost
+# more CPU than running it); only the ids change.
+_COMPILED_READ = {
+    False: CompiledQuery(_read, prepare_as="nakama_flag_check", inquirer_id=int, provider_id=int, person_id=int),
+    True: CompiledQuery(_read, prepare_as="nakama_flag_check_replica", inquirer_id=int, provider_id=int, person_id=int,
+                        replica_item_id=int),
+}
 
 
 def linked_case_ids(*, institution_id: int, person_id: int) -> list[int]:

@@ -52,12 +52,16 @@ class SignInGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request):
+            # Token-authenticated, with DRF's own throttles; no sign-in page lives under /api/ (tests/test_signin.py),
+            # so resolving the path here would find nothing to throttle (issue 12: a second URL resolution a request).
+            return self.get_response(request)
         view_name = _view_name(request)
         if request.method == "POST" and view_name in THROTTLED_VIEWS:
             throttle = AddressThrottle(THROTTLED_VIEWS[view_name])
             if not throttle.allow_request(request, None):
                 return throttled_page(request, throttle.wait())
-        if _is_api(request) or not request.user.is_authenticated:
+        if not request.user.is_authenticated:
             return self.get_response(request)
         expired = self._expired(request)
         if expired:

@@ -374,6 +374,13 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(db):
     assert response.status_code == 429
 
 
+def test_no_throttled_sign_in_page_lives_under_the_api():
+    """The sign-in middleware leaves /api/ to DRF's throttles without resolving the path: that holds only while no
+    page it throttles is served under /api/."""
+    paths = {name: reverse(name) for name in middleware.THROTTLED_VIEWS}
+    assert paths and not [path for path in paths.values() if path.startswith("/api/")], paths
+
+
 def test_token_endpoints_are_throttled_with_the_json_body(alice):
     token = create_token(actor=None, staff=alice)
     client = APIClient()

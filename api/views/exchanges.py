@@ -12,7 +12,7 @@ from api.idempotency import idempotent
 from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, id_param, read_responses, write_responses
-from api.serializers import AppendRequestOut, ExchangeOut, ReplicaOut
+from api.serializers import AppendRequestOut, ExchangeOut, FieldsOnce, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges import ids
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
@@ -28,6 +28,7 @@ from exchanges.services import (
 from institutions.models import Institution
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Procedure, Replica
+from members.selectors import member_by_branch
 
 MAX_BATCH = 100
 
@@ -93,7 +94,7 @@ class CatalogueInstitutionField(serializers.PrimaryKeyRelatedField):
         return found if found is not None else super().to_internal_value(data)
 
 
-class InquiryIn(serializers.Serializer):
+class InquiryIn(FieldsOnce, serializers.Serializer):
     """情報照会の入力. 対象者は member（自保険者の被保険者枝番）か sim_id（個人識別子）のどちらか一方."""
 
     procedure = CatalogueSlugField(lookup=catalogue.procedure, slug_field="code", queryset=Procedure.objects.all(),
@@ -120,9 +121,7 @@ class InquiryIn(serializers.Serializer):
 def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     member = None
     if data["member"]:
-        member = (
-            Member.objects.visible_to(request.user).filter(branch_number=data["member"]).select_related("person").first()
-        )
+        member = member_by_branch(request.user, data["member"])
         if member is None:
             raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
     record = send_inquiry(

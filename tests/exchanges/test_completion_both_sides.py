@@ -105,8 +105,52 @@ def test_both_sides_are_read_in_one_query_under_both_locks_lower_institution_fir
     low, high = sorted([victim.insurer_id, insurer_b.pk])
     with CaptureQueriesContext(connection) as queries:
         sides = flag_selectors.both_sides(inquirer_id=high, provider_id=low, person_id=victim.person_id)
-    settings_reads = [q["sql"] for q in queries if '"flags_setting"' in q["sql"]]
-    assert len(settings_reads) == 1 and "IN" in settings_reads[0]
+    settings_reads = [q["sql"] for q in queries if "EXECUTE nakama_flag_check_" in q["sql"]]
+    assert len(settings_reads) == 1 and len(queries) == 1
     locks = [tuple(map(int, m)) for q in queries for m in re.findall(r"pg_advisory_xact_lock\((\d+), (\d+)\)", q["sql"])]
     assert locks == [(low, victim.person_id), (high, victim.person_id)]
     assert sides.inquirer == sides.provider == [] and not sides.linked
+
+
+def test_the_flag_check_brings_the_providers_latest_replica_in_its_own_statement(
+    requires_postgres, victim, city_ko, items
+):
+    """The 副本 an automatic answer needs is read in the flag check's statement (no round trip of its own): the
+    provider's latest of that item, nothing of another institution or item."""
+    from exchanges.services import register_peer_replica
+
+    register_peer_replica(institution=city_ko, person=victim.person, item=items["local_tax"], content={"年度": "2024"})
+    latest = register_peer_replica(
+        institution=city_ko, person=victim.person, item=items["local_tax"], content={"年度": "2025"}
+    )
+    register_peer_replica(institution=city_ko, person=victim.person, item=items["resident_record"], content={"x": "1"})
+    with CaptureQueriesContext(connection) as queries:
+        sides = flag_selectors.both_sides(inquirer_id=victim.insurer_id, provider_id=city_ko.pk,
+                                          person_id=victim.person_id, replica_item_id=items["local_tax"].pk)
+    assert len(queries) == 1
+    assert (sides.replica.pk, sides.replica.content) == (latest.pk, {"年度": "2025"})
+    none = flag_selectors.both_sides(inquirer_id=victim.insurer_id, provider_id=city_ko.pk,
+                                     person_id=victim.person_id, replica_item_id=items["medical_benefit"].pk)
+    assert none.replica is None
+    assert flag_selectors.both_sides(inquirer_id=victim.insurer_id, provider_id=city_ko.pk,
+                                     person_id=victim.person_id).replica is flag_selectors.NOT_READ
+
+
+def test_approval_reads_settings_links_and_replica_in_one_round_trip(
+    requires_postgres, victim, city_otsu, procedures, items, alice
+):
+    """送信許可: lock the queued record | both settings locks; settings+links+副本 | UPDATE | audit (chain head,
+    INSERT), inside the test's transaction as SAVEPOINT/RELEASE."""
+    set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="自動応答を望まない")
+    f.ReplicaFactory(member=victim)
+    waiting = receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
+                              procedure=procedures["welfare"], item=items["medical_eligibility"])
+    assert waiting.state == ExchangeState.MANUAL
+    with CaptureQueriesContext(connection) as queries:
+        done = approve_manual_response(actor=alice, record=waiting, content={"資格": "有"})
+    sql = [q["sql"] for q in queries]
+    assert len(sql) == 7, "\n".join(sql)
+    flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
+    assert len(flag_check) == 1 and "EXECUTE nakama_flag_check_replica_" in flag_check[0]
+    assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)
+    assert done.state == ExchangeState.PROVIDED and done.content_corrected

@@ -30,20 +30,19 @@ def test_database_error_during_flag_check_sends_nothing_and_audits_nothing(
     assert AuditEntry.objects.count() == audit_before
 
 
-def test_error_in_the_providers_answer_after_our_check_leaves_no_half_written_record(
-    victim, city_data, city_ko, ask, monkeypatch
-):
-    """The settings check of both sides passes and the record is saved; the provider's answer then fails on the
-    database: the record already saved is rolled back too."""
+def test_error_after_the_record_is_saved_leaves_no_half_written_record(victim, city_data, city_ko, ask, monkeypatch):
+    """The settings check of both sides passes (the provider's 副本 comes with it) and the record is saved; the
+    audit write then fails on the database: the record already saved is rolled back too."""
     from exchanges import services
 
     calls = []
 
-    def replica_lookup_breaks(**kwargs):
-        calls.append(kwargs)
-        raise DatabaseError("provider side unreachable")
+    def audit_breaks(*entries):
+        calls.append(entries)
+        assert ExchangeRecord.objects.count() == 1  # saved inside the transaction before the failure
+        raise DatabaseError("connection lost at the audit write")
 
-    monkeypatch.setattr(services, "_latest_replica", replica_lookup_breaks)
+    monkeypatch.setattr(services, "audit_append", audit_breaks)
     with pytest.raises(InquiryNotSent):
         ask(city_ko, member=victim)
     assert len(calls) == 1

@@ -1,8 +1,9 @@
 """An inquiry in a handful of statements (issue 12 point 2): the API POST and send_inquiry are pinned to a fixed
-number of executed SQL strings (round trips; the flag check's one holds two statements), so a regression (a second settings read, an INSERT then UPDATE, a catalogue query, a
-second token lookup, a savepoint or chain lock per audit entry) fails here.
+number of executed SQL strings (round trips; the flag check's one holds two statements), so a regression (a second
+settings read, a 副本 read of its own, an INSERT then UPDATE, a catalogue query, a second token lookup, a savepoint or
+chain lock per audit entry) fails here.
 
-Before this change: API POST 26 statements here (24 in production: the test's outer transaction turns
+Before issue 12 point 2: API POST 26 statements here (24 in production: the test's outer transaction turns
 send_inquiry's atomic into a SAVEPOINT/RELEASE pair), send_inquiry to another tenant insurer 20.
 """
 
@@ -15,21 +16,21 @@ from exchanges.models import ExchangeRecord
 from exchanges.services import InquiryRequest, send_inquiry
 from tests.api.conftest import client_for
 
-# token+user+institution+department | SAVEPOINT | member+person | SAVEPOINT | both settings locks; settings+links
-# (one round trip, two statements) | 副本 | INSERT record | chain lock+last hash | INSERT audit | RELEASE | RELEASE.
+# token+user+institution+department | SAVEPOINT | member+person | SAVEPOINT | both settings locks; settings+links+副本
+# (one round trip, two statements) | INSERT record | chain lock+last hash | INSERT audit | RELEASE | RELEASE.
 # The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
 # production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
-API_POST = 11
-# SAVEPOINT | both settings locks; settings+links | 副本 | INSERT record | chain lock+last hash | one INSERT of both
+API_POST = 10
+# SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | chain lock+last hash | one INSERT of both
 # entries | RELEASE
-SEND_TO_TENANT = 7
+SEND_TO_TENANT = 6
 
 
 def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_ten_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
@@ -38,15 +39,18 @@ def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgre
     sql = [q["sql"] for q in captured.captured_queries]
     assert len(sql) == API_POST, "\n".join(sql)
     assert not any(s.startswith("UPDATE") for s in sql), "the record is written once, with its answer"
-    # Both settings locks, then (a statement of its own, so it reads after the locks are granted) settings and links.
+    # Both settings locks, then (a statement of its own, so it reads after the locks are granted) settings, links and
+    # the provider's 副本: the flag check adds no round trip of its own.
+    # The read is a prepared statement (prepared by the warm-up request on this connection).
     flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
-    assert len(flag_check) == 1 and '; (SELECT "flags_setting"' in flag_check[0]
+    assert len(flag_check) == 1 and "; EXECUTE nakama_flag_check_replica_" in flag_check[0]
+    assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)
     # The global chain lock is taken as late as possible: only the audit INSERT follows it before commit.
     assert "nakama_audit_chain_head" in sql[-4] and sql[-3].startswith('INSERT INTO "audit_auditentry"')
     assert response.json()["subject_branch_number"] == victim.branch_number
 
 
-def test_send_inquiry_to_another_tenant_is_seven_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
+def test_send_inquiry_to_another_tenant_is_six_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
                                                              items):
     request = InquiryRequest(procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=insurer_b,
                              member=victim)
