@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -150,13 +151,20 @@ def two_sided_page(
     return rows[:limit], len(rows) > limit
 
 
-def two_sided_rows(queryset: QuerySet[ExchangeRecord], *, institution_id: int, count: int) -> QuerySet[ExchangeRecord]:
+def two_sided_rows(
+    queryset: QuerySet[ExchangeRecord], *, institution_id: int, count: int
+) -> QuerySet[ExchangeRecord] | list[ExchangeRecord]:
     """One statement of two_sided_page: the newest `count` records of each side, merged, the newest `count` kept."""
     newest_first = ("-inquired_at", "-id")
     inquired, provided = (
         queryset.filter(**{side: institution_id}).order_by(*newest_first)[:count]
         for side in ("inquirer_id", "provider_id")
     )
+    if not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        # SQLite (the demo) cannot limit a branch of a UNION: two statements, merged here.
+        rows = [*inquired, *provided]
+        rows.sort(key=lambda r: (r.inquired_at, r.id), reverse=True)
+        return rows[:count]
     return inquired.union(provided, all=True).order_by(*newest_first)[:count]
 
 
