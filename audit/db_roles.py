@@ -84,6 +84,14 @@ def plan(roles: RoleNames) -> list[tuple[str, list]]:
         [roles.owner],
     ):
         steps.append((f"ALTER FUNCTION {signature} OWNER TO {owner}", []))
+    # Functions that run with the owner's rights (SECURITY DEFINER: making monthly partitions of exchange records)
+    # are for the runtime role only, not for every role that might one day connect.
+    for signature, in _fetch(
+        """SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND p.proname LIKE 'nakama\\_%%' AND p.prosecdef ORDER BY 1""",
+    ):
+        steps.append((f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC", []))
+        steps.append((f"GRANT EXECUTE ON FUNCTION {signature} TO {runtime}", []))
 
     # The runtime role: read and write rows, nothing else; then take back what the append-only tables forbid.
     steps.append((f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {runtime}", []))

@@ -283,3 +283,12 @@ def test_staff_history_walks_the_month_windows_newest_first_each_record_once(req
         walked += [r.pk for r in page]
         before = (page[-1].inquired_at, page[-1].pk)
     assert walked == expected
+
+
+def test_only_the_runtime_role_may_call_the_owners_partition_functions(requires_postgres, roles):  # noqa: F811
+    with connection.cursor() as cursor:
+        for function in ("nakama_exchange_partition(date)", "nakama_exchange_partitions(date,date)",
+                         "nakama_exchange_partition_index_names(text)"):
+            cursor.execute("SELECT has_function_privilege(%s, %s, 'EXECUTE'), "
+                           "has_function_privilege('public', %s, 'EXECUTE')", [roles["runtime"], function, function])
+            assert cursor.fetchone() == (True, False), function
