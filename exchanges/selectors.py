@@ -15,6 +15,7 @@ from flags import policy
 from flags import selectors as flag_selectors
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Person, Procedure, Replica
+from nakama.compiled import CompiledQuery
 
 PORTAL_HISTORY_PAGE = 50  # records per page of the portal やりとり履歴
 
@@ -47,9 +48,28 @@ def shown_in_portal_q() -> Q:
 PORTAL_CATALOGUE = {Procedure: ("procedure",), InfoItem: ("item",)}
 
 
-def _portal_rows(person: Person) -> QuerySet[ExchangeRecord]:
+def _portal_rows(person: Person | int) -> QuerySet[ExchangeRecord]:
     """One person's records rule 3 allows, newest first, by exchange_subject_time_idx (subject, -inquired_at)."""
-    return ExchangeRecord.objects.filter(subject=person).filter(shown_in_portal_q()).order_by("-inquired_at", "-id")
+    person_id = person if isinstance(person, int) else person.pk
+    return ExchangeRecord.objects.filter(subject_id=person_id).filter(shown_in_portal_q()).order_by(
+        "-inquired_at", "-id"
+    )
+
+
+# The portal's first page, the one every visit opens: compiled by Django once and prepared once per database
+# connection (nakama/compiled.py). On the monthly partitions its planning cost more than running it (2.4–2.8 ms
+# against 0.5–0.8 ms: bench/RESULTS.md); a prepared statement is not planned for every call. One per page size.
+_PORTAL_FIRST_PAGES: dict[int, CompiledQuery] = {}
+
+
+def _portal_first_page(person_id: int, count: int) -> list[ExchangeRecord]:
+    query = _PORTAL_FIRST_PAGES.get(count)
+    if query is None:
+        query = _PORTAL_FIRST_PAGES[count] = CompiledQuery(
+            lambda person_id: _portal_rows(person_id)[:count], prepare_as=f"nakama_portal_first_page_{count}",
+            person_id=int,
+        )
+    return query.objects(person_id=person_id)
 
 
 def portal_history(*, person: Person) -> list[ExchangeRecord]:
@@ -91,7 +111,10 @@ def portal_history_page(
     if before is not None:
         at, record_id = before
         rows = rows.filter(Q(inquired_at__lt=at) | Q(inquired_at=at, id__lt=record_id))
-    fetched = list(rows[: limit + 1])
+    if institution_id is None and before is None:
+        fetched = _portal_first_page(person.pk, limit + 1)
+    else:
+        fetched = list(rows[: limit + 1])
     more = len(fetched) > limit
     page = [r for r in fetched[:limit] if is_shown_in_portal(r)]
     catalogue.attach(page, PORTAL_CATALOGUE)

@@ -26,8 +26,8 @@ def test_both_merges_give_the_same_pages(alice, victim, city_ko, city_otsu, proc
             before = (rows[-1].inquired_at, rows[-1].pk)
 
     as_configured = walk()
-    supported = connection.features.supports_slicing_ordering_in_compound
-    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", not supported)
+    # Read apart and merged here, as on SQLite (on PostgreSQL the first walk was the database's UNION ALL).
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
     assert walk() == as_configured
     everything = sorted(ExchangeRecord.objects.all(), key=lambda r: (r.inquired_at, r.pk), reverse=True)
     assert [pk for page in as_configured for pk in page] == [r.pk for r in everything]

@@ -126,3 +126,22 @@ def test_portal_json_costs_the_same_statements_for_three_records_or_thirty(sim_o
         body = _portal_json(card, sim_on)
     assert len(body["history"]) == exchange_selectors.PORTAL_HISTORY_PAGE and body["next_cursor"]
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_first_page_is_the_prepared_statement_and_reads_what_the_orm_reads(victim, city_otsu, procedures, items):
+    """The first page every visit opens is compiled once and, on PostgreSQL, a prepared statement (planning it on
+    the monthly partitions cost more than running it): the same shown records, hidden ones still left out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _city_asks(city_otsu, victim, procedures, items, n=4)
+    _city_asks(city_otsu, victim, procedures, items, n=2, nondisclosure_code=True)  # hidden
+    expected = [r.pk for r in exchange_selectors._portal_rows(victim.person)[:51]]
+    for _ in range(2):  # the first call prepares, the next only executes
+        with CaptureQueriesContext(connection) as captured:
+            page = exchange_selectors.portal_history_page(person=victim.person)
+        assert [r.pk for r in page.records] == expected and len(expected) == 4
+        assert [r.item.name for r in page.records] == [items["medical_eligibility"].name] * 4
+    if connection.vendor == "postgresql":
+        reads = [q["sql"] for q in captured.captured_queries if "nakama_portal_first_page" in q["sql"]]
+        assert reads and reads[0].startswith("EXECUTE nakama_portal_first_page_51"), captured.captured_queries
