@@ -22,7 +22,10 @@ def close_replica():
 
 
 def _tables(captured) -> str:
-    return " ".join(q["sql"] for q in captured.captured_queries)
+    """The SQL run. The portal's first page is a prepared statement (exchanges.selectors._portal_first_page): once
+    prepared on a connection its EXECUTE names the statement, not the table it reads."""
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    return sql.replace("nakama_portal_first_page", "exchanges_exchangerecord")
 
 
 def _portal_history_queries(victim, city_otsu, procedures, items):
