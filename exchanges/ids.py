@@ -16,7 +16,7 @@ import datetime
 import os
 import uuid
 
-from django.utils import timezone
+from exchanges import partitions
 
 _VERSION_7 = 0x7 << 76
 _VARIANT_RFC = 0x2 << 62
@@ -50,7 +50,5 @@ def month_filter(pk) -> dict:
         return {}
     if not carries_time(value):
         return {}
-    start = timezone.localtime(time_of(value)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    index = start.year * 12 + start.month  # the next month, 0-based month + 1
-    end = start.replace(year=index // 12, month=index % 12 + 1)
-    return {"inquired_at__gte": start, "inquired_at__lt": end}
+    start = partitions.month_start(time_of(value))
+    return {"inquired_at__gte": start, "inquired_at__lt": partitions.add_months(start, 1)}

@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 TABLE = "exchanges_exchangerecord"
 DEFAULT_PARTITION = f"{TABLE}_default"
@@ -43,15 +44,19 @@ def is_partitioned() -> bool:
 def month_of(moment: datetime.datetime | datetime.date) -> datetime.date:
     """The first day of the JST month a time falls in (the partition it belongs to)."""
     if isinstance(moment, datetime.datetime):
-        from django.utils import timezone
-
         moment = timezone.localtime(moment).date()
     return moment.replace(day=1)
 
 
-def add_months(month: datetime.date, count: int) -> datetime.date:
+def month_start(moment: datetime.datetime) -> datetime.datetime:
+    """Midnight JST on the first day of the month `moment` falls in: the lower bound of its partition."""
+    return timezone.localtime(moment).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def add_months(month: datetime.date | datetime.datetime, count: int):
+    """The start of the month `count` months after (or before, if negative) the month starting at `month`."""
     index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    return month.replace(year=index // 12, month=index % 12 + 1)
 
 
 def ensure(first: datetime.date, last: datetime.date) -> list[str]:
@@ -123,6 +128,4 @@ def _month_in_name(name: str) -> datetime.date | None:
 
 
 def _today() -> datetime.date:
-    from django.utils import timezone
-
     return timezone.localdate()

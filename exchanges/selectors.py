@@ -10,6 +10,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from exchanges import partitions
 from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord, ExchangeState
 from flags import policy
 from flags import selectors as flag_selectors
@@ -202,8 +203,8 @@ HISTORY_WINDOWS_MONTHS = (1, 12)
 
 def history_windows(queryset: QuerySet[ExchangeRecord], top: datetime.datetime) -> Iterator[QuerySet[ExchangeRecord]]:
     """`queryset` cut into the time windows of HISTORY_WINDOWS_MONTHS before the month of `top`, newest first."""
-    this_month = timezone.localtime(top).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    lowers = [_months_before(this_month, n) for n in HISTORY_WINDOWS_MONTHS] + [None]
+    this_month = partitions.month_start(top)
+    lowers = [partitions.add_months(this_month, -n) for n in HISTORY_WINDOWS_MONTHS] + [None]
     upper = None
     for lower in lowers:
         window = queryset
@@ -213,11 +214,6 @@ def history_windows(queryset: QuerySet[ExchangeRecord], top: datetime.datetime) 
             window = window.filter(inquired_at__lt=upper)
         yield window
         upper = lower
-
-
-def _months_before(month_start: datetime.datetime, count: int) -> datetime.datetime:
-    index = month_start.year * 12 + month_start.month - 1 - count
-    return month_start.replace(year=index // 12, month=index % 12 + 1)
 
 
 def manual_queue_for(user) -> QuerySet[ExchangeRecord]:

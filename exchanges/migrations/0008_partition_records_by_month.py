@@ -141,8 +141,8 @@ def _rebuild(cursor, *, partitioned: bool) -> None:
     if partitioned:
         cursor.execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
     # Triggers before the partitions, so partitions created by the function get them cloned.
-    cursor.execute(f"DROP TRIGGER IF EXISTS nakama_exchange_record_no_delete ON {TABLE}_old")
-    cursor.execute(f"DROP TRIGGER IF EXISTS nakama_exchange_nondisclosure_sticky ON {TABLE}_old")
+    for trigger in TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {TABLE}_old")
     cursor.execute(TRIGGERS_SQL)
     if partitioned:
         cursor.execute(FUNCTIONS_SQL)
