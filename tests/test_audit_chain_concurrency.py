@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from audit.chain import verify_chain
 from audit.models import AuditEntry
 from audit.services import record
+from tests.exchanges.test_concurrency import _wait_until_a_backend_waits_for_a_lock
 
 
 def _actor_thread(name, *, inside=None, release=None, errors):
@@ -31,21 +32,6 @@ def _actor_thread(name, *, inside=None, release=None, errors):
     return threading.Thread(target=run, name=name)
 
 
-def _a_backend_waits_for_a_lock() -> bool:
-    import time
-
-    with connection.cursor() as cursor:
-        for _ in range(300):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            time.sleep(0.05)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_entry_appended_while_another_commits_links_to_that_entry(requires_postgres):
     record(actor=None, action="inquiry.sent", message="before")
@@ -55,7 +41,7 @@ def test_an_entry_appended_while_another_commits_links_to_that_entry(requires_po
     first.start()
     assert inside.wait(timeout=30)
     second.start()
-    waited = _a_backend_waits_for_a_lock()  # second waits for the chain lock inside its one statement
+    waited = _wait_until_a_backend_waits_for_a_lock()  # second waits for the chain lock inside its one statement
     release.set()
     first.join(timeout=60)
     second.join(timeout=60)

@@ -13,27 +13,13 @@ from exchanges.services import register_peer_replica
 from flags.links import request_link_removal
 from flags.policy import SettingKind
 from flags.services import open_protection_case, set_setting
-from members.catalogue import ensure_catalogue
-from members.models import InfoItem, Procedure
 from portal_sim import services as portal
 from signin.policy import needs_second_factor
 from tests import factories as f
 from tests.conftest import totp_code
-from tests.console.test_browser import PASSWORD, check_page
+from tests.console.test_browser import PASSWORD, check_page, items, procedures  # noqa: F401 (live-server catalogue fixtures)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture
-def items(live_server):
-    """live_server tests run on a flushed database: put the 特定個人情報 / 事務 catalogue back first."""
-    ensure_catalogue(InfoItem, Procedure)
-    return {item.code: item for item in InfoItem.objects.all()}
-
-
-@pytest.fixture
-def procedures(items):
-    return {p.code: p for p in Procedure.objects.all()}
 
 
 @pytest.fixture
@@ -101,7 +87,7 @@ def _send_inquiry(page, *, procedure, item, provider, branch=None, sim_id=None):
 
 @pytest.mark.parametrize("flag_while_waiting", [True, False], ids=["a_flags_her_while_waiting", "control"])
 def test_bessi1_2_console_a_flags_her_while_its_inquiry_waits_at_b_and_b_approves_without_code(
-    flag_while_waiting, open_page, live_server, alice, bob, victim, abuser, insurer_b, procedures, items
+    flag_while_waiting, open_page, live_server, alice, bob, victim, abuser, insurer_b, procedures, items  # noqa: F811 (the live-server fixtures)
 ):
     at_b = f.MemberFactory(insurer=insurer_b, person=victim.person)
     f.ReplicaFactory(member=at_b)
@@ -153,7 +139,7 @@ def test_bessi1_2_console_a_flags_her_while_its_inquiry_waits_at_b_and_b_approve
 
 @pytest.mark.parametrize("linked", [True, False], ids=["linked", "control_not_linked"])
 def test_bessi3_4_console_inquiry_about_the_abuser_without_ticking_the_code(
-    linked, open_page, live_server, alice, victim, abuser, city_ko, procedures, items
+    linked, open_page, live_server, alice, victim, abuser, city_ko, procedures, items  # noqa: F811 (the live-server fixtures)
 ):
     """別紙3 ④ with the abuser linked and nobody ticking 不開示コード: his own やりとり履歴 names no insurer; the same
     without the link shows 「Ａ健康保険組合 業務部」."""

@@ -7,12 +7,11 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members.catalogue import ensure_catalogue
-from members.models import InfoItem, Procedure
 from portal_sim.services import issue_card
 from signin.policy import needs_second_factor
 from tests.conftest import totp_code
 from tests.console.permission_matrix import PAGES
+from tests.console.test_browser import items, procedures  # noqa: F401 (live-server catalogue fixtures)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 PASSWORD = "pw-for-tests-1"
@@ -21,18 +20,6 @@ PASSWORD = "pw-for-tests-1"
 # outside the page's policy.
 COLLECT = ("window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
            "window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + e.sourceFile + ':' + e.lineNumber));")
-
-
-@pytest.fixture
-def items(live_server):
-    """live_server tests run on a flushed database: put the 特定個人情報 / 事務 catalogue back first."""
-    ensure_catalogue(InfoItem, Procedure)
-    return {item.code: item for item in InfoItem.objects.all()}
-
-
-@pytest.fixture
-def procedures(items):
-    return {p.code: p for p in Procedure.objects.all()}
 
 
 @pytest.fixture
