@@ -42,6 +42,11 @@ def time_of(value: uuid.UUID) -> datetime.datetime:
     return datetime.datetime.fromtimestamp((value.int >> 80) / 1000, tz=datetime.UTC)
 
 
+def lookup(pk) -> dict:
+    """Filter arguments for the record with this id: the id, and its month when the id carries one."""
+    return {"pk": pk, **month_filter(pk)}
+
+
 def month_filter(pk) -> dict:
     """The lookup arguments naming the JST month of a version-7 id's time, or none (any other id or text)."""
     try:

@@ -83,7 +83,7 @@ class ExchangeRecordQuerySet(GuardedQuerySet):
     def by_id(self, pk):
         """Records with this id, the lookup bounded to the id's month when the id carries it (exchanges/ids.py), so
         PostgreSQL opens one monthly partition instead of all of them."""
-        return self.filter(pk=pk, **ids.month_filter(pk))
+        return self.filter(**ids.lookup(pk))
 
     def manual_queue(self, institution_id: int):
         return self.filter(provider_id=institution_id, state=ExchangeState.MANUAL)

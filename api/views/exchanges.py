@@ -239,7 +239,7 @@ class ExchangeReadMixin:
     def get_object(self):
         # As DRF's get_object (scoped queryset, 404, object permissions), with the id's month (exchanges/ids.py).
         pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        obj = get_scoped(self.filter_queryset(self.get_queryset()), **{self.lookup_field: pk}, **ids.month_filter(pk))
+        obj = get_scoped(self.filter_queryset(self.get_queryset()), **ids.lookup(pk))
         self.check_object_permissions(self.request, obj)
         self._page = [obj]
         return obj
@@ -300,7 +300,7 @@ class ManualQueueViewSet(ExchangeReadMixin, ScopedReadOnlyViewSet):
 def _provided_by_us(request, record_id) -> ExchangeRecord:
     """A record our insurer is asked to provide (any state; the service refuses one no longer waiting)."""
     queryset = ExchangeRecord.objects.visible_to(request.user).filter(provider_id=request.user.institution_id)
-    return get_scoped(queryset, pk=record_id, **ids.month_filter(record_id))
+    return get_scoped(queryset, **ids.lookup(record_id))
 
 
 class ApproveManualResponseView(ApiView):
@@ -354,7 +354,7 @@ class FileAppendRequestView(ApiView):
                    tags=["追記依頼"])
     @idempotent
     def post(self, request, pk):
-        record = get_scoped(ExchangeRecord.objects.visible_to(request.user), pk=pk, **ids.month_filter(pk))
+        record = get_scoped(ExchangeRecord.objects.visible_to(request.user), **ids.lookup(pk))
         data = valid(self.Input, request)
         append = file_append_or_conflict(actor=request.user, record=record, reason=data["reason"])
         return Response(AppendRequestOut(append).data, status=status.HTTP_201_CREATED)
