@@ -110,7 +110,9 @@ class PgPair:
         self._start(self.primary_dir)
         self._as_owner("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
                        "-D", str(self.standby_dir), "-R", "-X", "stream", "--no-sync")
-        standby = [f"cluster_name = '{STANDBY_NAME}'"]  # the WAL receiver's application_name
+        # The WAL receiver's application_name; and once promoted, a primary with no standby of its own yet: it must
+        # not wait for one (the copied primary settings would make every commit hang), docs/operations.md.
+        standby = [f"cluster_name = '{STANDBY_NAME}'", "synchronous_standby_names = ''"]
         if self.apply_delay_ms:
             standby.append(f"recovery_min_apply_delay = '{self.apply_delay_ms}ms'")
         self._configure(self.standby_dir, self.standby_port, standby)
