@@ -7,8 +7,9 @@ moment ago could still be missing on the replica when her 代理人 looks.
 
 Which row of pg_stat_replication is our replica, whatever its application_name: the name its WAL receiver gives
 (pg_stat_wal_receiver.conninfo, else the standby's cluster_name, the receiver's default), or failing that every
-sender whose client address is the replica's own address. Reading those views needs pg_read_all_stats
-(create_db_roles grants it to the runtime role); without it the check cannot vouch for the replica and says so.
+sender whose client address is the replica's own address. Reading those views needs pg_read_all_stats, which the
+runtime role deliberately lacks (it is a member of no role): run `check --deploy` with DATABASE_URL naming a
+monitoring role (docs/operations.md); without it the check cannot vouch for the replica and refuses it.
 """
 
 import re
@@ -53,8 +54,8 @@ def replica_problems(primary_alias: str = "default", replica_alias: str = "repli
     except DatabaseError as exc:
         return [f"the replica's state could not be read: {exc}".strip()]
     if any(state is None for _, _, state in senders):
-        return problems + ["pg_stat_replication is hidden from this role: grant it pg_read_all_stats "
-                           "(manage.py create_db_roles does)."]
+        return problems + ["pg_stat_replication is hidden from this role: run check --deploy as a monitoring role "
+                           "with pg_read_all_stats (docs/operations.md)."]
     ours = [s for s in senders if name and s[0] == name] or [s for s in senders if address and s[1] == address]
     if not ours:
         problems.append(f"the primary reports no standby streaming to the replica (application_name '{name}', "
