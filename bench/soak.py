@@ -93,7 +93,7 @@ def client(n: int, base: str, token: str, city: int, stop: threading.Event, stat
         i += 1
         pick = rng.random()
         if pick < 0.30:
-            route, call = "API POST /api/v1/inquiries/", lambda: api.post(
+            route, call = "API POST /api/v1/inquiries/", lambda i=i: api.post(
                 f"{base}/api/v1/inquiries/", headers={"Idempotency-Key": f"soak-{n}-{i}"},
                 json={"procedure": "kenpo_benefit", "item": "local_tax", "provider": city,
                       "member": rng.choice(MEMBERS)})
@@ -108,7 +108,7 @@ def client(n: int, base: str, token: str, city: int, stop: threading.Event, stat
             route, call = "console GET /exchanges/", lambda: console.get(f"{base}/exchanges/")
         elif pick < 0.85:
             card, pin = rng.choice(PORTAL_CARDS)
-            route, call = "portal POST /api/sim/portal/", lambda: sim.post(
+            route, call = "portal POST /api/sim/portal/", lambda card=card, pin=pin: sim.post(
                 f"{base}/api/sim/portal/", json={"card_number": card, "pin": pin})
         else:
             route, call = "portal GET /portal/history/", lambda: portal.get(f"{base}/portal/history/")
