@@ -13,3 +13,19 @@ def simulation_api_is_off(app_configs, **kwargs):
             id="nakama.E001",
         )]
     return []
+
+
+@register(Tags.security, deploy=True)
+def read_replica_is_synchronous(app_configs, **kwargs):
+    """The portal and auditors read DATABASE_REPLICA_URL: refuse it unless the primary waits for it to apply."""
+    from nakama.replication import replica_problems
+    from nakama.routers import replica_in_use
+
+    if not replica_in_use():
+        return []
+    return [Error(
+        f"DATABASE_REPLICA_URL: {problem}",
+        hint="docs/operations.md「同期スタンバイ」: synchronous_standby_names names the standby and "
+             "synchronous_commit = remote_apply, or unset DATABASE_REPLICA_URL.",
+        id="nakama.E002",
+    ) for problem in replica_problems()]

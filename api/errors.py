@@ -7,9 +7,11 @@ too (500 `server_error`, logged with its traceback; the act it interrupted rolle
 """
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
+from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from exchanges.services import ExchangeNotSent
+from nakama.outage import RETRY_AFTER_SECONDS, is_database_outage
 from portal_sim.services import SignInRefused
 
 # Japanese messages for DRF's and knox's own exceptions (knox ships no Japanese catalogue).
@@ -35,6 +38,10 @@ _MESSAGES = {
 logger = logging.getLogger("api")
 
 SERVER_ERROR = ("server_error", "サーバーで予期しないエラーが発生しました。時間をおいて再度お試しください。")
+# The database is away (failover, restart): nothing was done or the act's commit is in doubt; a client retries with
+# the same Idempotency-Key and gets either the stored answer or a single new act (docs/operations.md, failover).
+DATABASE_UNAVAILABLE = ("database_unavailable",
+                        "データベースに接続できません（切替中の可能性があります）。同じ Idempotency-Key で時間をおいて再度お試しください。")
 
 # Service refusals that depend on the object's current state, not on the body: 409 Conflict.
 CONFLICT_CODES = {
@@ -70,6 +77,9 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return Response({**_body(exc.error_code, exc.message, exc.fields), **exc.extra}, status=exc.status_code)
+    if is_database_outage(exc):
+        set_rollback()
+        return _unavailable_response()
     if isinstance(exc, ExchangeNotSent):
         # Fail closed: the flag check could not be made, nothing was sent. 503 so a client retries later.
         return Response(_body(exc.code, exc.message), status=status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -115,8 +125,27 @@ def exception_handler(exc, context):
     return response
 
 
+def _unavailable_response() -> Response:
+    return Response(_body(*DATABASE_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def server_error(request, *args, **kwargs):
-    """handler500: the JSON error body under /api/ (an exception outside a DRF view), Django's page elsewhere."""
+    """handler500: the JSON error body under /api/ (an exception outside a DRF view), Django's page elsewhere.
+
+    An exception raised because the database is away (in middleware, authentication or a view) is a 503 with
+    Retry-After, not a 500: the JSON body under /api/, a Japanese page in the console and the portal."""
+    outage = is_database_outage(sys.exc_info()[1])
     if request.path.startswith("/api/"):
+        if outage:
+            response = JsonResponse(_body(*DATABASE_UNAVAILABLE), status=503, json_dumps_params={"ensure_ascii": False})
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         return JsonResponse(_body(*SERVER_ERROR), status=500, json_dumps_params={"ensure_ascii": False})
+    if outage:
+        from django.http import HttpResponse
+
+        response = HttpResponse(loader.get_template("503.html").render({}), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return defaults.server_error(request, *args, **kwargs)

@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, handovers, members, sim, sweep
+from api.views import account, batch, common, exchanges, flags, handovers, members, sim, sweep
 
 app_name = "api"
 
@@ -52,7 +52,8 @@ v1 = [
          name="linked-person-request-removal"),
     path("link-removals/<str:pk>/decision/", flags.DecideLinkRemovalView.as_view(), name="link-removal-decide"),
     path("inquiries/", exchanges.InquiryView.as_view(), name="inquiry-send"),
-    path("inquiries/batch/", exchanges.BatchInquiryView.as_view(), name="inquiry-batch"),
+    path("inquiries/batch/", batch.BatchInquiryView.as_view(), name="inquiry-batch"),
+    path("inquiries/batch/stream/", batch.BatchInquiryStreamView.as_view(), name="inquiry-batch-stream"),
     path("exchanges/<str:pk>/append-requests/", exchanges.FileAppendRequestView.as_view(), name="exchange-append"),
     path("manual-responses/<str:pk>/approve/", exchanges.ApproveManualResponseView.as_view(), name="manual-approve"),
     path("manual-responses/<str:pk>/decline/", exchanges.DeclineManualResponseView.as_view(), name="manual-decline"),

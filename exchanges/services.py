@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.services import append as audit_append
 from audit.services import entry as audit_entry
 from audit.services import record as audit
+from exchanges import ids
 from exchanges.models import (
     LIVE_APPEND_STATUSES,
     AppendRequest,
@@ -172,7 +173,9 @@ def _new_record(
     *, inquirer: Institution, department: Department | None, provider: Institution, subject: Person,
     procedure: Procedure, item: InfoItem, inquired_by=None,
 ) -> ExchangeRecord:
+    inquired_at = timezone.now()
     return ExchangeRecord(
+        id=ids.record_id(inquired_at),  # known before the INSERT: the audit entries name it
         inquirer=inquirer,
         inquirer_department=department,
         provider=provider,
@@ -182,7 +185,7 @@ def _new_record(
         inquirer_display=inquirer.nws_display_name,
         inquirer_department_display=_department_display(inquirer, department),
         provider_display=provider.nws_display_name,
-        inquired_at=timezone.now(),
+        inquired_at=inquired_at,
         inquired_by=inquired_by,
     )
 
@@ -214,8 +217,52 @@ class InquiryRequest:
     nondisclosure_code: bool = False  # 不開示コード set by hand (rule 2: the abuser)
 
 
+def check_inquiry(*, actor, request: InquiryRequest) -> Person:
+    """What an inquiry must satisfy before anything is locked or written; returns its subject (ValidationError
+    otherwise). Shared by send_inquiry and the batch (exchanges.batch)."""
+    if request.member is not None and (request.sim_id or "").strip():
+        raise ValidationError("照会対象者は被保険者か個人識別子のどちらか一方で指定してください。", code="ambiguous_subject")
+    if request.provider.pk == actor.institution_id:
+        raise ValidationError({"provider": "自保険者に対して情報照会はできません。"}, code="self_inquiry")
+    _check_procedure_allows(request.procedure, request.item)
+    return resolve_subject(actor=actor, member=request.member, sim_id=request.sim_id)
+
+
+def decide_inquiry(*, actor, request: InquiryRequest, subject: Person, sides: flag_selectors.BothSides):
+    """The record of one inquiry and its audit entries, decided from both sides' settings read under their locks
+    (the caller holds them): renewal ① and the links code it, the provider answers (別紙1 ①③, ※2). Nothing is
+    written here; the caller saves the record and appends the entries in the same transaction."""
+    record = _new_record(
+        inquirer=actor.institution,
+        department=actor.department,
+        provider=request.provider,
+        subject=subject,
+        procedure=request.procedure,
+        item=request.item,
+        inquired_by=actor,
+    )
+    # Automatic (flag) or linked (要注意照会対象) is final: a hand-set request adds nothing, and leaving it out takes
+    # nothing away.
+    code = policy.inquiry_code_at_send(
+        sides.inquirer, request.item.code, server=actor.institution.server, linked=sides.linked,
+        requested=request.nondisclosure_code,
+    )
+    _set_inquiry_code(record, code, by=actor, linked_cases=sides.linked_cases)
+    # The answer is decided before the record is written: one INSERT, never an INSERT then an UPDATE.
+    _answer(record, sides)
+    entries = [audit_entry(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))]
+    if request.provider.is_tenant:
+        # The other insurer on this server received it: its own trail shows it (and nothing of ours).
+        entries.append(audit_entry(
+            actor=None, institution=request.provider, action="inquiry.received", target=record,
+            after=_snapshot(record, for_provider=True), message=f"{actor.institution.name} からの照会",
+        ))
+    return record, entries
+
+
 def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
-    """情報照会 by our insurer: the only function that sends one.
+    """情報照会 by our insurer: the only function that sends one (the batch, exchanges.batch, decides each line with
+    the same check_inquiry and decide_inquiry).
 
     Renewal ①: a subject who is our member with 不開示該当フラグ (whole, or the requested item) gets 不開示コード
     automatically; staff may also set it by hand on any inquiry (case ②). If the flag check cannot be completed
@@ -223,46 +270,17 @@ def send_inquiry(*, actor, request: InquiryRequest) -> ExchangeRecord:
     half-written, and InquiryNotSent (with its Japanese message) is raised.
     """
     require_changer(actor)
-    if request.member is not None and (request.sim_id or "").strip():
-        raise ValidationError("照会対象者は被保険者か個人識別子のどちらか一方で指定してください。", code="ambiguous_subject")
-    if request.provider.pk == actor.institution_id:
-        raise ValidationError({"provider": "自保険者に対して情報照会はできません。"}, code="self_inquiry")
     try:
-        _check_procedure_allows(request.procedure, request.item)
-        subject = resolve_subject(actor=actor, member=request.member, sim_id=request.sim_id)
+        subject = check_inquiry(actor=actor, request=request)
         # The savepoint makes the rollback ours even when a caller already holds a transaction.
         with transaction.atomic(), nws_write():
             sides = flag_selectors.both_sides(
                 inquirer_id=actor.institution_id, provider_id=request.provider.pk, person_id=subject.pk,
                 replica_item_id=request.item.pk,
             )
-            record = _new_record(
-                inquirer=actor.institution,
-                department=actor.department,
-                provider=request.provider,
-                subject=subject,
-                procedure=request.procedure,
-                item=request.item,
-                inquired_by=actor,
-            )
-            # Automatic (flag) or linked (要注意照会対象) is final: a hand-set request adds nothing, and leaving it
-            # out takes nothing away.
-            code = policy.inquiry_code_at_send(
-                sides.inquirer, request.item.code, server=actor.institution.server, linked=sides.linked,
-                requested=request.nondisclosure_code,
-            )
-            _set_inquiry_code(record, code, by=actor, linked_cases=sides.linked_cases)
-            # The answer is decided before the record is written: one INSERT, never an INSERT then an UPDATE.
-            _answer(record, sides)
+            record, entries = decide_inquiry(actor=actor, request=request, subject=subject, sides=sides)
             record.save(force_insert=True)
-            entries = [audit_entry(actor=actor, action="inquiry.sent", target=record, after=_snapshot(record))]
-            if request.provider.is_tenant:
-                # The other insurer on this server received it: its own trail shows it (and nothing of ours).
-                entries.append(audit_entry(
-                    actor=None, institution=request.provider, action="inquiry.received", target=record,
-                    after=_snapshot(record, for_provider=True), message=f"{actor.institution.name} からの照会",
-                ))
-            # Last statements before commit: the global chain lock is held only from here to the commit.
+            # Last statements before commit: the chain lock is held only from here to the commit.
             audit_append(*entries)
     except DatabaseError as exc:
         raise InquiryNotSent() from exc

@@ -211,3 +211,66 @@ def links_of(user, case) -> list[CaseLinkedPerson]:
             (r for r in link.removal_requests.all() if r.state == ClearingRequestState.PENDING), None
         )
     return sorted(links, key=lambda link: (not link.is_in_force, link.added_at, link.pk))
+
+
+def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> list[BothSides]:
+    """both_sides for many exchanges by one inquirer at once (一括照会, exchanges.batch); lines are
+    (provider_id, person_id, item_id), the answer is one BothSides a line, each with the provider's latest 副本.
+
+    Every (institution, person) lock in one statement, sorted by person and then institution — the order both_sides
+    takes one person's two locks in, so a batch and single inquiries never wait on each other in a circle — then,
+    as separate statements started after the locks are granted, one read each of the settings, the links and the
+    副本 of all lines. The same querysets as both_sides (Setting.active, CaseLinkedPerson.in_force, open cases).
+    """
+    if not lines:
+        return []
+    persons = {person for _, person, _ in lines}
+    institutions = {inquirer_id} | {provider for provider, _, _ in lines}
+    if connection.vendor == "postgresql":
+        pairs = sorted({(person, institution) for provider, person, _ in lines for institution in (inquirer_id, provider)})
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(['pg_advisory_xact_lock(%s, %s)'] * len(pairs))}",
+                           [key for person, institution in pairs for key in (institution & 0x7FFFFFFF,
+                                                                              person & 0x7FFFFFFF)])
+    in_force: dict[tuple[int, int], list[ActiveSetting]] = {}
+    for institution_id, person_id, kind, item_code in (
+        Setting.objects.active().filter(institution_id__in=institutions, person_id__in=persons)
+        .values_list("institution_id", "person_id", "kind", "item__code")
+    ):
+        in_force.setdefault((institution_id, person_id), []).append(ActiveSetting(kind=kind, item_code=item_code))
+    links: dict[int, set[int]] = {}
+    for person_id, case_id in (
+        CaseLinkedPerson.objects.in_force()
+        .filter(institution_id=inquirer_id, person_id__in=persons, case__closed_at__isnull=True)
+        .values_list("person_id", "case_id")
+    ):
+        links.setdefault(person_id, set()).add(case_id)
+    replicas = _latest_replicas_of(lines)
+    return [
+        BothSides(
+            inquirer=list(in_force.get((inquirer_id, person), [])),
+            provider=list(in_force.get((provider, person), [])),
+            linked_cases=sorted(links.get(person, ())),
+            replica=replicas.get((provider, person, item)),
+        )
+        for provider, person, item in lines
+    ]
+
+
+def _latest_replicas_of(lines: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], Replica]:
+    """The latest 副本 (members.selectors.latest_replicas' order) of each (institution, person, item), one read."""
+    wanted = set(lines)
+    found = (
+        Replica.objects.filter(institution_id__in={i for i, _, _ in wanted}, person_id__in={p for _, p, _ in wanted},
+                               item_id__in={t for _, _, t in wanted})
+        .order_by("institution_id", "person_id", "item_id", "-registered_at", "-id")
+        .only("id", "institution_id", "person_id", "item_id", "content")
+    )
+    if connection.vendor == "postgresql":
+        found = found.distinct("institution_id", "person_id", "item_id")
+    latest: dict[tuple[int, int, int], Replica] = {}
+    for replica in found:
+        key = (replica.institution_id, replica.person_id, replica.item_id)
+        if key in wanted and key not in latest:
+            latest[key] = replica
+    return latest

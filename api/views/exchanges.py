@@ -1,24 +1,23 @@
-"""情報照会 (single and batch, through exchanges.services.send_inquiry), 情報提供等記録, 手動応答, 追記依頼."""
+"""情報照会 (one, through exchanges.services.send_inquiry; the batch is api/views/batch.py), 情報提供等記録, 手動応答,
+追記依頼."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.errors import ApiError, exception_handler
+from api.errors import ApiError
 from api.idempotency import idempotent
 from api.pagination import AppendCursor, ExchangeCursor, TwoSidedExchangeCursor
 from api.permissions import IsInsurerStaff
-from api.schema import ErrorSerializer, id_param, read_responses, write_responses
+from api.schema import id_param, read_responses, write_responses
 from api.serializers import AppendRequestOut, ExchangeOut, FieldsOnce, ReplicaOut
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from exchanges import ids
 from exchanges.models import AppendRequest, ExchangeRecord, ExchangeState
 from exchanges.services import (
     AppendRequestExists,
-    InquiryNotSent,
     InquiryRequest,
     approve_manual_response,
     decline_manual_response,
@@ -29,8 +28,6 @@ from institutions.models import Institution
 from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Procedure, Replica
 from members.selectors import member_by_branch
-
-MAX_BATCH = 100
 
 
 class InstitutionOut(serializers.ModelSerializer):
@@ -134,7 +131,7 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     return record, member
 
 
-def _context(request, records, *, member: Member | None = None) -> dict:
+def record_context(request, records, *, member: Member | None = None) -> dict:
     if member is not None:
         # Just sent about one of our members: the 枝番 is the one the client gave, no need to read it again.
         return {"request": request, "branch_by_person": {member.person_id: member.branch_number}}
@@ -154,50 +151,8 @@ class InquiryView(ApiView):
     def post(self, request):
         data = valid(InquiryIn, request)
         record, member = _send(request, data)
-        return Response(ExchangeOut(record, context=_context(request, [record], member=member)).data,
+        return Response(ExchangeOut(record, context=record_context(request, [record], member=member)).data,
                         status=status.HTTP_201_CREATED)
-
-
-class BatchResultOut(serializers.Serializer):
-    index = serializers.IntegerField(help_text="入力の何件目か（0始まり）")
-    sent = serializers.BooleanField(help_text="送信したら true")
-    record = ExchangeOut(allow_null=True, help_text="送信した情報照会（送信しなかった場合は null）")
-    error = ErrorSerializer(allow_null=True, help_text="送信しなかった理由（送信した場合は null）")
-
-
-class BatchInquiryView(ApiView):
-    """情報照会の一括送信: 1件ずつ send_inquiry を通し、件ごとの結果を返す（送信済みの照会は取り消せないため）."""
-
-    permission_classes = [IsInsurerStaff]
-
-    class Input(serializers.Serializer):
-        inquiries = InquiryIn(many=True, min_length=1, max_length=MAX_BATCH, help_text=f"情報照会（1〜{MAX_BATCH}件）")
-
-    class Output(serializers.Serializer):
-        results = BatchResultOut(many=True, help_text="件ごとの結果（入力と同じ順）")
-
-    @extend_schema(
-        summary="情報照会の一括送信（件ごとの結果）",
-        description="入力の形式に誤りがあれば 400 で何も送信しない。形式が正しければ1件ずつ送信し、"
-                    "件ごとに送信できたか（sent）と、できなかった理由（error）を返す。",
-        request=Input, responses=write_responses(Output, extra=(422,)), tags=["情報照会"],
-    )
-    @idempotent
-    def post(self, request):
-        data = valid(self.Input, request)
-        results = []
-        for index, item in enumerate(data["inquiries"]):
-            try:
-                with transaction.atomic():  # savepoint: one item's failure leaves the others (and the batch) intact
-                    record, member = _send(request, item)
-            except (ValidationError, PermissionDenied, InquiryNotSent) as exc:
-                response = exception_handler(exc, {"request": request})
-                results.append({"index": index, "sent": False, "record": None, "error": response.data})
-                continue
-            results.append({"index": index, "sent": True,
-                            "record": ExchangeOut(record, context=_context(request, [record], member=member)).data,
-                            "error": None})
-        return Response({"results": results})
 
 
 class ExchangeFilter(django_filters.FilterSet):
@@ -229,7 +184,7 @@ class ExchangeReadMixin:
     def get_serializer_context(self):
         context = super().get_serializer_context()
         records = getattr(self, "_page", None) or []
-        return context | _context(self.request, records)
+        return context | record_context(self.request, records)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -321,7 +276,7 @@ class ApproveManualResponseView(ApiView):
         data = valid(self.Input, request)
         record = approve_manual_response(actor=request.user, record=record, content=data["content"],
                                          nondisclosure_code=data["nondisclosure_code"])
-        return Response(ExchangeOut(record, context=_context(request, [record])).data)
+        return Response(ExchangeOut(record, context=record_context(request, [record])).data)
 
 
 class DeclineManualResponseView(ApiView):
@@ -339,7 +294,7 @@ class DeclineManualResponseView(ApiView):
         record = _provided_by_us(request, pk)
         data = valid(self.Input, request)
         record = decline_manual_response(actor=request.user, record=record, reason=data["reason"])
-        return Response(ExchangeOut(record, context=_context(request, [record])).data)
+        return Response(ExchangeOut(record, context=record_context(request, [record])).data)
 
 
 class FileAppendRequestView(ApiView):

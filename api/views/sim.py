@@ -23,6 +23,7 @@ from exchanges.services import receive_inquiry
 from flags.services import set_peer_setting
 from institutions.models import Institution, InstitutionKind, Role
 from members.models import InfoItem, Person, Procedure
+from nakama.routers import replica_reads
 from portal_sim import selectors as portal_selectors
 from portal_sim.models import Card
 from portal_sim.services import name_proxy, principals_of, reissue_card, remove_proxy, sign_in, suspend_card
@@ -406,9 +407,12 @@ class PortalView(SimView):
             subject = next((p for p in principals if p.sim_id == wanted), None)
             if subject is None:
                 raise ApiError(code="not_proxy", message="この方の代理人として設定されていません。", status_code=403)
-        sections = self_information(person=subject)
-        # One keyset page, as the portal page reads it: a person with thousands of records costs what one with three does.
-        page = portal_selectors.history(person=subject, cursor=data["cursor"])
+        # The card and the proxy relation were checked on the primary (a suspension counts at once); what the portal
+        # shows may come from the synchronous standby, as the portal pages read it (nakama.routers).
+        with replica_reads():
+            sections = self_information(person=subject)
+            # One keyset page, as the portal page reads it: thousands of records cost what three do.
+            page = portal_selectors.history(person=subject, cursor=data["cursor"])
         body = {
             "viewer": {"sim_id": viewer.sim_id, "name": viewer.name},
             "subject": {"sim_id": subject.sim_id, "name": subject.name},

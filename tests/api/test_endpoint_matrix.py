@@ -3,6 +3,7 @@
 without a row here fails test_every_endpoint_is_in_the_matrix."""
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.views.batch import UNKNOWN_MEMBER
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
@@ -144,6 +146,12 @@ V1 = {
     ),
     "inquiry-batch": Endpoint(
         "post", "/api/v1/inquiries/batch/", 200, CHANGERS,
+        body={"inquiries": [{"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}",
+                             "member": "{branch}"}]},
+        bad_body={"inquiries": []}, outsider="own",
+    ),
+    "inquiry-batch-stream": Endpoint(
+        "post", "/api/v1/inquiries/batch/stream/", 200, CHANGERS,
         body={"inquiries": [{"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}",
                              "member": "{branch}"}]},
         bad_body={"inquiries": []}, outsider="own",
@@ -313,6 +321,9 @@ def test_another_insurers_token(name, world):
         assert response.status_code in (200, 201, 204), response.content[:300]
         if name == "inquiry-batch":  # the member is named in the body: refused item by item, as unknown
             assert response.json()["results"][0]["sent"] is False
+        if name == "inquiry-batch-stream":
+            first = json.loads(b"".join(response.streaming_content).splitlines()[0])
+            assert first["sent"] is False and first["error"]["fields"] == {"member": [UNKNOWN_MEMBER]}
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

@@ -19,6 +19,7 @@ def test_flag_check_failure_sends_nothing_and_answers_503(api_alice, victim, cit
         raise DatabaseError("connection lost")
 
     monkeypatch.setattr("exchanges.services.flag_selectors.both_sides", broken)
+    monkeypatch.setattr("exchanges.batch.flag_selectors.both_sides_many", broken)
     response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json")
     assert_error(response, 503, "flag_check_failed")
     batch = api_alice.post("/api/v1/inquiries/batch/", {"inquiries": [_inquiry(city_ko, member=victim.branch_number)]},

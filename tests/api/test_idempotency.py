@@ -172,7 +172,7 @@ def test_a_failure_while_building_the_answer_does_not_leave_a_sent_inquiry(api_a
     def broken(*args, **kwargs):
         raise DatabaseError("connection lost after sending")
 
-    monkeypatch.setattr("api.views.exchanges._context", broken)  # runs while the answer is built
+    monkeypatch.setattr("api.views.exchanges.record_context", broken)  # runs while the answer is built
     response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json",
                               **_key("fragile"))
     assert_error(response, 500, "server_error")
