@@ -7,11 +7,13 @@ import datetime
 import importlib
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils import timezone
 
 from flags.policy import SettingKind
 from flags.services import open_protection_case, set_setting, update_case_checklist
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff
+from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person
 from members.services import register_replica
 
@@ -65,16 +67,18 @@ def _person(world, key, sim_id, name, kana, birth):
 
 def _member(world, key, actor, person, branch, symbol, acquired, registered_at):
     inst = actor.institution
-    member = Member.objects.create(
-        insurer=inst,
-        branch_number=branch,
-        person=person,
-        name=person.name,
-        kana=person.kana,
-        birth_date=person.birth_date,
-        symbol_number=symbol,
-        acquired_on=acquired,
-    )
+    with transaction.atomic():
+        member = Member.objects.create(
+            insurer=inst,
+            branch_number=branch,
+            person=person,
+            name=person.name,
+            kana=person.kana,
+            birth_date=person.birth_date,
+            symbol_number=symbol,
+            acquired_on=acquired,
+        )
+        run_enrolment_hooks(actor=actor, member=member)  # as every 加入 does (引継ぎによる仮設定)
     world.members[key] = member
     register_replica(
         actor=actor,
