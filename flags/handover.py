@@ -15,7 +15,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import record
@@ -30,6 +30,7 @@ from members.models import Member
 CASE_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE)
 PROVISIONAL_REASON = "引継ぎによる仮設定"
 PENDING_LABEL = "引継ぎ確認待ち"
+SUBJECT, LINKED = "subject", "linked"  # her / an offered linked person, in pending_handover_persons
 # What of the old case travels (issue 17 point 2); nothing else of it reaches the new insurer.
 CARRIED_FIELDS = (
     "requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
@@ -160,16 +161,18 @@ def handovers_offered(user) -> QuerySet[Handover]:
     return Handover.objects.filter(from_institution_id=user.institution_id).select_related("to_institution")
 
 
-def pending_handover_persons(user, person_ids) -> set[int]:
-    """Of these persons, those a handover still waiting for the user's insurer's decision names: her, or one of
-    the offered linked persons. Every screen of the new insurer that shows one says 引継ぎ確認待ち."""
+def pending_handover_persons(user, person_ids) -> dict[int, str]:
+    """Of these persons, those a handover still waiting for the user's insurer's decision names, each with its role
+    in it: SUBJECT (her) or LINKED (an offered linked person). Every screen of the new insurer that shows one says
+    引継ぎ確認待ち. Two queries, whatever the number of persons."""
     person_ids = {pk for pk in person_ids if pk}
     if not getattr(user, "institution_id", None) or not person_ids:
-        return set()
+        return {}
     pending = Handover.objects.filter(to_institution_id=user.institution_id, state=HandoverState.PENDING)
-    named = pending.filter(Q(person_id__in=person_ids) | Q(linked_persons__in=person_ids)).values_list(
-        "person_id", "linked_persons")
-    return {pk for row in named for pk in row if pk in person_ids}
+    found = dict.fromkeys(
+        pending.filter(linked_persons__in=person_ids).values_list("linked_persons", flat=True), LINKED)
+    found.update(dict.fromkeys(pending.filter(person_id__in=person_ids).values_list("person_id", flat=True), SUBJECT))
+    return {pk: role for pk, role in found.items() if pk in person_ids}
 
 
 def pending_handover_of_case(case: ProtectionCase) -> Handover | None:

@@ -109,7 +109,9 @@ def test_no_window_b_enrols_her_after_the_offer_and_nobody_on_her_side_sees_b(
     assert b_trail.filter(action="handover.provisional", message="引継ぎによる仮設定").count() == 1
     assert b_trail.filter(action="setting.set", message="引継ぎによる仮設定").count() == 2
     assert b_trail.filter(action="case.person_linked").count() == 1
-    assert pending_handover_persons(bob, [victim.person_id, abuser.pk, 999_999]) == {victim.person_id, abuser.pk}
+    assert pending_handover_persons(bob, [victim.person_id, abuser.pk, 999_999]) == {
+        victim.person_id: "subject", abuser.pk: "linked"}
+    assert pending_handover_persons(alice, [victim.person_id, abuser.pk]) == {}
 
 
 def test_she_is_already_bs_member_protected_from_the_offer(
