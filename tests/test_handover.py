@@ -22,7 +22,7 @@ from flags.handover import (
     offer_handover,
     pending_handover_persons,
 )
-from flags.models import ProtectionCase, Setting
+from flags.models import Handover, ProtectionCase, Setting
 from flags.services import decide_clearing, open_protection_case, request_clearing, update_case_checklist
 from institutions.models import Role
 from members.services import enrol_member, record_loss, register_replica
@@ -212,3 +212,15 @@ def test_no_offer_before_the_loss_or_to_a_non_tenant(alice, victim, insurer_b, c
         offer_handover(actor=alice, case=case, to_institution=city_ko,
                        consent_on=timezone.localdate() + datetime.timedelta(days=1))
     assert set(refused.value.message_dict) == {"to_institution", "consent_on"}
+
+
+def test_the_demo_shows_a_pending_handover_at_b(items, procedures):
+    """The demo: 中村 千代 moved from Ａ to Ｂ; Ｂ enrolled her, so she is protected there, waiting for b_super."""
+    from demo.world import build_world
+
+    world = build_world()
+    her, at_b = world.persons["moved"], world.members["moved_at_b"]
+    handover = Handover.objects.get(person=her)
+    assert handover.is_pending and handover.new_case.member == at_b and handover.case_card_or_proxy
+    assert Setting.objects.filter(member=at_b, source="handover").active().count() == 2
+    assert pending_handover_persons(world.staff["b_clerk"], [her.pk]) == {her.pk: "subject"}
