@@ -399,6 +399,9 @@ class Handover(models.Model):
             models.UniqueConstraint(fields=["from_case"], condition=models.Q(state="pending"),
                                     name="handover_one_pending_per_case"),
         ]
+        # The inquiry's flag check asks whether a pending handover to the inquirer names the subject.
+        indexes = [models.Index(fields=["to_institution", "person"], condition=models.Q(state="pending"),
+                                name="handover_pending_idx")]
 
     def __str__(self) -> str:
         return f"引継ぎ {self.get_state_display()}"

@@ -114,6 +114,23 @@ def test_no_window_b_enrols_her_after_the_offer_and_nobody_on_her_side_sees_b(
     assert pending_handover_persons(alice, [victim.person_id, abuser.pk]) == {}
 
 
+def test_before_she_is_bs_member_bs_inquiries_about_her_or_the_offered_abuser_are_coded(
+    her_case, alice, bob, b_super, victim, abuser, insurer_b, city_ko, procedures, items
+):
+    """The offer names B: from that moment, even before B enrols her, B's inquiries about her (by her identifier)
+    and about the offered linked persons carry 不開示コード; after a decline, only a case at B would code them."""
+    assert not _b_asks(bob, procedures, items, city_ko, sim_id=abuser.sim_id).inquiry_code  # control: no offer yet
+    handover = _offer(alice, her_case, insurer_b)
+    assert _b_asks(bob, procedures, items, city_ko, sim_id=victim.person.sim_id).inquiry_code
+    about_him = _b_asks(bob, procedures, items, city_ko, sim_id=abuser.sim_id)
+    assert about_him.inquiry_code and about_him.inquiry_code_source == "linked"
+    assert not send_inquiry(actor=alice, request=InquiryRequest(  # A's own inquiries are A's matter (its own case)
+        procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=city_ko,
+        sim_id=f.PersonFactory().sim_id)).inquiry_code
+    decline_handover(actor=b_super, handover=handover, reason="当組合に加入の予定がない")
+    assert not _b_asks(bob, procedures, items, city_ko, sim_id=abuser.sim_id).inquiry_code
+
+
 def test_she_is_already_bs_member_protected_from_the_offer(
     her_case, alice, bob, victim, abuser, insurer_b, city_ko, procedures, items
 ):
