@@ -22,6 +22,7 @@ from audit.services import record
 from flags.links import write_link
 from flags.models import CaseLinkedPerson, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
+from flags.selectors import lock_person_settings
 from flags.services import write_setting
 from institutions.access import require_changer
 from institutions.models import Institution
@@ -83,6 +84,9 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
         # The new insurer's trail: the world (no name of the old insurer's staff).
         record(actor=None, institution=to_institution, action="handover.received", target=handover,
                after={"from": case.institution.name, "kinds": "、".join(kinds_labels(handover))})
+        # The same lock a 加入's hook takes before it looks for handovers: an offer and a concurrent 加入 cannot
+        # both miss each other (each reads after the other committed).
+        lock_person_settings(institution_id=to_institution.pk, person_id=handover.person_id)
         member = _active_member(institution_id=to_institution.pk, person_id=handover.person_id)
         if member is not None:  # she is already the new insurer's member: protected from this moment
             _apply_provisionally(handover=handover, member=member)
@@ -98,6 +102,7 @@ def protect_on_enrolment(*, actor, member: Member) -> None:
     """members.enrolment hook, inside every 加入's transaction: a pending handover to this insurer for this person
     applies now. `actor` (the enrolling staff member, or none) is on the 加入's own audit entry; the provisional
     settings are the system's, recorded as 引継ぎによる仮設定 in the insurer's trail."""
+    lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)  # see offer_handover
     pending = (Handover.objects.select_for_update()
                .filter(to_institution_id=member.insurer_id, person_id=member.person_id, state=HandoverState.PENDING,
                        new_case__isnull=True).order_by("offered_at", "pk"))
@@ -126,6 +131,15 @@ def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCas
         else:
             record(actor=None, institution=member.insurer, action="case.opened", target=case,
                    after={"review_on": str(case.review_on), "handover": handover.pk}, message=PROVISIONAL_REASON)
+    elif handover.case_card_or_proxy and not case.case_card_or_proxy:
+        # Her own case here already: case ① and its dated checklist join it, so the card-procedure gate holds.
+        case.case_card_or_proxy = True
+        for name in CARRIED_FIELDS:
+            if name.endswith("_on") and getattr(case, name) is None:
+                setattr(case, name, getattr(handover, name))
+        case.save()
+        record(actor=None, institution=member.insurer, action="case.checklist_updated", target=case,
+               after={"case_card_or_proxy": True, "handover": handover.pk}, message=PROVISIONAL_REASON)
     linked = set(CaseLinkedPerson.objects.in_force().filter(case=case).values_list("person_id", flat=True))
     for person in handover.linked_persons.all():
         if person.pk not in linked and person.pk != member.person_id:

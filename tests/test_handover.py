@@ -241,3 +241,17 @@ def test_the_demo_shows_a_pending_handover_at_b(items, procedures):
     assert handover.is_pending and handover.new_case.member == at_b and handover.case_card_or_proxy
     assert Setting.objects.filter(member=at_b, source="handover").active().count() == 2
     assert pending_handover_persons(world.staff["b_clerk"], [her.pk]) == {her.pk: "subject"}
+
+
+def test_bs_own_case_for_her_takes_on_case_1_so_the_gate_holds(her_case, alice, bob, victim, abuser, insurer_b):
+    at_b = f.MemberFactory(insurer=insurer_b, person=victim.person, branch_number="B0000009")
+    own = open_protection_case(actor=bob, member=at_b, victim_confirmed=True, fled_confirmed=True,
+                               requested_by_person=True, wants_no_self_info=False, reason="Bで把握")
+    _offer(alice, her_case, insurer_b)
+    own.refresh_from_db()
+    assert own.case_card_or_proxy and own.card_suspension_advised_on == her_case.card_suspension_advised_on
+    assert [link.person for link in own.linked_persons.all()] == [abuser]
+    assert set(Setting.objects.filter(member=at_b).active().values_list("kind", flat=True)) == {
+        "non_disclosure", "no_self_info"}
+    with pytest.raises(ValidationError, match="ケース①"):
+        request_clearing(actor=bob, setting=Setting.objects.get(member=at_b, kind="non_disclosure"), reason="不要")
