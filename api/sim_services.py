@@ -14,6 +14,7 @@ from django.utils import timezone
 from api.services import create_token
 from audit.services import record
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff
+from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person, Replica
 from portal_sim.models import Card
 from portal_sim.services import issue_card
@@ -120,6 +121,7 @@ def enrol_person(
         member.save()
         record(actor=None, institution=insurer if insurer.is_tenant else None, action="sim.member.enrolled",
                target=member)
+        run_enrolment_hooks(actor=None, member=member)  # 引継ぎによる仮設定, as at every 加入
         if register_eligibility:
             Replica.objects.create(
                 institution=insurer, person=person, member=member,

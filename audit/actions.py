@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "case.exposure_sweep_filed": "表示中の記録の一括追記依頼",
     "handover.offered": "引継ぎの申出",
     "handover.received": "引継ぎの受付（他の保険者から）",
+    "handover.provisional": "引継ぎによる仮設定",
     "handover.confirmed": "引継ぎの確認",
     "handover.declined": "引継ぎの辞退",
     "handover.outcome": "引継ぎ先の回答",

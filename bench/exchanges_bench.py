@@ -26,7 +26,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from exchanges.models import ExchangeRecord, ExchangeState  # noqa: E402
@@ -40,6 +40,7 @@ from exchanges.services import (  # noqa: E402
 from flags.policy import SettingKind  # noqa: E402
 from flags.services import set_setting  # noqa: E402
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff  # noqa: E402
+from members.enrolment import run_enrolment_hooks  # noqa: E402
 from members.models import InfoItem, Member, Person, Procedure, Replica  # noqa: E402
 
 
@@ -117,11 +118,14 @@ def measure(runs: int) -> list[tuple[str, float, str]]:
     city = Institution.objects.get(name="ベンチ市")
     clerk = Staff.objects.get(username="bench_a")
     person = Person.objects.filter(sim_id__startswith="SIM-BNCH-").order_by("id")[1234]
-    member, _ = Member.objects.get_or_create(
-        insurer=a, person=person,
-        defaults=dict(branch_number="BENCH0001", name=person.name, kana="ベンチ", birth_date=person.birth_date,
-                      acquired_on=timezone.now().date()),
-    )
+    with transaction.atomic():
+        member, created = Member.objects.get_or_create(
+            insurer=a, person=person,
+            defaults=dict(branch_number="BENCH0001", name=person.name, kana="ベンチ", birth_date=person.birth_date,
+                          acquired_on=timezone.now().date()),
+        )
+        if created:
+            run_enrolment_hooks(actor=clerk, member=member)  # as every 加入 does (引継ぎによる仮設定)
     item = InfoItem.objects.get(code="medical_eligibility")
     if not Replica.objects.filter(institution=a, person=person, item=item).exists():
         Replica.objects.create(institution=a, person=person, member=member, item=item, content={"保険者名称": a.name},

@@ -7,13 +7,16 @@ import datetime
 import importlib
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.utils import timezone
 
+from flags.handover import offer_handover
 from flags.policy import SettingKind
 from flags.services import open_protection_case, set_setting, update_case_checklist
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff
+from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person
-from members.services import register_replica
+from members.services import record_loss, register_replica
 
 DEMO_PASSWORD = "nakama-demo-2026"
 OPERATOR = ("ops", "nakama-ops-2026")
@@ -65,16 +68,18 @@ def _person(world, key, sim_id, name, kana, birth):
 
 def _member(world, key, actor, person, branch, symbol, acquired, registered_at):
     inst = actor.institution
-    member = Member.objects.create(
-        insurer=inst,
-        branch_number=branch,
-        person=person,
-        name=person.name,
-        kana=person.kana,
-        birth_date=person.birth_date,
-        symbol_number=symbol,
-        acquired_on=acquired,
-    )
+    with transaction.atomic():
+        member = Member.objects.create(
+            insurer=inst,
+            branch_number=branch,
+            person=person,
+            name=person.name,
+            kana=person.kana,
+            birth_date=person.birth_date,
+            symbol_number=symbol,
+            acquired_on=acquired,
+        )
+        run_enrolment_hooks(actor=actor, member=member)  # as every 加入 does (引継ぎによる仮設定)
     world.members[key] = member
     register_replica(
         actor=actor,
@@ -100,6 +105,27 @@ ORDINARY_A = [
 ]
 ORDINARY_B = [("松本 清", "マツモト キヨシ", 1945), ("井上 和子", "イノウエ カズコ", 1942), ("木村 茂", "キムラ シゲル", 1948)]
 ORDINARY_C = [("林 直樹", "ハヤシ ナオキ", 1970), ("清水 恵", "シミズ メグミ", 1985)]
+
+
+def _moved_to_b(world, base) -> None:
+    """引継ぎ (issue 17): 中村 千代, protected at Ａ from her son (he holds her card), moves to Ｂ. Ａ offers the
+    handover with her consent; Ｂ enrols her and the protection applies in that step (引継ぎによる仮設定), so Ｂ's
+    staff see 引継ぎ確認待ち on her page until b_super confirms it (the 引継ぎ tile)."""
+    a_clerk, b_clerk = world.staff["a_clerk"], world.staff["b_clerk"]
+    her = _person(world, "moved", "SIM-CHIY-NAKA", "中村 千代", "ナカムラ チヨ", datetime.date(1949, 8, 21))
+    son = _person(world, "moved_abuser", "SIM-OSAM-NAKA", "中村 修", "ナカムラ オサム", datetime.date(1975, 3, 2))
+    _member(world, "moved_at_a", a_clerk, her, "A0000021", "記号12 番号1021", datetime.date(2024, 4, 1), base)
+    case = open_protection_case(
+        actor=a_clerk, member=world.members["moved_at_a"], victim_confirmed=True, fled_confirmed=True,
+        requested_by_person=True, request_date=datetime.date(2026, 4, 10), case_card_or_proxy=True,
+        case_inquiry_about_abuser=True, linked_persons=[son],
+        notes="デモ: 同居の長男からの虐待。カードは長男の手元にある。", reason="本人の申出（虐待、別紙2 ケース①・②）",
+    )
+    today = timezone.localdate()
+    update_case_checklist(actor=a_clerk, case=case, card_suspension_advised_on=today, proxy_cancel_advised_on=today)
+    record_loss(actor=a_clerk, member=world.members["moved_at_a"], lost_on=today)
+    offer_handover(actor=a_clerk, case=case, to_institution=world.institutions["B"], consent_on=today)
+    _member(world, "moved_at_b", b_clerk, her, "B0000021", "番号5021", today, timezone.now())
 
 
 def build_world() -> World:
@@ -177,6 +203,8 @@ def build_world() -> World:
         item=world.items["medical_eligibility"],
         reason="資格喪失の副本登録が遅延しているため（別紙3 ③）",
     )
+
+    _moved_to_b(world, base)
 
     for module_name in EXTENSIONS:
         try:

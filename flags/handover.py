@@ -1,29 +1,43 @@
-"""引継ぎ (issue 11 point 3): a protected member leaves for another insurer on the same intermediate server.
+"""引継ぎ (issue 11 point 3, issue 17 points 1–2): a protected member leaves for another insurer on the same server.
 
-The old insurer offers a handover with her consent; the new insurer's 責任者 confirms it (which opens the case and
-sets the protections there through flags.services.open_protection_case, the same path as any registration) or
-declines it with a reason. Until it is confirmed nothing is coded at the new insurer. Each side's audit trail
-records what happened on its side; the new insurer sees only what the offer names (the person, the kinds of
-protection, the linked persons, the review date), never the old insurer's case, records, audit or staff names.
+The old insurer offers a handover with her consent. From that moment the new insurer protects her the instant she is
+(or becomes) its member: the offer itself (she is already a member) or her 加入 (members.enrolment hook, in the
+enrolment's transaction) opens a case there with the offered protections and linked persons — 引継ぎによる仮設定,
+written by the same writes as any setting and link (flags.services.write_setting, flags.links.write_link). Case ①/②,
+申出の有無, the dated カード停止等手続 checklist and the review date travel, so the new insurer's card-procedure gate
+sees them. The new insurer's 責任者 then confirms (the provisional case becomes its case) or declines: a decline
+never removes protection, which stays in force until cleared through the normal four-eyes clearing. Each side's
+audit trail records its side; the new insurer sees only what the offer names, never the old insurer's case,
+records, audit or staff names.
 """
 
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import record
-from flags.case_lifecycle import set_review_date
-from flags.models import Handover, HandoverState, ProtectionCase, Setting
+from flags.links import write_link
+from flags.models import CaseLinkedPerson, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
-from flags.services import open_protection_case
+from flags.selectors import lock_person_settings
+from flags.services import write_setting
 from institutions.access import require_changer
 from institutions.models import Institution
 from members.models import Member
 
 CASE_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE)
+PROVISIONAL_REASON = "引継ぎによる仮設定"
+PENDING_LABEL = "引継ぎ確認待ち"
+SUBJECT, LINKED = "subject", "linked"  # her / an offered linked person, in pending_handover_persons
+# What of the old case travels (issue 17 point 2); nothing else of it reaches the new insurer.
+CARRIED_FIELDS = (
+    "requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
+    "card_suspension_advised_on", "card_suspension_confirmed_on", "proxy_cancel_advised_on",
+    "proxy_cancel_confirmed_on", "number_change_advised_on", "number_change_confirmed_on",
+)
 
 
 def handover_kinds(case: ProtectionCase) -> list[str]:
@@ -35,7 +49,8 @@ def handover_kinds(case: ProtectionCase) -> list[str]:
 
 
 def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, consent_on: datetime.date) -> Handover:
-    """The old insurer offers a handover: her 資格喪失 is recorded and she joins `to_institution` (a Nakama insurer)."""
+    """The old insurer offers a handover: her 資格喪失 is recorded and she joins `to_institution` (a Nakama insurer).
+    If she is already its member, the protections apply there in this transaction (引継ぎによる仮設定)."""
     require_changer(actor)
     if case.institution_id != actor.institution_id:
         raise ValidationError("設定対象者が見つかりません。", code="not_found")
@@ -60,7 +75,7 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
         handover = Handover.objects.create(
             from_case=case, from_institution_id=case.institution_id, to_institution=to_institution,
             person_id=case.member.person_id, kinds=kinds, review_on=case.review_on, consent_on=consent_on,
-            offered_at=timezone.now(), offered_by=actor,
+            offered_at=timezone.now(), offered_by=actor, **{name: getattr(case, name) for name in CARRIED_FIELDS},
         )
         handover.linked_persons.set([link.person_id for link in case.linked_persons.filter(removed_at__isnull=True)])
         record(actor=actor, action="handover.offered", target=case,
@@ -69,7 +84,77 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
         # The new insurer's trail: the world (no name of the old insurer's staff).
         record(actor=None, institution=to_institution, action="handover.received", target=handover,
                after={"from": case.institution.name, "kinds": "、".join(kinds_labels(handover))})
+        # The same lock a 加入's hook takes before it looks for handovers: an offer and a concurrent 加入 cannot
+        # both miss each other (each reads after the other committed).
+        lock_person_settings(institution_id=to_institution.pk, person_id=handover.person_id)
+        member = _active_member(institution_id=to_institution.pk, person_id=handover.person_id)
+        if member is not None:  # she is already the new insurer's member: protected from this moment
+            _apply_provisionally(handover=handover, member=member)
     return handover
+
+
+def _active_member(*, institution_id: int, person_id: int) -> Member | None:
+    return (Member.objects.filter(insurer_id=institution_id, person_id=person_id, lost_on__isnull=True)
+            .order_by("-acquired_on", "-pk").first())
+
+
+def protect_on_enrolment(*, actor, member: Member) -> None:
+    """members.enrolment hook, inside every 加入's transaction: a pending handover to this insurer for this person
+    applies now. `actor` (the enrolling staff member, or none) is on the 加入's own audit entry; the provisional
+    settings are the system's, recorded as 引継ぎによる仮設定 in the insurer's trail."""
+    lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)  # see offer_handover
+    pending = (Handover.objects.select_for_update()
+               .filter(to_institution_id=member.insurer_id, person_id=member.person_id, state=HandoverState.PENDING,
+                       new_case__isnull=True).order_by("offered_at", "pk"))
+    for handover in pending:
+        _apply_provisionally(handover=handover, member=member)
+
+
+def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCase:
+    """Open (or reuse) her case at the new insurer with what the offer carries, link the offered persons and set
+    the offered protections, all by the system (actor none) in the caller's transaction."""
+    Member.objects.select_for_update().filter(pk=member.pk).first()  # one open case per member, as at registration
+    case = ProtectionCase.objects.filter(member=member, closed_at__isnull=True).first()
+    if case is None:
+        case = ProtectionCase(
+            institution_id=member.insurer_id, member=member, victim_confirmed=True, fled_confirmed=True,
+            no_auto_response_wanted=SettingKind.NO_AUTO_RESPONSE in handover.kinds,
+            opened_at=timezone.now(), opened_by=None, review_on=handover.review_on,
+            notes="他の保険者からの引継ぎ（本人の同意あり）", **{name: getattr(handover, name) for name in CARRIED_FIELDS},
+        )
+        case.full_clean(exclude=["opened_by"])  # opened by the system, not by one of its staff
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError:  # a registration raced us: protect through the case it opened
+            case = ProtectionCase.objects.get(member=member, closed_at__isnull=True)
+        else:
+            record(actor=None, institution=member.insurer, action="case.opened", target=case,
+                   after={"review_on": str(case.review_on), "handover": handover.pk}, message=PROVISIONAL_REASON)
+    elif handover.case_card_or_proxy and not case.case_card_or_proxy:
+        # Her own case here already: case ① and its dated checklist join it, so the card-procedure gate holds.
+        case.case_card_or_proxy = True
+        for name in CARRIED_FIELDS:
+            if name.endswith("_on") and getattr(case, name) is None:
+                setattr(case, name, getattr(handover, name))
+        case.save()
+        record(actor=None, institution=member.insurer, action="case.checklist_updated", target=case,
+               after={"case_card_or_proxy": True, "handover": handover.pk}, message=PROVISIONAL_REASON)
+    linked = set(CaseLinkedPerson.objects.in_force().filter(case=case).values_list("person_id", flat=True))
+    for person in handover.linked_persons.all():
+        if person.pk not in linked and person.pk != member.person_id:
+            write_link(actor=None, case=case, person=person, reason=PROVISIONAL_REASON)
+    active = set(Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True))
+    for kind in handover.kinds:
+        if kind not in active:
+            write_setting(actor=None, member=member, kind=SettingKind(kind), reason=PROVISIONAL_REASON, item=None,
+                          source=SettingSource.HANDOVER, case=case)
+    handover.new_case = case
+    handover.save(update_fields=["new_case"])
+    record(actor=None, institution=member.insurer, action="handover.provisional", target=handover,
+           after={"case": case.pk, "member": member.branch_number, "kinds": "、".join(kinds_labels(handover))},
+           message=PROVISIONAL_REASON)
+    return case
 
 
 def handovers_received(user) -> QuerySet[Handover]:
@@ -88,6 +173,25 @@ def handovers_offered(user) -> QuerySet[Handover]:
     if not getattr(user, "institution_id", None):
         return Handover.objects.none()
     return Handover.objects.filter(from_institution_id=user.institution_id).select_related("to_institution")
+
+
+def pending_handover_persons(user, person_ids) -> dict[int, str]:
+    """Of these persons, those a handover still waiting for the user's insurer's decision names, each with its role
+    in it: SUBJECT (her) or LINKED (an offered linked person). Every screen of the new insurer that shows one says
+    引継ぎ確認待ち. Two queries, whatever the number of persons."""
+    person_ids = {pk for pk in person_ids if pk}
+    if not getattr(user, "institution_id", None) or not person_ids:
+        return {}
+    pending = Handover.objects.filter(to_institution_id=user.institution_id, state=HandoverState.PENDING)
+    found = dict.fromkeys(
+        pending.filter(linked_persons__in=person_ids).values_list("linked_persons", flat=True), LINKED)
+    found.update(dict.fromkeys(pending.filter(person_id__in=person_ids).values_list("person_id", flat=True), SUBJECT))
+    return {pk: role for pk, role in found.items() if pk in person_ids}
+
+
+def pending_handover_of_case(case: ProtectionCase) -> Handover | None:
+    """The handover waiting for a decision that opened (or feeds) this case provisionally, if any."""
+    return Handover.objects.filter(new_case=case, state=HandoverState.PENDING).first()
 
 
 def kinds_labels(handover: Handover) -> list[str]:
@@ -110,37 +214,28 @@ def _locked_pending(handover: Handover) -> Handover:
 
 
 def confirm_handover(*, actor, handover: Handover) -> ProtectionCase:
-    """The new insurer's 責任者 confirms: her case opens here with the named protections and links."""
+    """The new insurer's 責任者 confirms: the provisional case (opened when she joined) becomes its case."""
     _require_receiving_supervisor(actor, handover)
     with transaction.atomic():
         handover = _locked_pending(handover)
-        member = Member.objects.filter(
-            insurer_id=actor.institution_id, person_id=handover.person_id, lost_on__isnull=True
-        ).first()
-        if member is None:
-            raise ValidationError("この方は当保険者の被保険者として登録されていません。資格取得を登録してから確認してください。",
-                                  code="not_member")
-        kinds = set(handover.kinds)
-        case = open_protection_case(
-            actor=actor, member=member, victim_confirmed=True, fled_confirmed=True, requested_by_person=True,
-            wants_non_disclosure=SettingKind.NON_DISCLOSURE in kinds, wants_no_self_info=SettingKind.NO_SELF_INFO in kinds,
-            no_auto_response_wanted=SettingKind.NO_AUTO_RESPONSE in kinds,
-            linked_persons=list(handover.linked_persons.all()),
-            reason="他の保険者からの引継ぎ（本人の同意あり）",
-        )
-        if handover.review_on > timezone.localdate() and handover.review_on != case.review_on:
-            set_review_date(actor=actor, case=case, review_on=handover.review_on, reason="引継ぎ元の見直し日")
+        if handover.new_case_id is None:
+            member = _active_member(institution_id=actor.institution_id, person_id=handover.person_id)
+            if member is None:
+                raise ValidationError(
+                    "この方は当保険者の被保険者として登録されていません。加入を登録すると、その時点で引き継いだ保護が"
+                    "仮設定されます。加入の登録後に確認してください。", code="not_member")
+            _apply_provisionally(handover=handover, member=member)
         handover.state, handover.decided_at, handover.decided_by = HandoverState.CONFIRMED, timezone.now(), actor
-        handover.new_case = case
-        handover.save(update_fields=["state", "decided_at", "decided_by", "new_case"])
-        record(actor=actor, action="handover.confirmed", target=handover, after={"case": case.pk})
+        handover.save(update_fields=["state", "decided_at", "decided_by"])
+        record(actor=actor, action="handover.confirmed", target=handover, after={"case": handover.new_case_id})
         record(actor=None, institution=handover.from_institution, action="handover.outcome", target=handover.from_case,
                after={"handover": handover.pk, "state": handover.get_state_display()})
-    return case
+    return ProtectionCase.objects.get(pk=handover.new_case_id)
 
 
 def decline_handover(*, actor, handover: Handover, reason: str) -> Handover:
-    """The new insurer's 責任者 declines with a reason: nothing is set."""
+    """The new insurer's 責任者 declines with a reason. A protection already applied (引継ぎによる仮設定) stays in
+    force: removing it is never a side effect, only the normal four-eyes clearing."""
     _require_receiving_supervisor(actor, handover)
     reason = (reason or "").strip()
     if not reason:
@@ -150,7 +245,8 @@ def decline_handover(*, actor, handover: Handover, reason: str) -> Handover:
         handover.state, handover.decided_at, handover.decided_by = HandoverState.DECLINED, timezone.now(), actor
         handover.decline_reason = reason
         handover.save(update_fields=["state", "decided_at", "decided_by", "decline_reason"])
-        record(actor=actor, action="handover.declined", target=handover, message=reason)
+        record(actor=actor, action="handover.declined", target=handover, message=reason,
+               after={"case": handover.new_case_id, "protection_kept": handover.new_case_id is not None})
         record(actor=None, institution=handover.from_institution, action="handover.outcome", target=handover.from_case,
                after={"handover": handover.pk, "state": handover.get_state_display()}, message=reason)
     return handover

@@ -35,6 +35,12 @@ def link_person(*, actor, case: ProtectionCase, person: Person, reason: str) -> 
         raise ValidationError({"reason": "登録理由を入力してください。"}, code="reason_required")
     if person.pk == case.member.person_id:
         raise ValidationError({"person": "設定対象者本人を要注意照会対象者にすることはできません。"}, code="self_link")
+    return write_link(actor=actor, case=case, person=person, reason=reason)
+
+
+def write_link(*, actor, case: ProtectionCase, person: Person, reason: str) -> CaseLinkedPerson:
+    """The write of link_person, after its checks. Called directly only by flags.handover, whose actor may be none
+    (引継ぎによる仮設定 made by the system when she joins)."""
     with transaction.atomic():
         case = ProtectionCase.objects.select_for_update().get(pk=case.pk)
         if not case.is_open:
@@ -50,7 +56,7 @@ def link_person(*, actor, case: ProtectionCase, person: Person, reason: str) -> 
             reason=reason,
             added_at=timezone.now(),
             added_by=actor,
-            added_by_name=str(actor),
+            added_by_name=str(actor) if actor is not None else "引継ぎによる仮設定",
         )
         link.full_clean()
         try:
@@ -60,7 +66,8 @@ def link_person(*, actor, case: ProtectionCase, person: Person, reason: str) -> 
             raise ValidationError(
                 {"person": "この方はすでに要注意照会対象者として登録されています。"}, code="duplicate"
             ) from None
-        record(actor=actor, action="case.person_linked", target=case, after=_link_snapshot(link), message=reason)
+        record(actor=actor, institution=case.institution if actor is None else None, action="case.person_linked",
+               target=case, after=_link_snapshot(link), message=reason)
     return link
 
 

@@ -18,6 +18,7 @@ class SettingSource(models.TextChoices):
     API = "api", "API"
     IMPORT = "import", "CSV取込"
     PEER = "peer", "自治体（シミュレーション）"
+    HANDOVER = "handover", "引継ぎによる仮設定"  # issue 17: set the instant she joins, before the 責任者 confirms
 
 
 class SettingQuerySet(models.QuerySet):
@@ -348,9 +349,11 @@ class HandoverState(models.TextChoices):
 
 
 class Handover(models.Model):
-    """引継ぎ (issue 11 point 3): a protected member lost her membership because she joins another Nakama insurer;
-    her old insurer offers, with her consent, what the new one needs to protect her. Nothing is set at the new
-    insurer until its 責任者 confirms (flags.handover). The new insurer sees only what is named here."""
+    """引継ぎ (issue 11 point 3, issue 17): a protected member lost her membership because she joins another Nakama
+    insurer; her old insurer offers, with her consent, what the new one needs to protect her. The instant she is (or
+    becomes) the new insurer's member, the protections apply there provisionally (`new_case`, 引継ぎによる仮設定);
+    its 責任者 confirms or declines (flags.handover). The new insurer sees only what is named here: case ①/②, 申出の
+    有無, the dated カード停止等手続 checklist and the review date travel, nothing else of the old case."""
 
     from_case = models.ForeignKey(ProtectionCase, verbose_name="引継ぎ元の設定対象者", on_delete=models.PROTECT,
                                   related_name="handovers")
@@ -363,6 +366,19 @@ class Handover(models.Model):
     linked_persons = models.ManyToManyField(Person, verbose_name="要注意照会対象者", related_name="+", blank=True)
     review_on = models.DateField("見直し日")
     consent_on = models.DateField("本人の同意を確認した日")
+    # What travels of the old case (issue 17 point 2): 別紙2 §2 ウ, case ①/②, the dated checklist of §3 ①.
+    requested_by_person = models.BooleanField("ウ 本人からの申出あり", default=True)
+    need_evident = models.BooleanField("申出はないが設定を要することが明らか", default=False)
+    request_date = models.DateField("申出日", null=True, blank=True)
+    case_card_or_proxy = models.BooleanField("ケース① カードが加害者の手元にある／加害者が代理人", default=False)
+    case_inquiry_about_abuser = models.BooleanField("ケース② 加害者に係る情報照会を行う", default=False)
+    card_suspension_advised_on = models.DateField("カード停止を案内した日", null=True, blank=True)
+    card_suspension_confirmed_on = models.DateField("カード停止の完了を確認した日", null=True, blank=True)
+    proxy_cancel_advised_on = models.DateField("代理人設定の解除を案内した日", null=True, blank=True)
+    proxy_cancel_confirmed_on = models.DateField("代理人設定の解除を確認した日", null=True, blank=True)
+    number_change_advised_on = models.DateField("個人番号の変更・カード再交付を案内した日", null=True, blank=True)
+    number_change_confirmed_on = models.DateField("個人番号の変更・カード再交付の完了を確認した日", null=True,
+                                                  blank=True)
     state = models.CharField("状態", max_length=10, choices=HandoverState.choices, default=HandoverState.PENDING)
     offered_at = models.DateTimeField("申出日時")
     offered_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, verbose_name="申出者", on_delete=models.SET_NULL,
@@ -371,8 +387,9 @@ class Handover(models.Model):
     decided_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, verbose_name="確認者", on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     decline_reason = models.TextField("辞退の理由", blank=True)
+    # Set the instant she is the new insurer's member (引継ぎによる仮設定), before the decision; kept after it.
     new_case = models.ForeignKey(ProtectionCase, verbose_name="引継ぎ先の設定対象者", on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+                                 null=True, blank=True, related_name="handovers_in")
 
     class Meta:
         verbose_name = "引継ぎ"
@@ -382,6 +399,9 @@ class Handover(models.Model):
             models.UniqueConstraint(fields=["from_case"], condition=models.Q(state="pending"),
                                     name="handover_one_pending_per_case"),
         ]
+        # The inquiry's flag check asks whether a pending handover to the inquirer names the subject.
+        indexes = [models.Index(fields=["to_institution", "person"], condition=models.Q(state="pending"),
+                                name="handover_pending_idx")]
 
     def __str__(self) -> str:
         return f"引継ぎ {self.get_state_display()}"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import CharField, IntegerField, JSONField, Value
 
-from flags.models import CaseLinkedPerson, ClearingRequestState, ProtectionCase, Setting
+from flags.models import CaseLinkedPerson, ClearingRequestState, Handover, HandoverState, ProtectionCase, Setting
 from flags.policy import ActiveSetting
 from members.models import Replica
 from members.selectors import latest_replicas
@@ -50,10 +50,13 @@ class BothSides:
     provider: list[ActiveSetting]
     linked_cases: list[int]
     replica: Replica | None | object = NOT_READ
+    # A handover waiting at the inquirer names the subject (her, or an offered linked person): coded like a link
+    # even before she is the inquirer's member (issue 17: no window).
+    handover_named: bool = False
 
     @property
     def linked(self) -> bool:
-        return bool(self.linked_cases)
+        return bool(self.linked_cases) or self.handover_named
 
 
 def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_item_id: int | None = None) -> BothSides:
@@ -88,21 +91,24 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
             replica = latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id).first()
     by_institution: dict[int, list[ActiveSetting]] = {inquirer_id: [], provider_id: []}
     cases: set[int] = set()
+    handover_named = False
     for institution_id, kind, item_code, ref_id, content in rows:
         if kind == _LINK:
             cases.add(ref_id)
+        elif kind == _HANDOVER:
+            handover_named = True
         elif kind == _REPLICA:
             replica = Replica.from_db(connection.alias, ["id", "content"], [ref_id, _content(content)])
         else:
             by_institution[institution_id].append(ActiveSetting(kind=kind, item_code=item_code))
     return BothSides(
         inquirer=by_institution[inquirer_id], provider=by_institution[provider_id], linked_cases=sorted(cases),
-        replica=replica,
+        replica=replica, handover_named=handover_named,
     )
 
 
 # Row kinds of the read that are not settings (a setting's kind is a SettingKind value).
-_LINK, _REPLICA = "link", "replica"
+_LINK, _REPLICA, _HANDOVER = "link", "replica", "handover"
 
 
 def _content(value):
@@ -111,8 +117,9 @@ def _content(value):
 
 
 def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: int | None = None):
-    """Both sides' settings in force and the inquirer's open case links naming the person, as one UNION ALL; with
-    the provider's latest 副本 of the item (one row at most) when replica_item_id is given."""
+    """Both sides' settings in force, the inquirer's open case links naming the person and the inquirer's pending
+    handovers naming the person (her or an offered linked person), as one UNION ALL; with the provider's latest 副本
+    of the item (one row at most) when replica_item_id is given."""
     no_ref, no_content = Value(None, output_field=IntegerField()), Value(None, output_field=JSONField())
     settings = (
         Setting.objects.active()
@@ -129,14 +136,32 @@ def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: i
                   no_content=no_content)
         .values_list("institution_id", "row_kind", "no_item", "case_id", "no_content")
     )
+    handover_kind = Value(_HANDOVER, output_field=CharField())
+    pending = {"state": HandoverState.PENDING}
+    named = (  # her, in a handover waiting at the inquirer
+        Handover.objects.filter(to_institution_id=inquirer_id, person_id=person_id, **pending)
+        .order_by()
+        .annotate(row_kind=handover_kind, no_item=Value(None, output_field=CharField()), ref=no_ref,
+                  no_content=no_content)
+        .values_list("to_institution_id", "row_kind", "no_item", "ref", "no_content")
+    )
+    named_linked = (  # an offered linked person of such a handover
+        Handover.linked_persons.through.objects
+        .filter(handover__to_institution_id=inquirer_id, person_id=person_id,
+                **{f"handover__{k}": v for k, v in pending.items()})
+        .order_by()
+        .annotate(row_kind=handover_kind, no_item=Value(None, output_field=CharField()), ref=no_ref,
+                  no_content=no_content)
+        .values_list("handover__to_institution_id", "row_kind", "no_item", "ref", "no_content")
+    )
     if replica_item_id is None:
-        return settings.union(links, all=True)
+        return settings.union(links, named, named_linked, all=True)
     replica = (
         latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
         .annotate(row_kind=Value(_REPLICA, output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "row_kind", "no_item", "id", "content")[:1]
     )
-    return settings.union(links, replica, all=True)
+    return settings.union(links, named, named_linked, replica, all=True)
 
 
 # _read, compiled by Django once and prepared once per database connection (compiling and planning the UNION cost

@@ -60,6 +60,15 @@ def set_setting(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "設定理由を入力してください。"}, code="reason_required")
+    return write_setting(actor=actor, member=member, kind=kind, reason=reason, item=item, source=source, case=case)
+
+
+def write_setting(
+    *, actor, member: Member, kind: SettingKind, reason: str, item: InfoItem | None, source: str,
+    case: ProtectionCase | None,
+) -> Setting:
+    """The write of set_setting, after its checks: lock, refuse a duplicate, save, audit. Called directly only by
+    flags.handover, whose actor may be none (引継ぎによる仮設定 made by the system when she joins)."""
     with transaction.atomic():
         lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)
         if Setting.objects.active().filter(member=member, kind=kind, item=item).exists():
@@ -76,7 +85,7 @@ def set_setting(
             reason=reason,
             set_at=timezone.now(),
             set_by=actor,
-            set_by_name=str(actor),
+            set_by_name=str(actor) if actor is not None else SettingSource(source).label,
         )
         setting.full_clean()
         try:
@@ -86,6 +95,7 @@ def set_setting(
             raise ValidationError(f"{SETTING_LABELS[kind]}はすでに設定されています。", code="duplicate") from None
         record(
             actor=actor,
+            institution=member.insurer if actor is None else None,  # the system's act is still the insurer's
             action="setting.set",
             target=setting,
             after=_setting_snapshot(setting),

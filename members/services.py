@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.services import record
 from institutions.access import require_changer
+from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person, Replica
 
 
@@ -22,7 +23,8 @@ def enrol_member(
     acquired_on: datetime.date,
     symbol_number: str = "",
 ) -> Member:
-    """加入: make a person a member of the actor's insurer."""
+    """加入: make a person a member of the actor's insurer. A protection another insurer handed over for her applies
+    in the same transaction (members.enrolment: 引継ぎによる仮設定)."""
     require_changer(actor)
     member = Member(
         insurer_id=actor.institution_id,
@@ -38,6 +40,7 @@ def enrol_member(
         member.full_clean()
         member.save()
         record(actor=actor, action="member.enrolled", target=member)
+        run_enrolment_hooks(actor=actor, member=member)
     return member
 
 

@@ -20,6 +20,8 @@ from flags.models import ProtectionCase
 from institutions.models import Institution, Role
 
 TAGS = ["引継ぎ"]
+OFFER_NOTICE = ("引継ぎ先では、本人が被保険者である（又は加入した）時点で保護が仮設定されます（引継ぎによる仮設定）。"
+                "引継ぎ先の責任者が確認するよう、すぐに引継ぎ先へ連絡してください。")
 
 
 class IsOverseerOrDecider(IsInsurerStaff):
@@ -47,7 +49,21 @@ class HandoverOut(serializers.Serializer):
     consent_on = serializers.DateField(help_text="本人の同意を確認した日")
     state = serializers.CharField(help_text="pending 確認待ち・confirmed 引継ぎ済・declined 辞退")
     decline_reason = serializers.CharField(help_text="辞退の理由")
-    new_case = serializers.IntegerField(source="new_case_id", allow_null=True, help_text="引継ぎ先の設定対象者ID")
+    new_case = serializers.IntegerField(source="new_case_id", allow_null=True,
+                                        help_text="引継ぎ先の設定対象者ID（加入の時点で仮設定され、確認前から入る）")
+    # What of the old case travels (issue 17 point 2); nothing else of it.
+    requested_by_person = serializers.BooleanField(help_text="ウ 本人からの申出あり")
+    need_evident = serializers.BooleanField(help_text="申出はないが設定を要することが明らか")
+    request_date = serializers.DateField(allow_null=True, help_text="申出日")
+    case_card_or_proxy = serializers.BooleanField(help_text="ケース① カードが加害者の手元にある／加害者が代理人")
+    case_inquiry_about_abuser = serializers.BooleanField(help_text="ケース② 加害者に係る情報照会を行う")
+    card_suspension_advised_on = serializers.DateField(allow_null=True, help_text="カード停止を案内した日")
+    card_suspension_confirmed_on = serializers.DateField(allow_null=True, help_text="カード停止の完了を確認した日")
+    proxy_cancel_advised_on = serializers.DateField(allow_null=True, help_text="代理人設定の解除を案内した日")
+    proxy_cancel_confirmed_on = serializers.DateField(allow_null=True, help_text="代理人設定の解除を確認した日")
+    number_change_advised_on = serializers.DateField(allow_null=True, help_text="個人番号の変更・カード再交付を案内した日")
+    number_change_confirmed_on = serializers.DateField(allow_null=True,
+                                                       help_text="個人番号の変更・カード再交付の完了を確認した日")
 
     def get_linked_persons(self, obj) -> list[str]:
         return [p.sim_id for p in obj.linked_persons.all()]
@@ -56,7 +72,7 @@ class HandoverOut(serializers.Serializer):
 class HandoverOfferOut(serializers.Serializer):
     id = serializers.IntegerField(help_text="引継ぎID")
     state = serializers.CharField(help_text="pending 確認待ち")
-    warning = serializers.CharField(help_text="引継ぎ先への連絡のお願い")
+    warning = serializers.CharField(help_text="引継ぎ先での仮設定と、引継ぎ先への連絡のお願い")
 
 
 class OfferHandoverView(ApiView):
@@ -78,9 +94,8 @@ class OfferHandoverView(ApiView):
             raise ApiError(code="invalid", message="入力内容に誤りがあります。",
                            fields={"to_institution": ["引継ぎ先の保険者が見つかりません。"]})
         handover = offer_handover(actor=request.user, case=case, to_institution=to, consent_on=data["consent_on"])
-        return Response({"id": handover.pk, "state": handover.state, "warning": (
-            "引継ぎ先の責任者が確認するまで、引継ぎ先の情報照会には不開示コードが付きません。すぐに引継ぎ先へ連絡してください。"
-        )}, status=status.HTTP_201_CREATED)
+        return Response({"id": handover.pk, "state": handover.state, "warning": OFFER_NOTICE},
+                        status=status.HTTP_201_CREATED)
 
 
 class HandoverListView(ApiView):
@@ -97,7 +112,7 @@ class HandoverListView(ApiView):
 
 
 class ConfirmHandoverView(ApiView):
-    """引継ぎの確認: 設定対象者として登録し、設定と要注意照会対象者を引き継ぐ（責任者）."""
+    """引継ぎの確認（責任者）: 加入時に仮設定された設定対象者を当保険者の設定対象者とする."""
 
     permission_classes = [IsOverseerOrDecider]
 
@@ -118,7 +133,7 @@ class ConfirmHandoverView(ApiView):
 
 
 class DeclineHandoverView(ApiView):
-    """引継ぎの辞退（責任者、理由を添えて）: 何も設定されない."""
+    """引継ぎの辞退（責任者、理由を添えて）: 仮設定された保護は残り、通常の解除（承認）でのみ外れる."""
 
     permission_classes = [IsOverseerOrDecider]
 

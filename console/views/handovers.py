@@ -21,8 +21,8 @@ from flags.handover import (
 )
 from flags.policy import SETTING_LABELS, SettingKind
 
-WARNING = ("引継ぎ先の責任者が確認するまで、引継ぎ先の保険者の情報照会には不開示コードが付きません。"
-           "申出の後すぐに、引継ぎ先の保険者へ電話等で連絡してください。")
+WARNING = ("引継ぎ先では、本人が被保険者である（又は加入した）時点で設定が仮設定されます（引継ぎによる仮設定）。"
+           "引継ぎ先の責任者が確認するよう、申出の後すぐに、引継ぎ先の保険者へ電話等で連絡してください。")
 
 
 @console_view(read=CHANGERS, write=CHANGERS)
@@ -40,7 +40,8 @@ def handover_offer(request: HttpRequest, pk: int) -> HttpResponse:
                          ("引き継ぐ設定", "、".join(SETTING_LABELS[SettingKind(k)] for k in handover_kinds(case))),
                          ("本人の同意を確認した日", f"{data['consent_on']:%Y/%m/%d}")],
                 effects=[f"引継ぎ先には、{case.member.name}さんの氏名、引き継ぐ設定の種別、要注意照会対象者、"
-                         "見直し日だけが伝わります。当保険者の記録や経緯は伝わりません。",
+                         "本人の申出の有無、ケース①②、カード停止等手続の日付、見直し日だけが伝わります。"
+                         "当保険者の記録や経緯、職員の氏名は伝わりません。",
                          WARNING],
                 warning=WARNING,
                 button="引継ぎを申し出る",
@@ -81,12 +82,13 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if decision == "confirm" and step == confirm.ASK:
             return confirm.render_confirmation(request, confirm.Confirmation(
                 title="引継ぎの確認",
-                lead=f"{handover.person.name}さんを当保険者の設定対象者として登録し、次の設定を行います。",
+                lead=f"{handover.person.name}さんの引継ぎを確認し、当保険者の設定対象者とします。",
                 details=[("設定", "、".join(kinds_labels(handover))),
                          ("要注意照会対象者", "、".join(p.name for p in handover.linked_persons.all()) or "なし"),
                          ("見直し日", f"{handover.review_on:%Y/%m/%d}")],
-                effects=["これから当保険者が行う情報照会・情報提供には不開示コードが自動で付き、マイナポータルの"
-                         "やりとり履歴に当保険者の名称が表示されなくなります。",
+                effects=["加入の時点で仮設定された設定（引継ぎによる仮設定）が、そのまま当保険者の設定対象者の設定に"
+                         "なります。当保険者が行う情報照会・情報提供には不開示コードが自動で付き、マイナポータルの"
+                         "やりとり履歴に当保険者の名称は表示されません。",
                          "要注意照会対象者に係る当保険者の情報照会にも、不開示コードが自動で付きます。"],
                 button="引継ぎを確認して設定する",
             ))
@@ -96,14 +98,16 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, "；".join(exc.messages))
             else:
-                messages.success(request, "引継ぎを確認し、設定対象者として登録しました。")
+                messages.success(request, "引継ぎを確認しました。仮設定されていた設定対象者が当保険者の設定対象者になりました。")
                 return redirect("console:case_detail", pk=case.pk)
         if decision == "decline" and form.is_valid():
             if step == confirm.ASK:
                 return confirm.render_confirmation(request, confirm.Confirmation(
                     title="引継ぎの辞退", lead=f"{handover.person.name}さんの引継ぎを辞退します。",
                     details=[("理由", form.cleaned_data["reason"])],
-                    effects=["当保険者では何も設定されません。引継ぎ元の保険者に辞退と理由が伝わります。"],
+                    effects=["引継ぎ元の保険者に辞退と理由が伝わります。",
+                             "すでに仮設定された設定と要注意照会対象者は、辞退しても解除されません。不要な場合は、"
+                             "設定対象者の画面から通常の解除依頼（依頼者以外の責任者の承認）で解除してください。"],
                     button="辞退する",
                 ))
             if step == confirm.EXECUTE:

@@ -11,6 +11,7 @@ from console.forms import ClearingRequestForm, MemberSearchForm, SettingForm
 from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.models import ExchangeRecord
+from flags.handover import pending_handover_persons
 from flags.models import ProtectionCase
 from flags.policy import (
     SETTING_EFFECTS,
@@ -31,8 +32,10 @@ def member_search(request: HttpRequest) -> HttpResponse:
         truncated = len(rows) > selectors.SEARCH_LIMIT
         results = rows[: selectors.SEARCH_LIMIT]
         protected = selectors.protected_member_ids(request.user, [m.pk for m in results])
+        handover = pending_handover_persons(request.user, [m.person_id for m in results])  # 引継ぎ確認待ち
         for m in results:
             m.is_protected = m.pk in protected
+            m.handover_pending = m.person_id in handover
     return render(request, "console/member_search.html", {
         "form": form, "results": results, "truncated": truncated, "limit": selectors.SEARCH_LIMIT,
     })
