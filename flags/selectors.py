@@ -245,7 +245,9 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
     Every (institution, person) lock in one statement, sorted by person and then institution — the order both_sides
     takes one person's two locks in, so a batch and single inquiries never wait on each other in a circle — then,
     as separate statements started after the locks are granted, one read each of the settings, the links and the
-    副本 of all lines. The same querysets as both_sides (Setting.active, CaseLinkedPerson.in_force, open cases).
+    副本 of all lines, and of the pending handovers naming the persons. The same querysets as both_sides' _read
+    (Setting.active, CaseLinkedPerson.in_force on open cases, pending handovers); tests/exchanges/test_batch.py
+    checks every line against send_inquiry's decision.
     """
     if not lines:
         return []
@@ -270,6 +272,12 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
         .values_list("person_id", "case_id")
     ):
         links.setdefault(person_id, set()).add(case_id)
+    # A handover waiting at the inquirer names the person (her, or an offered linked person): as in _read.
+    pending = {"to_institution_id": inquirer_id, "state": HandoverState.PENDING}
+    named = set(Handover.objects.filter(person_id__in=persons, **pending).values_list("person_id", flat=True))
+    named |= set(Handover.linked_persons.through.objects.filter(
+        person_id__in=persons, **{f"handover__{k}": v for k, v in pending.items()},
+    ).values_list("person_id", flat=True))
     replicas = _latest_replicas_of(lines)
     return [
         BothSides(
@@ -277,6 +285,7 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
             provider=list(in_force.get((provider, person), [])),
             linked_cases=sorted(links.get(person, ())),
             replica=replicas.get((provider, person, item)),
+            handover_named=person in named,
         )
         for provider, person, item in lines
     ]

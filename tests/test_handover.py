@@ -255,3 +255,19 @@ def test_bs_own_case_for_her_takes_on_case_1_so_the_gate_holds(her_case, alice, 
         "non_disclosure", "no_self_info"}
     with pytest.raises(ValidationError, match="ケース①"):
         request_clearing(actor=bob, setting=Setting.objects.get(member=at_b, kind="non_disclosure"), reason="不要")
+
+
+def test_a_batch_at_b_codes_her_and_the_offered_abuser_as_single_inquiries_do(
+    her_case, alice, bob, victim, abuser, insurer_b, city_ko, procedures, items
+):
+    """一括照会 (exchanges.batch) reads the pending handovers too: no window through the batch path."""
+    from exchanges.batch import send_inquiries
+
+    _offer(alice, her_case, insurer_b)
+    stranger = f.PersonFactory()
+    lines = [InquiryRequest(procedure=procedures["koki_premium"], item=items["local_tax"], provider=city_ko,
+                            sim_id=p.sim_id) for p in (victim.person, abuser, stranger)]
+    batch = send_inquiries(actor=bob, requests=lines)
+    assert [line.record.inquiry_code for line in batch] == [True, True, False]
+    assert [line.record.inquiry_code for line in batch] == [
+        send_inquiry(actor=bob, request=line).inquiry_code for line in lines]
