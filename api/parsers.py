@@ -9,6 +9,10 @@ from rest_framework.parsers import DataAndFiles
 
 from nakama.text import first_forbidden, message_for
 
+# How deep a body may nest (objects and lists). The deepest body the API takes is a replica's content (a few levels);
+# past this a body is refused before anything walks it, instead of a RecursionError (a 500) at ~1,000 levels.
+MAX_DEPTH = 32
+
 
 def _printable(path: str) -> str:
     """The path as it can be shown back: a refused character in a key is written as \\uXXXX."""
@@ -38,15 +42,39 @@ def refuse_control_characters(data, *, multiline: bool = True, path: str = "") -
             refuse_control_characters(value, multiline=multiline, path=f"{path}.{index}" if path else str(index))
 
 
+def refuse_deep_nesting(data) -> None:
+    """Raise a 400 ApiError when dicts and lists nest deeper than MAX_DEPTH. Iterative: any depth is safe here."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list, tuple)):
+            if depth > MAX_DEPTH:
+                from api.errors import ApiError
+
+                raise ApiError(code="nesting_too_deep", message=f"本文の入れ子が深すぎます（上限 {MAX_DEPTH} 段）。")
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+
+
 class _RefuseControlCharacters:
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
-        refuse_control_characters(parsed.data if isinstance(parsed, DataAndFiles) else parsed)
+        data = parsed.data if isinstance(parsed, DataAndFiles) else parsed
+        refuse_deep_nesting(data)
+        refuse_control_characters(data)
         return parsed
 
 
 class JSONParser(_RefuseControlCharacters, parsers.JSONParser):
-    pass
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            # json's decoder gives up near the interpreter's recursion limit (~1,000 levels): the same 400.
+            from api.errors import ApiError
+
+            raise ApiError(code="nesting_too_deep",
+                           message=f"本文の入れ子が深すぎます（上限 {MAX_DEPTH} 段）。") from None
 
 
 class FormParser(_RefuseControlCharacters, parsers.FormParser):
