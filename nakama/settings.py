@@ -136,6 +136,9 @@ SPECTACULAR_SETTINGS = {
         "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
     },
 }
+# The schema states what the parsers refuse (control characters, the Idempotency-Key's form; api/parsers.py).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["drf_spectacular.hooks.postprocess_schema_enums",
+                                               "api.parsers.declare_refused_input"]
 SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"  # no CDN (and no @latest): the docs page works offline
 REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 

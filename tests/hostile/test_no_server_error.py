@@ -203,3 +203,19 @@ def test_any_id_is_a_json_404_never_500(api_alice, value, template):
     response = api_alice.get(template.format(quote(value, safe="")))
     assert response.status_code < 500, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_schema_states_what_the_parsers_refuse(client):
+    """So a request valid by the schema is not refused for a control character or a malformed Idempotency-Key."""
+    from api.parsers import FILLED_PATTERN, LINE_PATTERN, TEXT_PATTERN
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    inquiry = schema["paths"]["/api/v1/inquiries/"]["post"]
+    key = next(p for p in inquiry["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["schema"]["maxLength"] == 255 and key["schema"]["pattern"]
+    cursor = next(p for p in schema["paths"]["/api/v1/exchanges/"]["get"]["parameters"] if p["name"] == "cursor")
+    assert cursor["schema"]["pattern"] == LINE_PATTERN
+    reason = schema["components"]["schemas"]["FileAppendRequestViewInputRequest"]["properties"]["reason"]
+    assert reason["pattern"] in (TEXT_PATTERN, FILLED_PATTERN)
+    batch = schema["paths"]["/api/v1/inquiries/batch/"]["post"]["requestBody"]["content"]
+    assert set(batch) == {"application/json"}  # a list of objects: no form can carry it
