@@ -2,6 +2,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml ./
+# .dockerignore keeps .env (the set-up's passwords), .git, .venv and local databases out of this copy.
 COPY . .
 # collectstatic needs settings to load: a throwaway key for the build only (the container gets SECRET_KEY at run time).
 RUN pip install --no-cache-dir . \

@@ -36,7 +36,14 @@ _TOKENS = CompiledQuery(
 class TokenAuthentication(KnoxTokenAuthentication):
     def authenticate_credentials(self, token):
         msg = _("Invalid token.")
-        token = token.decode("utf-8")
+        # knox makes hex tokens: other bytes (not UTF-8, NUL, which PostgreSQL refuses in a query) are a wrong
+        # token, refused before any lookup, never a 500.
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(msg) from None
+        if not token.isalnum():
+            raise exceptions.AuthenticationFailed(msg)
         for auth_token in _TOKENS.objects(key=token[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue

@@ -9,8 +9,17 @@ too (500 `server_error`, logged with its traceback; the act it interrupted rolle
 import logging
 import sys
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -74,7 +83,25 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": message, "fields": fields or {}}
 
 
+def hostile_request(exc: Exception) -> tuple[int, str, str] | None:
+    """(status, code, Japanese message) for what Django refuses while reading a request (a SuspiciousOperation:
+    a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or files, a forged Host): a 4xx, never a 500."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, "request_too_large", f"リクエストの本文が大きすぎます（上限 {limit:,} バイト）。"
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return 400, "too_many_fields", f"送信された項目が多すぎます（上限 {limit:,} 項目）。"
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "bad_request", "リクエストを受け付けできません。"
+    return None
+
+
 def exception_handler(exc, context):
+    refused = hostile_request(exc)
+    if refused:
+        http_status, code, message = refused
+        return Response(_body(code, message), status=http_status)
     if isinstance(exc, ApiError):
         return Response({**_body(exc.error_code, exc.message, exc.fields), **exc.extra}, status=exc.status_code)
     if is_database_outage(exc):
@@ -128,6 +155,15 @@ def exception_handler(exc, context):
 def _unavailable_response() -> Response:
     return Response(_body(*DATABASE_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """handler400: what Django refused outside a DRF view (middleware reading the body, a forged Host). Under /api/
+    the JSON error body; elsewhere a Japanese page. A body over the size limit is 413 (Django's own answer is 400)."""
+    http_status, code, message = hostile_request(exception) or (400, "bad_request", "リクエストを受け付けできません。")
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body(code, message), status=http_status, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", {"message": message}, status=http_status)
 
 
 def server_error(request, *args, **kwargs):

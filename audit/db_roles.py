@@ -20,6 +20,9 @@ APPEND_ONLY = {
     "exchanges_exchangerecord": ("DELETE", "TRUNCATE"),
     "django_migrations": ("INSERT", "UPDATE", "DELETE", "TRUNCATE"),  # only the owner migrates
 }
+# Extensions the migrations use (`CREATE EXTENSION IF NOT EXISTS`): made here by the superuser, so the owner, who may
+# not create extensions (no CREATE on the database), migrates a new database (tests/hostile/test_role_setup.py).
+EXTENSIONS = ("pg_trgm", "btree_gin")
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
 
 
@@ -65,6 +68,7 @@ def plan(roles: RoleNames) -> list[tuple[str, list]]:
     steps.append((f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}", []))
     steps.append((f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {runtime}", []))
     steps.append((f"GRANT USAGE ON SCHEMA public TO {runtime}", []))
+    steps += [(f"CREATE EXTENSION IF NOT EXISTS {_q(name)} SCHEMA public", []) for name in EXTENSIONS]
 
     # Everything in the schema belongs to the owner (tables carry their identity sequences with them).
     for relname, kind in _fetch(

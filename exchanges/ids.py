@@ -55,5 +55,11 @@ def month_filter(pk) -> dict:
         return {}
     if not carries_time(value):
         return {}
-    start = partitions.month_start(time_of(value))
-    return {"inquired_at__gte": start, "inquired_at__lt": partitions.add_months(start, 1)}
+    try:
+        start = partitions.month_start(time_of(value))
+        end = partitions.add_months(start, 1)
+    except (ValueError, OverflowError):
+        # A time past what a date can hold (48 bits of milliseconds reach the year 10889): no record was made with
+        # it; no month bound, and the lookup finds nothing (404), never a 500.
+        return {}
+    return {"inquired_at__gte": start, "inquired_at__lt": end}

@@ -1,9 +1,12 @@
 """Nakama settings: one module, every deployment value read from the environment (django-environ)."""
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
+
+from nakama.environment import app_environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -12,7 +15,10 @@ env = environ.Env(
     ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1", "[::1]", "testserver"]),
     NAKAMA_SIM_API=(bool, False),
 )
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Only the application's own variables (nakama/environment.py APP_VARIABLES), from the process environment or .env
+# (NAKAMA_ENV_FILE names another file); .env is never copied into os.environ, so the set-up passwords it holds for
+# compose (superuser, owner) do not reach this process.
+env.ENVIRON = app_environ(Path(os.environ.get("NAKAMA_ENV_FILE") or BASE_DIR / ".env"))
 
 DEBUG = env("DEBUG")
 # No default outside DEBUG: the hardening block at the end refuses to start without a strong SECRET_KEY.
@@ -130,6 +136,9 @@ SPECTACULAR_SETTINGS = {
         "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
     },
 }
+# The schema states what the parsers refuse (control characters, the Idempotency-Key's form; api/parsers.py).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["drf_spectacular.hooks.postprocess_schema_enums",
+                                               "api.parsers.declare_refused_input"]
 SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"  # no CDN (and no @latest): the docs page works offline
 REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
 

@@ -16,3 +16,6 @@ urlpatterns = [
 
 # The API's JSON error body for a 500 raised outside a DRF view under /api/; the HTML 500 page elsewhere.
 handler500 = "api.errors.server_error"
+# What Django refuses while reading a request (too large → 413, too many fields → 400): JSON under /api/, a Japanese
+# page elsewhere, instead of Django's English page.
+handler400 = "api.errors.bad_request"

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
@@ -75,6 +76,7 @@ def valid(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
+@csrf_exempt  # the API authenticates by token, never by the console's session: no HTML CSRF page under /api/
 def not_found(request, *args, **kwargs):
     """Unknown paths under /api/: the same JSON error body as every other error."""
     return JsonResponse({"code": "not_found", "message": "見つかりません。", "fields": {}}, status=404,

@@ -77,8 +77,11 @@ class CreateInsurerView(SimView):
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=100, help_text="保険者名（例: Ａ健康保険組合）")
         kind = serializers.ChoiceField(choices=INSURER_KINDS, help_text="保険者の種別")
-        insurer_number = serializers.CharField(max_length=8, help_text="保険者番号（検証番号つき、8桁。国保は6桁）")
-        departments = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=20,
+        # Digits stated in the schema (its pattern); the check digit (検証番号) is the service's to refuse.
+        insurer_number = serializers.RegexField(r"^[0-9]{6}([0-9]{2})?$", max_length=8,
+                                                help_text="保険者番号（検証番号つき、8桁。国保は6桁）")
+        departments = serializers.ListField(child=serializers.CharField(min_length=1, max_length=100), min_length=1,
+                                            max_length=20,
                                             help_text="部署名（例: 業務部）")
         is_tenant = serializers.BooleanField(default=True, help_text="Nakama利用保険者なら true（他の保険者は false）")
 
@@ -93,7 +96,8 @@ class CreateInsurerView(SimView):
 class CreateMunicipalityView(SimView):
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=100, help_text="市町村名（例: 甲市）")
-        departments = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=20,
+        departments = serializers.ListField(child=serializers.CharField(min_length=1, max_length=100), min_length=1,
+                                            max_length=20,
                                             help_text="部署名（例: 税務課）")
 
     @extend_schema(summary="市町村（自治体中間サーバー）の作成", request=Input,
