@@ -21,12 +21,14 @@ from knox.signals import token_expired
 from rest_framework import exceptions
 
 from nakama.compiled import CompiledQuery
+from signin.policy import needs_second_factor
+from signin.tokens import NOT_OWN_FOR_ELEVATED, is_own_token
 
-# The token with its user, institution and department: compiled once (compiling the three joins cost more CPU than
+# The token with its user, institution, department and provenance (signin.tokens): compiled once (compiling the three joins cost more CPU than
 # running them, on every API request).
 _TOKENS = CompiledQuery(
     lambda key: get_token_model().objects.filter(token_key=key).select_related(
-        "user__institution", "user__department__institution"
+        "user__institution", "user__department__institution", "provenance"
     ),
     prepare_as="nakama_api_token",
     key=str,
@@ -45,6 +47,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
             except (TypeError, binascii.Error):
                 raise exceptions.AuthenticationFailed(msg) from None
             if compare_digest(digest, auth_token.digest):
+                if needs_second_factor(auth_token.user) and not is_own_token(auth_token):
+                    # A 責任者's or 監査者's token that he did not make himself stands for nobody (issue 18 ③).
+                    raise exceptions.AuthenticationFailed(NOT_OWN_FOR_ELEVATED, code="token_not_own")
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
                 return self.validate_user(auth_token)

@@ -19,7 +19,7 @@ from flags.case_lifecycle import set_review_date
 from flags.models import Handover, HandoverState, ProtectionCase, Setting
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.services import open_protection_case
-from institutions.access import require_changer
+from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution
 from members.models import Member
 
@@ -100,6 +100,8 @@ def _require_receiving_supervisor(actor, handover: Handover) -> None:
         raise ValidationError("引継ぎが見つかりません。", code="not_found")
     if not actor.is_supervisor:
         raise PermissionDenied("引継ぎの確認は責任者が行います。")
+    # A handover decision is four eyes too: the one rule by provenance (institutions.access).
+    require_independent_approver(actor, requested_by=handover.offered_by_id, requested_at=handover.offered_at)
 
 
 def _locked_pending(handover: Handover) -> Handover:
