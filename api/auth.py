@@ -2,9 +2,10 @@
 
 knox reads the token with its user, then (in `_cleanup_token`) every other token of that user to delete expired
 ones: a second statement on every request. Here the token row comes with its user and the user's institution and
-department (which every API view reads) in one statement, and only the token at hand is checked for expiry (an
-expired one is deleted and refused, as knox does). Another expired token of the user is refused and deleted when
-it is used; none can authenticate. The digest check is knox's own.
+department (which every API view reads) and its provenance in one statement, and only the token at hand is checked
+for expiry (an expired one is deleted and refused, as knox does). Another expired token of the user is refused and
+deleted when it is used; none can authenticate. The digest check is knox's own. A 責任者's or 監査者's token that he
+did not make himself (signin.tokens) is refused: 401 token_not_own.
 """
 
 import binascii
@@ -24,8 +25,8 @@ from nakama.compiled import CompiledQuery
 from signin.policy import needs_second_factor
 from signin.tokens import NOT_OWN_FOR_ELEVATED, is_own_token
 
-# The token with its user, institution, department and provenance (signin.tokens): compiled once (compiling the three joins cost more CPU than
-# running them, on every API request).
+# The token with its user, institution, department and provenance (signin.tokens): compiled once (compiling the
+# joins cost more CPU than running them, on every API request).
 _TOKENS = CompiledQuery(
     lambda key: get_token_model().objects.filter(token_key=key).select_related(
         "user__institution", "user__department__institution", "provenance"
