@@ -2,9 +2,10 @@
 
 knox reads the token with its user, then (in `_cleanup_token`) every other token of that user to delete expired
 ones: a second statement on every request. Here the token row comes with its user and the user's institution and
-department (which every API view reads) in one statement, and only the token at hand is checked for expiry (an
-expired one is deleted and refused, as knox does). Another expired token of the user is refused and deleted when
-it is used; none can authenticate. The digest check is knox's own.
+department (which every API view reads) and its provenance in one statement, and only the token at hand is checked
+for expiry (an expired one is deleted and refused, as knox does). Another expired token of the user is refused and
+deleted when it is used; none can authenticate. The digest check is knox's own. A 責任者's or 監査者's token that he
+did not make himself (signin.tokens) is refused: 401 token_not_own.
 """
 
 import binascii
@@ -21,12 +22,14 @@ from knox.signals import token_expired
 from rest_framework import exceptions
 
 from nakama.compiled import CompiledQuery
+from signin.policy import needs_second_factor
+from signin.tokens import NOT_OWN_FOR_ELEVATED, is_own_token
 
-# The token with its user, institution and department: compiled once (compiling the three joins cost more CPU than
-# running them, on every API request).
+# The token with its user, institution, department and provenance (signin.tokens): compiled once (compiling the
+# joins cost more CPU than running them, on every API request).
 _TOKENS = CompiledQuery(
     lambda key: get_token_model().objects.filter(token_key=key).select_related(
-        "user__institution", "user__department__institution"
+        "user__institution", "user__department__institution", "provenance"
     ),
     prepare_as="nakama_api_token",
     key=str,
@@ -52,6 +55,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
             except (TypeError, binascii.Error):
                 raise exceptions.AuthenticationFailed(msg) from None
             if compare_digest(digest, auth_token.digest):
+                if needs_second_factor(auth_token.user) and not is_own_token(auth_token):
+                    # A 責任者's or 監査者's token that he did not make himself stands for nobody (issue 18 ③).
+                    raise exceptions.AuthenticationFailed(NOT_OWN_FOR_ELEVATED, code="token_not_own")
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
                 return self.validate_user(auth_token)

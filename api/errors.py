@@ -139,6 +139,9 @@ def exception_handler(exc, context):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         response.data = _body("invalid", "入力内容に誤りがあります。", fields)
         return response
+    if isinstance(exc, exceptions.AuthenticationFailed) and exc.get_codes() == "token_not_own":
+        response.data = _body("token_not_own", str(exc.detail))  # api.auth: whose token it is, in Japanese
+        return response
     for cls, (code, message) in _MESSAGES.items():
         if isinstance(exc, cls):
             response.data = _body(code, message)

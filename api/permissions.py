@@ -51,6 +51,17 @@ class IsAuditor(IsInsurerStaff):
         return False
 
 
+class OwnToken(BasePermission):
+    """Deciding a four-eyes request needs a token the decider made himself (signin.tokens): one the operator or a
+    command made stands for nobody's second pair of eyes (issue 18 ③)."""
+
+    def has_permission(self, request, view) -> bool:
+        from signin.tokens import NOT_OWN_FOR_DECISION, is_own_token
+
+        self.message = NOT_OWN_FOR_DECISION
+        return is_own_token(request.auth)
+
+
 SIM_KEY_HEADER = "X-Nakama-Sim-Key"
 
 

@@ -106,12 +106,10 @@ class SettingOut(serializers.ModelSerializer):
                   "set_by_name", "cleared_at", "cleared_by_name", "clear_requested_by_name", "clear_reason", "case"]
 
 
-class ClearingRequestOut(serializers.ModelSerializer):
-    """解除依頼（責任者が、依頼者と別の人として承認する: 四つの目）."""
+class FourEyesRequestOut(serializers.ModelSerializer):
+    """What every four-eyes request shows (institutions.models.FourEyesRequest): its state, who asked and when, who
+    decided — a 責任者 independent of the requester by provenance, with his own token — when and with what note."""
 
-    id = serializers.IntegerField(help_text="解除依頼ID")
-    setting = serializers.IntegerField(source="setting_id", help_text="設定ID")
-    reason = serializers.CharField(help_text="解除理由")
     state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済, rejected=却下")
     state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
     requested_at = serializers.DateTimeField(help_text="依頼日時")
@@ -119,16 +117,34 @@ class ClearingRequestOut(serializers.ModelSerializer):
     decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
     decided_by_name = serializers.CharField(help_text="承認者名")
     decision_note = serializers.CharField(help_text="承認・却下メモ")
+
+    FIELDS = ["state", "state_label", "requested_at", "requested_by_name", "decided_at", "decided_by_name",
+              "decision_note"]
+
+
+class FourEyesDecisionIn(serializers.Serializer):
+    """The body of every four-eyes decision (承認・却下): one shape, one rule (institutions.access)."""
+
+    approve = serializers.BooleanField(help_text="true: 承認, false: 却下")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text="承認・却下メモ")
+
+
+class ClearingRequestOut(FourEyesRequestOut):
+    """解除依頼（責任者が、依頼者と別の人として承認する: 四つの目）."""
+
+    id = serializers.IntegerField(help_text="解除依頼ID")
+    setting = serializers.IntegerField(source="setting_id", help_text="設定ID")
+    reason = serializers.CharField(help_text="解除理由")
     override_reason = serializers.CharField(help_text="カード停止等手続の完了前に責任者が解除を依頼した理由（空欄はなし）")
     override_by_name = serializers.CharField(help_text="手続完了前の解除を判断した責任者")
 
     class Meta:
         model = ClearingRequest
-        fields = ["id", "setting", "reason", "state", "state_label", "requested_at", "requested_by_name",
-                  "decided_at", "decided_by_name", "decision_note", "override_reason", "override_by_name"]
+        fields = ["id", "setting", "reason", *FourEyesRequestOut.FIELDS, "override_reason", "override_by_name"]
 
 
-class CaseClosureOut(serializers.ModelSerializer):
+class CaseClosureOut(FourEyesRequestOut):
     """設定対象者の終了依頼（責任者が、依頼者と別の人として承認する: 四つの目）."""
 
     id = serializers.IntegerField(help_text="終了依頼ID")
@@ -137,17 +153,10 @@ class CaseClosureOut(serializers.ModelSerializer):
     clear_settings = serializers.BooleanField(help_text="この設定対象者で設定した有効なフラグを、承認と同時に解除する")
     override_reason = serializers.CharField(help_text="カード停止等手続の完了前に責任者が解除を判断した理由")
     state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済（終了）, rejected=却下")
-    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
-    requested_at = serializers.DateTimeField(help_text="依頼日時")
-    requested_by_name = serializers.CharField(help_text="依頼者名")
-    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
-    decided_by_name = serializers.CharField(help_text="承認者名")
-    decision_note = serializers.CharField(help_text="承認・却下メモ")
 
     class Meta:
         model = CaseClosure
-        fields = ["id", "case", "reason", "clear_settings", "override_reason", "state", "state_label",
-                  "requested_at", "requested_by_name", "decided_at", "decided_by_name", "decision_note"]
+        fields = ["id", "case", "reason", "clear_settings", "override_reason", *FourEyesRequestOut.FIELDS]
 
 
 class LinkedPersonOut(serializers.ModelSerializer):
@@ -168,25 +177,17 @@ class LinkedPersonOut(serializers.ModelSerializer):
         fields = ["id", "case", "sim_id", "name", "reason", "added_at", "added_by_name", "in_force", "removed_at"]
 
 
-class LinkRemovalOut(serializers.ModelSerializer):
+class LinkRemovalOut(FourEyesRequestOut):
     """要注意照会対象者の削除依頼（依頼者以外の責任者が承認する: 四つの目）."""
 
     id = serializers.IntegerField(help_text="削除依頼ID")
     link = serializers.IntegerField(source="link_id", help_text="要注意照会対象者ID")
     case = serializers.IntegerField(source="link.case_id", help_text="設定対象者ID")
     reason = serializers.CharField(help_text="削除理由")
-    state = serializers.CharField(help_text="状態: pending=承認待ち, approved=承認済, rejected=却下")
-    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
-    requested_at = serializers.DateTimeField(help_text="依頼日時")
-    requested_by_name = serializers.CharField(help_text="依頼者名")
-    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
-    decided_by_name = serializers.CharField(help_text="承認者名")
-    decision_note = serializers.CharField(help_text="承認・却下メモ")
 
     class Meta:
         model = LinkRemovalRequest
-        fields = ["id", "link", "case", "reason", "state", "state_label", "requested_at", "requested_by_name",
-                  "decided_at", "decided_by_name", "decision_note"]
+        fields = ["id", "link", "case", "reason", *FourEyesRequestOut.FIELDS]
 
 
 class ProtectionCaseOut(serializers.ModelSerializer):

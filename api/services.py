@@ -8,7 +8,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -123,21 +122,3 @@ def revoke_token(*, actor, token) -> None:
         if token is not None:
             token.delete()
         record(actor=actor, action="api_token.revoked", message="APIトークンを失効")
-
-
-def create_token(*, actor, staff, reason: str = "") -> str:
-    """Issue an API token bound to one staff account; only its digest is stored. Returns the token, shown once."""
-    from knox.models import AuthToken
-
-    from signin.policy import needs_second_factor
-    from signin.services import has_device
-
-    if not getattr(staff, "is_insurer_staff", False):
-        raise PermissionDenied("APIトークンは保険者の職員にのみ発行できます。")
-    if needs_second_factor(staff) and not has_device(staff):
-        # A 責任者 / 監査者 account that never completed its second factor gets no token either (issue 9 ⑥).
-        raise PermissionDenied("この職員には二要素認証の端末が登録されていないため、APIトークンを発行できません。")
-    with transaction.atomic():
-        _, token = AuthToken.objects.create(user=staff)
-        record(actor=actor, institution=staff.institution, action="api_token.created", target=staff, message=reason)
-    return token

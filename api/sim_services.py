@@ -11,15 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from api.services import create_token
 from audit.services import record
-from institutions.models import Department, Institution, InstitutionKind, Role, Staff
+from institutions.models import Department, Institution, InstitutionKind, Role, Staff, StaffOrigin
 from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person, Replica
 from portal_sim.models import Card
 from portal_sim.services import issue_card
 from signin.policy import needs_second_factor
 from signin.services import enrol_totp
+from signin.tokens import create_sim_token
 
 
 def _departments(institution: Institution, names: list[str]) -> None:
@@ -72,7 +72,7 @@ def create_staff(
         raise ValidationError({"department": "この保険者にその部署はありません。"})
     with transaction.atomic():
         staff = Staff(username=username, display_name=display_name, institution=institution, department=department,
-                      role=role)
+                      role=role, created_via=StaffOrigin.SIM)
         if password:
             staff.set_password(password)
         else:
@@ -83,7 +83,7 @@ def create_staff(
                after={"role": role, "department": department.name})
         if needs_second_factor(staff):
             enrol_totp(staff=staff, reason="シミュレーションAPIで職員を作成（二要素認証の端末）")
-        token = create_token(actor=None, staff=staff, reason="シミュレーションAPIで職員を作成")
+        token = create_sim_token(staff=staff, reason="シミュレーションAPIで職員を作成")
     return staff, token
 
 

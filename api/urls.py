@@ -6,16 +6,29 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, batch, common, exchanges, flags, handovers, members, sim, sweep
+from api.views import (
+    account,
+    batch,
+    cases,
+    clearing,
+    common,
+    exchanges,
+    flag_settings,
+    handovers,
+    links,
+    members,
+    sim,
+    sweep,
+)
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("members", members.MemberViewSet, basename="member")
-router.register("settings", flags.SettingViewSet, basename="setting")
-router.register("clearing-requests", flags.ClearingRequestViewSet, basename="clearing-request")
-router.register("cases", flags.ProtectionCaseViewSet, basename="case")
-router.register("link-removals", flags.LinkRemovalViewSet, basename="link-removal")
+router.register("settings", flag_settings.SettingViewSet, basename="setting")
+router.register("clearing-requests", clearing.ClearingRequestViewSet, basename="clearing-request")
+router.register("cases", cases.ProtectionCaseViewSet, basename="case")
+router.register("link-removals", links.LinkRemovalViewSet, basename="link-removal")
 router.register("exchanges", exchanges.ExchangeViewSet, basename="exchange")
 router.register("manual-responses", exchanges.ManualQueueViewSet, basename="manual-response")
 router.register("append-requests", exchanges.AppendRequestViewSet, basename="append-request")
@@ -31,15 +44,16 @@ v1 = [
     path("members/<str:branch_number>/loss/", members.LossView.as_view(), name="member-loss"),
     path("members/<str:branch_number>/replicas/", members.ReplicaView.as_view(), name="member-replica"),
     path("replicas/bulk/", members.BulkReplicaView.as_view(), name="replica-bulk"),
-    path("settings/set/", flags.SetSettingView.as_view(), name="setting-set"),
-    path("settings/export/", flags.SettingsCsvView.as_view(), name="setting-export"),
-    path("settings/<str:pk>/clearing-requests/", flags.RequestClearingView.as_view(), name="setting-request-clearing"),
-    path("clearing-requests/<str:pk>/decision/", flags.DecideClearingView.as_view(), name="clearing-request-decide"),
-    path("cases/open/", flags.OpenCaseView.as_view(), name="case-open"),
-    path("cases/<str:pk>/checklist/", flags.CaseChecklistView.as_view(), name="case-checklist"),
-    path("cases/<str:pk>/review-date/", flags.CaseReviewDateView.as_view(), name="case-review-date"),
-    path("cases/<str:pk>/closure-requests/", flags.RequestCaseClosureView.as_view(), name="case-closure-request"),
-    path("case-closures/<str:pk>/decision/", flags.DecideCaseClosureView.as_view(), name="case-closure-decide"),
+    path("settings/set/", flag_settings.SetSettingView.as_view(), name="setting-set"),
+    path("settings/export/", flag_settings.SettingsCsvView.as_view(), name="setting-export"),
+    path("settings/<str:pk>/clearing-requests/", clearing.RequestClearingView.as_view(),
+         name="setting-request-clearing"),
+    path("clearing-requests/<str:pk>/decision/", clearing.DecideClearingView.as_view(), name="clearing-request-decide"),
+    path("cases/open/", cases.OpenCaseView.as_view(), name="case-open"),
+    path("cases/<str:pk>/checklist/", cases.CaseChecklistView.as_view(), name="case-checklist"),
+    path("cases/<str:pk>/review-date/", cases.CaseReviewDateView.as_view(), name="case-review-date"),
+    path("cases/<str:pk>/closure-requests/", cases.RequestCaseClosureView.as_view(), name="case-closure-request"),
+    path("case-closures/<str:pk>/decision/", cases.DecideCaseClosureView.as_view(), name="case-closure-decide"),
     path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
     path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
          name="case-exposure-append"),
@@ -47,10 +61,10 @@ v1 = [
     path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
     path("handovers/<str:pk>/confirm/", handovers.ConfirmHandoverView.as_view(), name="handover-confirm"),
     path("handovers/<str:pk>/decline/", handovers.DeclineHandoverView.as_view(), name="handover-decline"),
-    path("cases/<str:pk>/linked-persons/", flags.LinkPersonView.as_view(), name="case-link-person"),
-    path("linked-persons/<str:pk>/removal-requests/", flags.RequestLinkRemovalView.as_view(),
+    path("cases/<str:pk>/linked-persons/", links.LinkPersonView.as_view(), name="case-link-person"),
+    path("linked-persons/<str:pk>/removal-requests/", links.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),
-    path("link-removals/<str:pk>/decision/", flags.DecideLinkRemovalView.as_view(), name="link-removal-decide"),
+    path("link-removals/<str:pk>/decision/", links.DecideLinkRemovalView.as_view(), name="link-removal-decide"),
     path("inquiries/", exchanges.InquiryView.as_view(), name="inquiry-send"),
     path("inquiries/batch/", batch.BatchInquiryView.as_view(), name="inquiry-batch"),
     path("inquiries/batch/stream/", batch.BatchInquiryStreamView.as_view(), name="inquiry-batch-stream"),

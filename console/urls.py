@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import auditor, cases, exchanges, handovers, home, inquiries, links, members, supervisor
+from console.views import account, auditor, cases, exchanges, handovers, home, inquiries, links, members, supervisor
 
 app_name = "console"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
     path("preferences/", home.preferences, name="preferences"),
+    path("account/api-tokens/", account.api_tokens, name="api_tokens"),
     # 担当者 (and read by 監査者)
     path("members/", members.member_search, name="member_search"),
     path("members/<int:pk>/", members.member_detail, name="member_detail"),

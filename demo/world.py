@@ -13,7 +13,7 @@ from django.utils import timezone
 from flags.handover import offer_handover
 from flags.policy import SettingKind
 from flags.services import open_protection_case, set_setting, update_case_checklist
-from institutions.models import Department, Institution, InstitutionKind, Role, Staff
+from institutions.models import Department, Institution, InstitutionKind, Role, Staff, StaffOrigin
 from members.enrolment import run_enrolment_hooks
 from members.models import InfoItem, Member, Person
 from members.services import record_loss, register_replica
@@ -55,6 +55,7 @@ def _staff(world, username, display_name, institution_key, department_key, role)
         institution=world.institutions[institution_key],
         department=world.departments[department_key],
         role=role,
+        created_via=StaffOrigin.DEMO,  # made by the operator's seed: independent of one another (four eyes)
     )
     world.staff[username] = user
     world.logins.append((username, DEMO_PASSWORD, f"{user.institution.name} {Role(role).label}"))

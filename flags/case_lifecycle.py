@@ -142,9 +142,7 @@ def decide_case_closure(*, actor, closure: CaseClosure, approve: bool, note: str
         closure = CaseClosure.objects.select_for_update().get(pk=closure.pk)
         if closure.state != ClearingRequestState.PENDING:
             raise ValidationError("この終了依頼はすでに処理されています。", code="already_decided")
-        if closure.requested_by_id == actor.pk:
-            raise ValidationError("終了を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
-        # Four eyes that hold (issue 9 ②): not made by, or making, the requester, nor made after the request.
+        # Four eyes by provenance (institutions.access, the one rule).
         require_independent_approver(actor, requested_by=closure.requested_by_id, requested_at=closure.requested_at)
         case = ProtectionCase.objects.select_for_update().get(pk=closure.case_id)
         now = timezone.now()

@@ -24,7 +24,7 @@ from flags.models import CaseLinkedPerson, Handover, HandoverState, ProtectionCa
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.selectors import lock_person_settings
 from flags.services import write_setting
-from institutions.access import require_changer
+from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution
 from members.models import Member
 
@@ -204,6 +204,8 @@ def _require_receiving_supervisor(actor, handover: Handover) -> None:
         raise ValidationError("引継ぎが見つかりません。", code="not_found")
     if not actor.is_supervisor:
         raise PermissionDenied("引継ぎの確認は責任者が行います。")
+    # A handover decision is four eyes too: the one rule by provenance (institutions.access).
+    require_independent_approver(actor, requested_by=handover.offered_by_id, requested_at=handover.offered_at)
 
 
 def _locked_pending(handover: Handover) -> Handover:

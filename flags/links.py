@@ -105,14 +105,10 @@ def request_link_removal(*, actor, link: CaseLinkedPerson, reason: str) -> LinkR
 
 
 def require_independent_approver(*, actor, requested_by_id: int | None, requested_at=None) -> None:
-    """Four eyes: a 責任者 of the insurer who is not the requester. One place, so a stricter shared check (e.g. "not
-    created by the requester") can replace it."""
+    """Four eyes: a 責任者 of the insurer, independent of the requester by provenance (institutions.access)."""
     if not getattr(actor, "is_insurer_staff", False) or actor.role != Role.SUPERVISOR:
         raise PermissionDenied("削除の承認は責任者のみが行えます。")
-    if requested_by_id == actor.pk:
-        raise ValidationError("削除を依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
-    if requested_at is not None:  # nor anyone made by, or making, the requester, or made after the request
-        access.require_independent_approver(actor, requested_by=requested_by_id, requested_at=requested_at)
+    access.require_independent_approver(actor, requested_by=requested_by_id, requested_at=requested_at)
 
 
 def decide_link_removal(

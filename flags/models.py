@@ -4,7 +4,7 @@ from django.conf import settings as django_settings
 from django.db import models
 
 from flags.policy import SETTING_LABELS, ActiveSetting, SettingKind
-from institutions.models import Institution
+from institutions.models import FourEyesRequest, FourEyesState, Institution
 from members.models import InfoItem, Member, Person
 
 SettingKindChoices = models.TextChoices(
@@ -121,36 +121,8 @@ class Setting(models.Model):
         return ActiveSetting(kind=SettingKind(self.kind), item_code=self.item.code if self.item_id else None)
 
 
-class ClearingRequestState(models.TextChoices):
-    PENDING = "pending", "承認待ち"
-    APPROVED = "approved", "承認済"
-    REJECTED = "rejected", "却下"
-
-
-class FourEyesRequest(models.Model):
-    """What every four-eyes request shares: who asked and when, and who decided (a supervisor independent of the
-    requester, institutions.access.require_independent_approver), when and with what note."""
-
-    state = models.CharField(
-        "状態", max_length=20, choices=ClearingRequestState.choices, default=ClearingRequestState.PENDING
-    )
-    requested_at = models.DateTimeField("依頼日時")
-    requested_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
-    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
-    decision_note = models.TextField("承認・却下メモ", blank=True)
-
-    objects = SettingQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
+# The shared four-eyes request lives a floor down (institutions), with RoleGrantRequest.
+ClearingRequestState = FourEyesState
 
 
 class ClearingRequest(FourEyesRequest):

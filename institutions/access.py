@@ -1,8 +1,18 @@
-"""Role checks the domain services share (the views check too; the services check again, so no path skips it)."""
+"""Role checks the domain services share (the views check too; the services check again, so no path skips it),
+and the one rule of four eyes: independence by provenance (登録・昇格の経緯による独立性)."""
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from institutions.models import Role
+
+# Said wherever a four-eyes decision is refused (page and API), after the particular reason.
+FOUR_EYES_RULE = (
+    "承認には、依頼者から独立した別の人が必要です。依頼者と承認者が同じ人であること、"
+    "どちらかが相手の依頼で（直接又は間接に）登録・昇格された職員であること、"
+    "両者が同じ職員の依頼で登録・昇格された職員であることは、いずれも認められません。"
+)
 
 
 def require_changer(actor) -> None:
@@ -11,28 +21,72 @@ def require_changer(actor) -> None:
         raise PermissionDenied("この操作を行う権限がありません。")
 
 
-def require_independent_approver(actor, *, requested_by, requested_at) -> None:
-    """Four eyes that hold: the approver of a request must be independent of whoever filed it.
+def sponsors(staff_ids: set[int]) -> dict[int, set[int]]:
+    """Each account's direct sponsors: who asked for it to be made (created_by), for its current role
+    (role_requested_by) and for every earlier promotion (approved RoleGrantRequests naming it).
 
-    Refused: the requester themself; an account whose current role was granted at the requester's request (a
-    責任者 cannot approve his own request with a second 責任者 he had made); a requester whose current role was
-    granted at the approver's request (nor with a 担当者 he had made file it for him); an account whose role was
-    granted at or after the moment the request was filed (nobody made for the purpose). Used by every four-eyes
-    approval: clearing a setting (flags.services.decide_clearing) and granting roles (institutions.services).
+    The server operator (no insurer) is nobody's sponsor here: it makes the first, independent accounts of an insurer.
     """
-    from institutions.models import Staff
+    from institutions.models import RoleGrantRequest, RoleGrantRequestState, Staff
 
+    found: dict[int, set[int]] = {pk: set() for pk in staff_ids}
+    if not staff_ids:
+        return found
+    for pk, made_by, role_by in Staff.objects.filter(pk__in=staff_ids).values_list(
+        "pk", "created_by_id", "role_requested_by_id"
+    ):
+        found[pk].update(x for x in (made_by, role_by) if x is not None)
+    for pk, by in RoleGrantRequest.objects.filter(
+        staff_id__in=staff_ids, state=RoleGrantRequestState.APPROVED, requested_by__isnull=False
+    ).values_list("staff_id", "requested_by_id"):
+        found[pk].add(by)
+    candidates = set().union(*found.values())
+    insiders = set(Staff.objects.filter(pk__in=candidates, institution__isnull=False).values_list("pk", flat=True))
+    return {pk: {x for x in ids if x in insiders and x != pk} for pk, ids in found.items()}
+
+
+def lineage(staff_id: int) -> set[int]:
+    """Everyone at whose request this account was made or promoted, directly or through accounts they made."""
+    seen: set[int] = set()
+    frontier = {staff_id}
+    while frontier:
+        step = set().union(*sponsors(frontier).values()) - seen - {staff_id}
+        seen |= step
+        frontier = step
+    return seen
+
+
+def independence_refusal(approver, *, requested_by, requested_at: datetime.datetime | None) -> ValidationError | None:
+    """Why `approver` may not decide a request filed by `requested_by` at `requested_at`, or None (four eyes).
+
+    Refused: the requester themself; an approver in the requester's lineage (he made or promoted, or had made, the
+    requester); a requester in the approver's lineage; the two sharing anyone in their lineages (both made or
+    promoted at the same person's request: a 責任者 cannot decide with two accounts he had made); an approver whose
+    role was granted at or after the moment the request was filed (nobody made for the purpose). Every four-eyes
+    decision asks this: clearing, case closure, link removal, role grants, handovers.
+    """
     requester_id = getattr(requested_by, "pk", requested_by)
-    if requester_id is not None and actor.pk == requester_id:
-        raise ValidationError("依頼した本人は承認できません（別の責任者が承認してください）。", code="four_eyes")
-    if requester_id is not None and actor.role_requested_by_id == requester_id:
-        raise ValidationError(
-            "依頼者の依頼で役割を付与されたアカウントは、その依頼者の依頼を承認できません。", code="four_eyes"
-        )
-    made_by = Staff.objects.filter(pk=requester_id).values_list("role_requested_by_id", flat=True).first()
-    if requester_id is not None and made_by == actor.pk:
-        raise ValidationError(
-            "ご自身の依頼で役割を付与された職員の依頼は承認できません（別の責任者が承認してください）。", code="four_eyes"
-        )
-    if actor.role_granted_at is None or actor.role_granted_at >= requested_at:
-        raise ValidationError("依頼の後に役割を付与されたアカウントは、この依頼を承認できません。", code="four_eyes")
+
+    def refused(reason: str) -> ValidationError:
+        return ValidationError(f"{reason}{FOUR_EYES_RULE}別の責任者に承認を依頼してください。", code="four_eyes")
+
+    if requester_id is not None:
+        if approver.pk == requester_id:
+            return refused("依頼した本人は承認できません。")
+        requester_line = lineage(requester_id)
+        if approver.pk in requester_line:
+            return refused("依頼者は、あなたの依頼で（直接又は間接に）登録・昇格された職員です。")
+        approver_line = lineage(approver.pk)
+        if requester_id in approver_line:
+            return refused("あなたは、依頼者の依頼で（直接又は間接に）登録・昇格された職員です。")
+        if approver_line & requester_line:
+            return refused("あなたと依頼者は、同じ職員の依頼で登録・昇格された職員です。")
+    if requested_at is not None and (approver.role_granted_at is None or approver.role_granted_at >= requested_at):
+        return refused("依頼の後に役割を付与されたアカウントは、この依頼を承認できません。")
+    return None
+
+
+def require_independent_approver(actor, *, requested_by, requested_at) -> None:
+    """Raise the refusal of independence_refusal, if any: the one check of every four-eyes decision."""
+    if refusal := independence_refusal(actor, requested_by=requested_by, requested_at=requested_at):
+        raise refusal

@@ -33,6 +33,7 @@ class StaffAdmin(ReadOnlyAdminMixin, UserAdmin):
     fieldsets = UserAdmin.fieldsets + (
         ("所属", {"fields": ("display_name", "institution", "department", "role")}),
         ("役割の付与", {"fields": ("role_granted_at", "role_requested_by", "role_approved_by")}),
+        ("登録の経緯", {"fields": ("created_via", "created_by")}),
     )
 
 

@@ -1,5 +1,6 @@
 """Institutions on the simulated 情報提供NWS (insurers and municipalities), their departments, and staff."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -132,8 +133,23 @@ class DateStyle(models.TextChoices):
     SEIREKI = "seireki", "西暦（2026年11月27日）"
 
 
+class StaffOrigin(models.TextChoices):
+    """How an account came to exist (its provenance, 登録の経緯): four eyes look at who made whom."""
+
+    CONSOLE = "console", "責任者が登録（画面）"
+    ROLE_GRANT = "role_grant", "役割付与の依頼を承認して登録"
+    COMMAND = "command", "運用者が登録（管理コマンド）"
+    DEMO = "demo", "デモデータ"
+    SIM = "sim", "シミュレーションAPI"
+    UNKNOWN = "unknown", "不明（記録の開始前）"
+
+
 class Staff(AbstractUser):
-    """A staff account: one insurer, one department, one role. The server operator is a superuser without one."""
+    """A staff account: one insurer, one department, one role. The server operator is a superuser without one.
+
+    Provenance (登録の経緯): who asked for the account (created_by) and for its current role (role_requested_by);
+    earlier promotions are the approved RoleGrantRequests naming it. institutions.access reads all three.
+    """
 
     institution = models.ForeignKey(
         Institution, verbose_name="保険者", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
@@ -150,6 +166,13 @@ class Staff(AbstractUser):
     )
     role_approved_by = models.ForeignKey(
         "self", verbose_name="役割付与の承認者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who asked for this account to exist (PROTECT: provenance must not vanish; accounts are deactivated, not deleted).
+    created_by = models.ForeignKey(
+        "self", verbose_name="登録を依頼した職員", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_via = models.CharField(
+        "登録の経緯", max_length=20, choices=StaffOrigin.choices, default=StaffOrigin.UNKNOWN
     )
     # 表示設定: how dates are written on the console (the portal always uses 和暦).
     date_style = models.CharField(
@@ -191,20 +214,51 @@ class Staff(AbstractUser):
 ELEVATED_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 
 
-class RoleGrantRequestState(models.TextChoices):
+class FourEyesState(models.TextChoices):
     PENDING = "pending", "承認待ち"
     APPROVED = "approved", "承認済"
-    DECLINED = "declined", "却下"
+    REJECTED = "rejected", "却下"
 
 
-class RoleGrantRequestQuerySet(models.QuerySet):
+class InstitutionScopedQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not getattr(user, "institution_id", None):
             return self.none()
         return self.filter(institution_id=user.institution_id)
 
 
-class RoleGrantRequest(models.Model):
+class FourEyesRequest(models.Model):
+    """What every four-eyes request shares (解除依頼, 終了依頼, 削除依頼, 役割付与の依頼): who asked and when, and who
+    decided — someone independent of the requester by provenance (institutions.access.require_independent_approver)
+    — when and with what note. Each concrete request has an `institution`."""
+
+    state = models.CharField("状態", max_length=20, choices=FourEyesState.choices, default=FourEyesState.PENDING)
+    requested_at = models.DateTimeField("依頼日時")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
+    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="承認者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField("承認者名", max_length=150, blank=True)
+    decision_note = models.TextField("承認・却下メモ", blank=True)
+
+    objects = InstitutionScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class RoleGrantRequestState(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    APPROVED = "approved", "承認済"
+    DECLINED = "declined", "却下"
+
+
+class RoleGrantRequest(FourEyesRequest):
     """A request to create a 責任者 / 監査者 account, or to change an existing account's role (役割付与の依頼).
 
     Nothing takes effect until another 責任者 of the insurer (or the operator) approves it. For a new account the
@@ -226,22 +280,10 @@ class RoleGrantRequest(models.Model):
     role_before = models.CharField("変更前の役割", max_length=20, choices=Role.choices, blank=True)
     role = models.CharField("付与する役割", max_length=20, choices=Role.choices)
     reason = models.TextField("理由")
+    # Its own word for a refusal (却下 stored as "declined" since before it joined FourEyesRequest).
     state = models.CharField(
         "状態", max_length=20, choices=RoleGrantRequestState.choices, default=RoleGrantRequestState.PENDING
     )
-    requested_at = models.DateTimeField("依頼日時")
-    requested_by = models.ForeignKey(
-        Staff, verbose_name="依頼者", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_by_name = models.CharField("依頼者名", max_length=150, blank=True)
-    decided_at = models.DateTimeField("承認・却下日時", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        Staff, verbose_name="承認・却下者", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_by_name = models.CharField("承認・却下者名", max_length=150, blank=True)
-    decision_note = models.TextField("承認・却下メモ", blank=True)
-
-    objects = RoleGrantRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = "役割付与の依頼"

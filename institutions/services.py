@@ -2,7 +2,7 @@
 
 A 担当者 account is created by a 責任者 at once. A 責任者 or 監査者 account, and every role change of an existing
 account, is only a request until another 責任者 of the insurer (or the server operator) approves it; the approver
-must be independent of the requester (institutions.access.require_independent_approver). Each act runs in one
+must be independent of the requester by provenance (institutions.access.require_independent_approver). Each act runs in one
 transaction with its entry in the insurer's audit trail.
 """
 
@@ -21,6 +21,7 @@ from institutions.models import (
     RoleGrantRequest,
     RoleGrantRequestState,
     Staff,
+    StaffOrigin,
 )
 
 
@@ -71,6 +72,7 @@ def create_staff(
         staff = Staff(
             username=username, display_name=display_name, institution_id=actor.institution_id,
             department=department, role=role, role_granted_at=timezone.now(), role_requested_by=actor,
+            created_by=actor, created_via=StaffOrigin.CONSOLE,
         )
         staff.set_password(password)
         staff.full_clean()
@@ -181,6 +183,7 @@ def _grant(grant: RoleGrantRequest, *, approver, now) -> Staff:
         staff = Staff(
             username=grant.username, display_name=grant.display_name, institution_id=grant.institution_id,
             department=grant.department, role=grant.role, password=grant.password_hash,
+            created_by_id=grant.requested_by_id, created_via=StaffOrigin.ROLE_GRANT,
         )
     else:
         staff = Staff.objects.select_for_update().get(pk=grant.staff_id)

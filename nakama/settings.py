@@ -132,7 +132,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "SettingKindEnum": "api.views.flags.SETTING_KIND_CHOICES",
+        "SettingKindEnum": "api.views.flag_settings.SETTING_KIND_CHOICES",
         "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
     },
 }

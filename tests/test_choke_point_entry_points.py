@@ -98,11 +98,12 @@ def _console_page(case: InquiryCase):
 
 
 def _api_client(case: InquiryCase):
-    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
+    from tests.api.conftest import own_token
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=case.actor)[1]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {own_token(case.actor)}")
     return client
 
 

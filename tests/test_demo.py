@@ -51,3 +51,19 @@ def test_seed_demo_is_deterministic_and_prints_logins():
     victim = Member.objects.get(person__sim_id="SIM-HANA-KOSA")
     [link] = victim.protection_cases.get().linked_persons.all()  # 要注意照会対象, linked after case ②'s danger
     assert link.person.sim_id == "SIM-TARO-KOSA" and link.is_in_force
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_staff_have_provenance_and_the_demo_supervisors_are_independent():
+    """Issue 18 ①: the seed made every demo account (the operator's, nobody's sponsor): a_super and a_super2 decide
+    each other's and the clerks' requests, so the demo's four eyes still work."""
+    from institutions.access import independence_refusal
+    from institutions.models import StaffOrigin
+
+    ensure_catalogue(InfoItem, Procedure)
+    call_command("seed_demo", stdout=StringIO())
+    staff = {s.username: s for s in Staff.objects.filter(institution__isnull=False)}
+    assert {s.created_via for s in staff.values()} == {StaffOrigin.DEMO}
+    for requester, approver in [("a_super", "a_super2"), ("a_super2", "a_super"), ("a_clerk", "a_super"),
+                                ("a_clerk2", "a_super2")]:
+        assert independence_refusal(staff[approver], requested_by=staff[requester], requested_at=None) is None

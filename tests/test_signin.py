@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -23,10 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from api.services import create_token
 from audit.models import AuditEntry
 from signin import middleware, services
 from signin.demo import demo_code
+from signin.tokens import create_operator_token, create_own_token
 from tests import factories as f
 from tests.console.permission_matrix import PAGES
 
@@ -221,14 +221,16 @@ def test_the_admin_site_itself_refuses_an_unverified_operator(ops):
 
 
 def test_no_api_token_for_a_supervisor_without_a_second_factor(sam, alice):
-    with pytest.raises(PermissionDenied, match="二要素認証"):
-        create_token(actor=None, staff=sam)
+    with pytest.raises(ValidationError, match="二要素認証"):
+        create_own_token(staff=sam, code="123456")
     with pytest.raises(CommandError):
         call_command("create_api_token", "sam", stdout=io.StringIO(), stderr=io.StringIO())
     assert not AuthToken.objects.filter(user=sam).exists()
-    services.enrol_totp(staff=sam)
-    assert create_token(actor=None, staff=sam)
-    assert create_token(actor=None, staff=alice)  # a clerk needs none
+    device = services.enrol_totp(staff=sam)
+    with pytest.raises(PermissionDenied):  # not even with a device: the operator makes no 責任者's token
+        create_operator_token(staff=sam, operator="運用者", reason="")
+    assert create_own_token(staff=sam, code=services.current_code(device)[0])
+    assert create_operator_token(staff=alice, operator="運用者", reason="")  # a clerk's, for an insurer system
 
 
 def test_a_verified_supervisor_replaces_their_own_device_with_a_qr_code(sam):
@@ -339,7 +341,7 @@ def test_the_admin_session_has_the_same_clocks(ops):
 
 def test_api_tokens_expire_after_the_ttl_then_answer_401_json(alice, settings):
     assert settings.REST_KNOX["TOKEN_TTL"] == datetime.timedelta(days=30)
-    token = create_token(actor=None, staff=alice)
+    token = create_operator_token(staff=alice, operator="運用者", reason="")
     stored = AuthToken.objects.get(user=alice)
     assert abs(stored.expiry - (timezone.now() + datetime.timedelta(days=30))) < datetime.timedelta(minutes=1)
     client = APIClient()
@@ -382,7 +384,7 @@ def test_no_throttled_sign_in_page_lives_under_the_api():
 
 
 def test_token_endpoints_are_throttled_with_the_json_body(alice):
-    token = create_token(actor=None, staff=alice)
+    token = create_operator_token(staff=alice, operator="運用者", reason="")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     for _ in range(30):

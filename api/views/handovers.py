@@ -7,7 +7,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.errors import ApiError
-from api.permissions import IsInsurerStaff
+from api.permissions import IsInsurerStaff, OwnToken
 from api.schema import id_param, read_responses, write_responses
 from api.views.common import ApiView, get_scoped, valid
 from flags.handover import (
@@ -114,7 +114,7 @@ class HandoverListView(ApiView):
 class ConfirmHandoverView(ApiView):
     """引継ぎの確認（責任者）: 加入時に仮設定された設定対象者を当保険者の設定対象者とする."""
 
-    permission_classes = [IsOverseerOrDecider]
+    permission_classes = [IsOverseerOrDecider, OwnToken]  # a decision: the decider's own token (issue 18 ③)
 
     class Input(serializers.Serializer):
         confirmed = serializers.BooleanField(help_text="内容を確認した（true）")
@@ -135,7 +135,7 @@ class ConfirmHandoverView(ApiView):
 class DeclineHandoverView(ApiView):
     """引継ぎの辞退（責任者、理由を添えて）: 仮設定された保護は残り、通常の解除（承認）でのみ外れる."""
 
-    permission_classes = [IsOverseerOrDecider]
+    permission_classes = [IsOverseerOrDecider, OwnToken]
 
     class Input(serializers.Serializer):
         reason = serializers.CharField(max_length=2000, help_text="辞退の理由")

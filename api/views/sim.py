@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.permissions import HasSimKey
 from api.schema import id_param, sim_responses, str_param
 from api.views.common import ApiView, get_scoped, valid
-from api.views.flags import SETTING_KIND_CHOICES
+from api.views.flag_settings import SETTING_KIND_CHOICES
 from exchanges import nws
 from exchanges.selectors import self_information
 from exchanges.services import receive_inquiry

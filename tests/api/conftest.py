@@ -5,9 +5,19 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from signin.models import ApiTokenProvenance, TokenOrigin
+
+
+def own_token(staff) -> str:
+    """A token the staff member made himself (as the console page does after his TOTP code): the only kind that
+    authenticates a 責任者 or 監査者 and decides four-eyes requests (signin.tokens)."""
+    row, token = AuthToken.objects.create(user=staff)
+    ApiTokenProvenance.objects.create(token=row, made_by=staff, made_via=TokenOrigin.CONSOLE)
+    return token
+
 
 def client_for(staff) -> APIClient:
-    _, token = AuthToken.objects.create(user=staff)
+    token = own_token(staff)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client

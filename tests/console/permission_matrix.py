@@ -29,7 +29,7 @@ class Page:
     query: str = ""  # for a list page: a query that would find the scene's people
     markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
     methods: str = "GET POST"  # the HTTP methods the URL answers; the other gets 405 from everyone signed in
-    own_account: bool = False  # the page changes only the caller's own account (表示設定): auditors may POST
+    own_account: bool = False  # the page changes only the caller's own account (表示設定, APIトークン): auditors may POST
     download: bool = False  # a file (CSV), not a page: the browser test does not render it
 
     @property
@@ -48,6 +48,8 @@ PAGES = {
     for p in [
         Page("console:home", ALL),
         Page("console:preferences", ALL, ALL, own_account=True),
+        # Each person's own API tokens (issue 18 ③): made after his own TOTP code (担当者: password).
+        Page("console:api_tokens", ALL, ALL, own_account=True),
         Page("console:member_search", ALL, query="?kana=サトウ"),
         Page("console:member_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.victim.pk}),
         Page("console:case_new", CHANGERS, CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}),

@@ -92,7 +92,7 @@ def test_auditor_posts_are_refused_everywhere(scene, audrey, as_user):
 def test_auditor_may_change_only_their_own_display_setting(scene, audrey, as_user):
     """The one POST an auditor has changes their own account and nothing of the insurer's."""
     own = [name for name, page in PAGES.items() if page.own_account]
-    assert own == ["console:preferences"]
+    assert own == ["console:preferences", "console:api_tokens"]
     response = as_user(audrey).post(url_of(PAGES["console:preferences"], scene), {"date_style": "seireki"})
     assert response.status_code == 302
     audrey.refresh_from_db()

@@ -46,7 +46,7 @@ def test_one_supervisor_cannot_clear_with_a_second_supervisor_he_creates(sam, su
     response = as_user(sam2).post(reverse("console:clearing_detail", args=[clearing.pk]),
                                   {"decision": "approve", "confirmed": "1"})
     assert response.status_code == 400
-    assert "依頼者の依頼で役割を付与されたアカウント" in response.content.decode()
+    assert "依頼者の依頼で（直接又は間接に）登録・昇格された職員" in response.content.decode()
     clearing.refresh_from_db()
     setting.refresh_from_db()
     assert clearing.state == ClearingRequestState.PENDING and setting.is_active
@@ -69,7 +69,7 @@ def test_a_promotion_at_the_requesters_request_cannot_approve_his_later_requests
     decide_role_grant(actor=sue, grant_request=grant, approve=True)
     audrey.refresh_from_db()
     clearing = request_clearing(actor=sam, setting=setting, reason="カード停止の完了を確認")
-    with pytest.raises(ValidationError, match="依頼者の依頼で役割を付与された"):
+    with pytest.raises(ValidationError, match="依頼者の依頼で（直接又は間接に）登録・昇格された"):
         decide_clearing(actor=audrey, clearing_request=clearing, approve=True)
 
 
@@ -81,7 +81,7 @@ def test_one_supervisor_cannot_clear_through_a_clerk_he_creates(sam, sue, settin
     response = as_user(sam).post(reverse("console:clearing_detail", args=[clearing.pk]),
                                   {"decision": "approve", "confirmed": "1"})  # past the confirmation step
     assert response.status_code == 400
-    assert "ご自身の依頼で役割を付与された職員の依頼" in response.content.decode()
+    assert "あなたの依頼で（直接又は間接に）登録・昇格された職員" in response.content.decode()
     setting.refresh_from_db()
     assert setting.is_active
     assert decide_clearing(actor=sue, clearing_request=clearing, approve=True).state == ClearingRequestState.APPROVED
@@ -202,7 +202,7 @@ def test_one_supervisor_cannot_unlink_the_abuser_through_a_clerk_he_creates(sam,
     removal = request_link_removal(actor=puppet, link=case.linked_persons.get(), reason="誤登録")
     with pytest.raises(ValidationError) as refused:
         decide_link_removal(actor=sam, removal_request=removal, approve=True)
-    assert "ご自身の依頼で役割を付与された職員の依頼" in str(refused.value)
+    assert "あなたの依頼で（直接又は間接に）登録・昇格された職員" in str(refused.value)
     assert case.linked_persons.get().is_in_force
     assert decide_link_removal(actor=sue, removal_request=removal, approve=True).state == ClearingRequestState.APPROVED
 
@@ -218,7 +218,7 @@ def test_one_supervisor_cannot_close_a_case_through_a_clerk_he_creates(sam, sue,
     closure = request_case_closure(actor=puppet, case=case, reason="危険がなくなった", clear_settings=True)
     with pytest.raises(ValidationError) as refused:
         decide_case_closure(actor=sam, closure=closure, approve=True)
-    assert "ご自身の依頼で役割を付与された職員の依頼" in str(refused.value)
+    assert "あなたの依頼で（直接又は間接に）登録・昇格された職員" in str(refused.value)
     case.refresh_from_db()
     assert case.is_open
     decide_case_closure(actor=sue, closure=closure, approve=True)

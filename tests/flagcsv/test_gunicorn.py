@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from knox.models import AuthToken
 
 from audit.models import AuditEntry
+from tests.api.conftest import own_token
 from tests.flagcsv.test_export_memory import bulk_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def gunicorn(transactional_db):
 @pytest.mark.postgres
 def test_download_outlives_the_worker_timeout_under_gthread(requires_postgres, gunicorn, sam, plain_member):
     bulk_settings(plain_member, ROWS)
-    _, token = AuthToken.objects.create(user=sam)
+    token = own_token(sam)  # a 責任者: only a token he made himself authenticates him
     conn = http.client.HTTPConnection("127.0.0.1", gunicorn, timeout=120)
     conn.connect()
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)  # a slow reader's small window
