@@ -12,6 +12,7 @@ from django.utils import timezone
 from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, OVERSEERS, SUPERVISORS, case_for, console_view, member_for
 from console.forms import CaseClosureForm, ChecklistForm, ClearingDecisionForm, ProtectionCaseForm, ReviewDateForm
+from console.intake import portal_preview
 from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.sweep import LINKED, exposure_sweep, file_sweep_append_requests
@@ -157,6 +158,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "console/case_detail.html", _case_context(request, case, form=form), status=400)
     record_protected_view(actor=request.user, member=case.member, page="設定対象者詳細")
     context = _case_context(request, case)
+    context["preview"] = portal_preview(user=request.user, case=case)  # issue 19: 加害者から見える内容, inline
     if context["links"]:
         record_links_viewed(actor=request.user, case=case, links=context["links"], channel="設定対象者詳細")
     return render(request, "console/case_detail.html", context)
