@@ -54,6 +54,10 @@ class Found:
     is_her: bool = False  # the protected person herself
 
     @property
+    def name(self) -> str:
+        return self.member.name if self.member is not None else self.person.name if self.person else ""
+
+    @property
     def label(self) -> str:
         if self.member is not None:
             return f"枝番 {self.member.branch_number}（当保険者の被保険者）"
@@ -266,7 +270,7 @@ def lookup(*, user, member: Member, text: str) -> list[dict]:
     """The identifiers typed so far, each with the name it finds (for the form's script)."""
     typed = split_sim_ids(normalize(text))[:MAX_LINKED]
     return [
-        {"typed": f.typed, "found": f.person is not None, "name": f.person.name if f.person else "",
+        {"typed": f.typed, "found": f.person is not None, "name": f.name,
          "label": f.label, "is_her": f.is_her}
         for f in find_persons(user=user, member=member, typed=typed)
     ]
