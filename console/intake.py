@@ -22,14 +22,7 @@ from console.forms import DATE_ERRORS, ChecklistForm, ProtectionCaseForm, split_
 from console.selectors import normalize
 from exchanges.models import AppendRequest
 from exchanges.sweep import SweepLine, exposure_sweep, file_sweep_append_requests
-from flags.policy import (
-    NO_PROTECTION_CHOSEN,
-    SETTING_LABELS,
-    SettingKind,
-    case_conditions_unmet,
-    case_protects,
-    checklist_date_problems,
-)
+from flags.policy import SETTING_LABELS, SettingKind, checklist_date_problems
 from flags.services import CHECKLIST_FIELDS, case_settings_to_set, open_protection_case, update_case_checklist
 from members.models import Member, Person
 from portal_sim import selectors as portal_selectors
@@ -146,14 +139,7 @@ class IntakeForm(ProtectionCaseForm):
         return typed
 
     def clean(self):
-        data = super().clean()
-        # 別紙2 §2, explained beside the box that does not hold (flags.policy, as open_protection_case asks it).
-        unmet = case_conditions_unmet(**{f: bool(data.get(f)) for f in CONDITION_FIELDS})
-        for name, why in unmet.items():
-            self.add_error(name, why)
-        kinds = case_settings_to_set(**{f: bool(data.get(f)) for f in ("case_card_or_proxy", *PROTECTION_FIELDS)})
-        if not case_protects(kinds):
-            self.add_error("wants_non_disclosure", NO_PROTECTION_CHOSEN)
+        data = super().clean()  # 別紙2 §2 and at least one protection: ProtectionCaseForm.clean asks flags.policy
         dates = {f: data.get(f) for f in CHECKLIST_FIELDS if f not in self.errors}
         for name, why in checklist_date_problems(dates, today=timezone.localdate()).items():
             if name not in self.errors:

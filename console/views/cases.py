@@ -79,7 +79,8 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     form = ProtectionCaseForm(request.POST or None)
     open_case = ProtectionCase.objects.visible_to(request.user).filter(member=member, closed_at__isnull=True).first()
     status = 200
-    if request.method == "POST" and form.is_valid():
+    # Unknown 個人識別子 are reported with every other error, in one round (issue 19 point 4).
+    if request.method == "POST" and (form.is_valid() or "linked_sim_ids" in getattr(form, "cleaned_data", {})):
         data = dict(form.cleaned_data)
         sim_ids = data.pop("linked_sim_ids")
         persons = {p.sim_id: p for p in Person.objects.filter(sim_id__in=sim_ids)}
