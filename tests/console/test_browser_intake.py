@@ -157,3 +157,28 @@ def test_the_load_counter_counts_what_the_old_flow_took(browser, live_server, de
         assert len(loads) > MAX_LOADS, loads
     finally:
         context.close()
+
+
+def test_errors_come_back_at_once_beside_their_fields_with_focus_on_the_summary(browser, live_server, demo):
+    """Point 4: only ア ticked, an unknown 個人識別子 and a date that is not one: one round, in Japanese, the §2
+    conditions said beside the boxes that do not hold; the keyboard user starts at the summary."""
+    her = demo.members["a5"]
+    context, page = _signed_in_clerk(browser, live_server)
+    try:
+        page.goto(live_server.url + reverse("console:intake", args=[her.pk]))
+        _press(page, "#id_victim_confirmed", "Space")
+        page.fill("#id_linked", "SIM-NONE-XXXX")
+        page.wait_for_selector("#linked-found li.error")  # said as typed, too
+        page.fill("#id_card_suspension_advised_on", "12/05/2026")
+        _press(page, "#id_card_suspension_advised_on", "Enter")
+        page.wait_for_selector("#intake-errors")
+        assert page.evaluate("() => document.activeElement.id") == "intake-errors"
+        assert "イ（加害者の下から避難していること）の確認が必要です。" in page.inner_text("#conditions")
+        assert "設定を要することが明らかな場合に限ります" in page.inner_text("#conditions")
+        assert "該当する方が見つかりません: SIM-NONE-XXXX" in page.inner_text("#cases")
+        assert "日付は" in page.inner_text("#card-procedures")
+        assert "設定理由を入力してください。" in page.inner_text("#protections")
+        check_page(page, "intake-errors")
+        assert not ProtectionCase.objects.filter(member=her).exists()
+    finally:
+        context.close()
