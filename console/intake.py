@@ -22,7 +22,7 @@ from console.forms import DATE_ERRORS, ChecklistForm, ProtectionCaseForm, split_
 from console.selectors import normalize
 from exchanges.models import AppendRequest
 from exchanges.sweep import SweepLine, exposure_sweep, file_sweep_append_requests
-from flags.policy import SETTING_LABELS, SettingKind, checklist_date_problems
+from flags.policy import SETTING_EFFECTS, SETTING_LABELS, SettingKind, checklist_date_problems
 from flags.services import CHECKLIST_FIELDS, case_settings_to_set, open_protection_case, update_case_checklist
 from members.models import Member, Person
 from portal_sim import selectors as portal_selectors
@@ -192,6 +192,11 @@ class Outcome:
     @property
     def setting_labels(self) -> list[str]:
         return [SETTING_LABELS[k] for k in self.settings]
+
+    @property
+    def setting_effects(self) -> list[tuple[str, dict]]:
+        """(label, 別紙1 effects) of each setting this registration sets, for the confirmation."""
+        return [(SETTING_LABELS[k], SETTING_EFFECTS[k]) for k in self.settings]
 
     @property
     def kept_labels(self) -> list[str]:
