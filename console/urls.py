@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import account, auditor, cases, exchanges, handovers, home, inquiries, links, members, supervisor
+from console.views import (
+    account,
+    auditor,
+    cases,
+    exchanges,
+    handovers,
+    home,
+    inquiries,
+    intake,
+    links,
+    members,
+    supervisor,
+)
 
 app_name = "console"
 
@@ -15,6 +27,8 @@ urlpatterns = [
     path("members/", members.member_search, name="member_search"),
     path("members/<int:pk>/", members.member_detail, name="member_detail"),
     path("members/<int:member_pk>/cases/new/", cases.case_new, name="case_new"),
+    path("members/<int:member_pk>/intake/", intake.intake, name="intake"),
+    path("members/<int:member_pk>/intake/lookup/", intake.intake_lookup, name="intake_lookup"),
     path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

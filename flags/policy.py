@@ -187,3 +187,57 @@ def card_procedures_missing(procedures: CardProcedures) -> list[str]:
     if not procedures.proxy_cancel_confirmed_on:
         missing.append("代理人設定の解除の確認日")
     return missing
+
+
+# 別紙2 §2: who may be registered as 設定対象者. ア and イ confirmed, and ウ her request — or, without one, the need
+# is evident. Cases ① and ② describe threats, not conditions. Field names follow flags.services.open_protection_case.
+CASE_CONDITION_TEXT = {
+    "victim_confirmed": "ア（DV・虐待等被害者であること）の確認が必要です。被害を受けるおそれがある場合を含みます。",
+    "fled_confirmed": "イ（加害者の下から避難していること）の確認が必要です。",
+    "requested_by_person": "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。申出があればウを、"
+    "申出はないがア・イに該当し設定を要することが明らかならその旨を選んでください。",
+}
+NO_PROTECTION_CHOSEN = "不開示該当フラグまたは自己情報提供不可フラグの少なくとも一方を設定してください。"
+
+
+def case_conditions_unmet(
+    *, victim_confirmed: bool, fled_confirmed: bool, requested_by_person: bool, need_evident: bool
+) -> dict[str, str]:
+    """別紙2 §2 for one registration: the unmet conditions, field → why in Japanese; empty when they hold."""
+    unmet = {}
+    if not victim_confirmed:
+        unmet["victim_confirmed"] = CASE_CONDITION_TEXT["victim_confirmed"]
+    if not fled_confirmed:
+        unmet["fled_confirmed"] = CASE_CONDITION_TEXT["fled_confirmed"]
+    if not (requested_by_person or need_evident):
+        unmet["requested_by_person"] = CASE_CONDITION_TEXT["requested_by_person"]
+    return unmet
+
+
+def case_protects(kinds: Iterable[SettingKind | str]) -> bool:
+    """A case sets 不開示該当 or 自己情報提供不可 (別紙2 §2 ウ: the two she may ask for); 自動応答不可 alone is not one."""
+    return bool(CARD_PROCEDURE_KINDS & {SettingKind(k) for k in kinds})
+
+
+# カード停止等手続 (別紙2 §3 ①): each step's (confirmed, advised) dates; a completion is confirmed only after it was
+# advised, and neither lies in the future.
+CHECKLIST_PAIRS = (
+    ("card_suspension_confirmed_on", "card_suspension_advised_on"),
+    ("proxy_cancel_confirmed_on", "proxy_cancel_advised_on"),
+    ("number_change_confirmed_on", "number_change_advised_on"),
+)
+
+
+def checklist_date_problems(dates: dict, *, today) -> dict[str, str]:
+    """The checklist's dates (field → date or None) against each other and today: field → why; empty when sound."""
+    problems = {}
+    for name, value in dates.items():
+        if value and value > today:
+            problems[name] = "未来の日付は記録できません（確認した日を入力してください）。"
+    for confirmed, advised in CHECKLIST_PAIRS:
+        c, a = dates.get(confirmed), dates.get(advised)
+        if c and not a:
+            problems.setdefault(confirmed, "完了を確認する前に、案内した日も記録してください。")
+        elif c and a and c < a:
+            problems.setdefault(confirmed, "完了を確認した日は、案内した日以後の日付にしてください。")
+    return problems

@@ -14,10 +14,14 @@ from audit.services import record
 from flags.links import link_persons
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase, Setting, SettingSource
 from flags.policy import (
+    NO_PROTECTION_CHOSEN,
     SETTING_LABELS,
     CardProcedures,
     SettingKind,
     card_procedures_missing,
+    case_conditions_unmet,
+    case_protects,
+    checklist_date_problems,
     clearing_waits_for_card_procedures,
 )
 from flags.selectors import lock_person_settings
@@ -314,13 +318,8 @@ def open_protection_case(
     """
     require_changer(actor)
     _require_own_member(actor, member)
-    errors = {}
-    if not victim_confirmed:
-        errors["victim_confirmed"] = "ア（DV・虐待等被害者であること）の確認が必要です。"
-    if not fled_confirmed:
-        errors["fled_confirmed"] = "イ（加害者の下から避難していること）の確認が必要です。"
-    if not (requested_by_person or need_evident):
-        errors["requested_by_person"] = "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"
+    errors = case_conditions_unmet(victim_confirmed=victim_confirmed, fled_confirmed=fled_confirmed,
+                                   requested_by_person=requested_by_person, need_evident=need_evident)
     if any(person.pk == member.person_id for person in linked_persons):
         errors["linked_persons"] = "設定対象者本人を要注意照会対象者（加害者など）にすることはできません。"
     if errors:
@@ -329,8 +328,8 @@ def open_protection_case(
         case_card_or_proxy=case_card_or_proxy, wants_non_disclosure=wants_non_disclosure,
         wants_no_self_info=wants_no_self_info, no_auto_response_wanted=no_auto_response_wanted,
     )
-    if not ({SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO} & set(kinds)):
-        raise ValidationError("不開示該当フラグまたは自己情報提供不可フラグの少なくとも一方を設定してください。")
+    if not case_protects(kinds):
+        raise ValidationError(NO_PROTECTION_CHOSEN)
     reason = (reason or "").strip() or "設定対象者（別紙2）として登録"
     with transaction.atomic():
         # One open case per member (the partial unique constraint backs this up against a race).
@@ -382,12 +381,6 @@ CHECKLIST_FIELDS = (
     "number_change_advised_on",
     "number_change_confirmed_on",
 )
-# (confirmed, advised): a completion is confirmed only after it was advised, and not before.
-_CHECKLIST_PAIRS = (
-    ("card_suspension_confirmed_on", "card_suspension_advised_on"),
-    ("proxy_cancel_confirmed_on", "proxy_cancel_advised_on"),
-    ("number_change_confirmed_on", "number_change_advised_on"),
-)
 
 
 def _checklist_snapshot(case: ProtectionCase) -> dict:
@@ -417,17 +410,7 @@ def update_case_checklist(
             if value is not None and not isinstance(value, datetime.date):
                 raise ValidationError({field: "日付で入力してください。"}, code="invalid_date")
             setattr(case, field, value)
-        errors = {}
-        for field in CHECKLIST_FIELDS:
-            value = getattr(case, field)
-            if value and value > today:
-                errors[field] = "未来の日付は記録できません（確認した日を入力してください）。"
-        for confirmed, advised in _CHECKLIST_PAIRS:
-            c, a = getattr(case, confirmed), getattr(case, advised)
-            if c and not a:
-                errors.setdefault(confirmed, "完了を確認する前に、案内した日も記録してください。")
-            elif c and a and c < a:
-                errors.setdefault(confirmed, "完了を確認した日は、案内した日以後の日付にしてください。")
+        errors = checklist_date_problems({f: getattr(case, f) for f in CHECKLIST_FIELDS}, today=today)
         if errors:
             raise ValidationError(errors, code="invalid_checklist")
         if notes is not None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, OVERSEERS, SUPERVISORS, case_for, console_view, member_for
 from console.forms import CaseClosureForm, ChecklistForm, ClearingDecisionForm, ProtectionCaseForm, ReviewDateForm
+from console.intake import portal_preview
 from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.sweep import LINKED, exposure_sweep, file_sweep_append_requests
@@ -78,7 +79,8 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     form = ProtectionCaseForm(request.POST or None)
     open_case = ProtectionCase.objects.visible_to(request.user).filter(member=member, closed_at__isnull=True).first()
     status = 200
-    if request.method == "POST" and form.is_valid():
+    # Unknown 個人識別子 are reported with every other error, in one round (issue 19 point 4).
+    if request.method == "POST" and (form.is_valid() or "linked_sim_ids" in getattr(form, "cleaned_data", {})):
         data = dict(form.cleaned_data)
         sim_ids = data.pop("linked_sim_ids")
         persons = {p.sim_id: p for p in Person.objects.filter(sim_id__in=sim_ids)}
@@ -157,6 +159,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "console/case_detail.html", _case_context(request, case, form=form), status=400)
     record_protected_view(actor=request.user, member=case.member, page="設定対象者詳細")
     context = _case_context(request, case)
+    context["preview"] = portal_preview(user=request.user, case=case)  # issue 19: 加害者から見える内容, inline
     if context["links"]:
         record_links_viewed(actor=request.user, case=case, links=context["links"], channel="設定対象者詳細")
     return render(request, "console/case_detail.html", context)

@@ -17,13 +17,15 @@ from members.models import Member, Person
 def _subject(user, form: InquiryForm) -> tuple[Member | None, Person | None]:
     """Resolve the subject for the preview; adds a form error when it cannot be found."""
     data = form.cleaned_data
-    if data["subject_type"] == "member":
+    if data.get("subject_type") == "member" and data.get("branch_number"):
         members = Member.objects.visible_to(user).select_related("person")
         member = members.filter(branch_number=data["branch_number"]).first()
         if member is None:
             form.add_error("branch_number", "この枝番の被保険者は見つかりません。")
             return None, None
         return member, member.person
+    if not (data.get("subject_type") == "person" and data.get("sim_id")):
+        return None, None  # not typed: the form already says so
     person = Person.objects.filter(sim_id=data["sim_id"]).first()
     if person is None:
         form.add_error("sim_id", "入力された個人識別子に該当する個人が見つかりません。")
@@ -46,10 +48,9 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
 
     form = InquiryForm(request.POST, user=user)
     step = request.POST.get("step", "confirm")
-    if not form.is_valid():
-        return render(request, "console/inquiry_form.html", {"form": form}, status=400)
-    member, person = _subject(user, form)
-    if person is None:
+    valid = form.is_valid()
+    member, person = _subject(user, form)  # an unknown 枝番 / 個人識別子 in the same round as the other errors
+    if not valid or person is None:
         return render(request, "console/inquiry_form.html", {"form": form}, status=400)
     data = form.cleaned_data
     preview = selectors.inquiry_preview(user, person=person, item=data["item"])

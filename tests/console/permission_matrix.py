@@ -53,6 +53,10 @@ PAGES = {
         Page("console:member_search", ALL, query="?kana=サトウ"),
         Page("console:member_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.victim.pk}),
         Page("console:case_new", CHANGERS, CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}),
+        # 設定対象者の登録（一括, issue 19) and the names its script looks up: clerks and supervisors of the member's insurer.
+        Page("console:intake", CHANGERS, CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}),
+        Page("console:intake_lookup", CHANGERS, kwargs=lambda s: {"member_pk": s.victim.pk}, methods="GET",
+             download=True),  # JSON for the form's script, not a page
         Page("console:setting_request_clearing", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.setting.pk}),
         Page("console:case_list", ALL),
         Page("console:case_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),

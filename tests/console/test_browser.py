@@ -90,13 +90,15 @@ def test_clerk_opens_a_protection_case_and_sets_the_flags(page_for, live_server,
     page.click("text=設定対象者として登録する")
     for label in ("ア DV・虐待等被害者", "イ 加害者の下から", "ウ 本人から", "ケース① マイナンバーカード", "ケース② 加害者に係る"):
         page.get_by_label(label).check()
-    page.fill("#id_linked_sim_ids", abuser.sim_id)
+    page.fill("#id_linked", abuser.sim_id)
     page.fill("#id_reason", "本人の申出（別紙2 ケース①・②）")
+    page.wait_for_selector("#linked-found li")  # the name found as it is typed (console/intake.js)
     check_page(page, "flow-case-new")
-    page.click("button:has-text('登録して設定する')")
+    page.click("#intake-submit")
     # Confirmation step (issue 10 point 7): what will happen to her, in plain Japanese; nothing written yet.
     page.wait_for_selector("h1:has-text('確認: 設定対象者の登録')")
-    assert "不開示該当フラグ、自己情報提供不可フラグを全体" in page.inner_text("main")
+    assert "不開示該当フラグを設定します。" in page.inner_text("#confirm-settings")
+    assert "自己情報提供不可フラグを設定します。" in page.inner_text("#confirm-settings")
     assert not ProtectionCase.objects.filter(member=victim).exists()
     check_page(page, "flow-case-new-confirm")
     page.click("#confirm-execute")

@@ -33,6 +33,7 @@ def test_demo_has_every_kind_of_exchange(world):
         "case_3_corrected": (P, "", "", False),
         "case_3_declined": (D, "", "", False),
         "case_3_waiting": (M, "", "", False),
+        "walkin_danger": (P, "", "", False),  # demo.walkin: the husband of the walk-in, asked about without a code
     }
     assert ex["case_3_corrected"].provided_content["資格喪失日"] == "2026-07-01" and ex["case_3_corrected"].content_corrected
     assert ExchangeRecord.objects.count() == len(ex)
@@ -45,6 +46,9 @@ def test_demo_portal_views(world):
     assert danger == world.exchanges["case_2_danger"]
     assert danger.inquirer_department_display == "Ａ健康保険組合 業務部"
     assert portal_history(person=a3) == [world.exchanges["case_3_corrected"]]
+    # demo.walkin: nothing protects 伊藤 さくら yet; her husband's own history names our insurer.
+    [walkin] = portal_history(person=world.persons["walkin_abuser"])
+    assert walkin.inquirer_department_display == "Ａ健康保険組合 業務部"
 
 
 def test_demo_queue_and_append_requests(world):
