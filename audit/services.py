@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import entry_hash, lock_and_last_hash
+from audit.chain import entry_hash, hashed_in_database, last_hash
 from audit.middleware import current_request_id
 from audit.models import AuditEntry
 
@@ -41,8 +41,10 @@ def entry(
 
 
 def append(*entries: AuditEntry) -> list[AuditEntry]:
-    """Write entries in order, chained (audit/chain.py): two statements, the chain lock with the last hash, then one
-    INSERT of them all.
+    """Write entries in order, chained (audit/chain.py), in one INSERT.
+
+    PostgreSQL: the INSERT's trigger takes the chain lock, draws the ids and links the entries (audit/chain_sql.py);
+    the links come back with the ids (RETURNING). SQLite: linked here, SQLite serialising writers by itself.
 
     Call it inside the service's transaction, as late as possible (its last statement before commit): the chain
     lock is global and held until the caller commits, so every audited act waits for it. No savepoint of its own:
@@ -50,10 +52,11 @@ def append(*entries: AuditEntry) -> list[AuditEntry]:
     together or not at all).
     """
     with transaction.atomic(savepoint=False):
-        prev = lock_and_last_hash()
-        for e in entries:
-            e.prev_hash = prev
-            e.entry_hash = prev = entry_hash(e, prev)
+        if not hashed_in_database():
+            prev = last_hash()
+            for e in entries:
+                e.prev_hash = prev
+                e.entry_hash = prev = entry_hash(e, prev)
         AuditEntry.objects.bulk_create(entries)
     return list(entries)
 
