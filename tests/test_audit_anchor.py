@@ -51,13 +51,12 @@ def test_owner_rewrite_and_rehash_is_caught_against_the_anchor(roles, anchors, a
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # (the test's own pending FK checks block ALTER TABLE)
         cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER nakama_audit_append_only")
         cursor.execute("UPDATE audit_auditentry SET message = '書き換えた理由' WHERE id = %s", [edited.pk])
-        cursor.execute("""DO $$ DECLARE e audit_auditentry; prev text;
+        cursor.execute("""DO $$ DECLARE e audit_auditentry; prev text := %(prev)s;
             BEGIN
-              SELECT entry_hash INTO prev FROM audit_auditentry WHERE id < %s ORDER BY id DESC LIMIT 1;
-              FOR e IN SELECT * FROM audit_auditentry WHERE id >= %s ORDER BY id LOOP
+              FOR e IN SELECT * FROM audit_auditentry WHERE id >= %(id)s ORDER BY id LOOP
                 e.prev_hash := prev; prev := nakama_audit_hash(e);
                 UPDATE audit_auditentry SET prev_hash = e.prev_hash, entry_hash = prev WHERE id = e.id;
-              END LOOP; END $$""" % (edited.pk, edited.pk))
+              END LOOP; END $$""", {"prev": edited.prev_hash, "id": edited.pk})
         cursor.execute("ALTER TABLE audit_auditentry ENABLE ALWAYS TRIGGER nakama_audit_append_only")
     assert "と一致" in head_before
     call_command("verify_audit", anchor_dir="/nonexistent", stdout=io.StringIO())  # the chain alone: fooled
