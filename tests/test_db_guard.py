@@ -188,7 +188,7 @@ def test_runtime_role_runs_the_protections(roles, alice, sam, sue, victim, abuse
 
 
 @pytest.fixture
-def committed_roles(transactional_db, requires_postgres):
+def committed_roles(requires_postgres, flushed_catalogue):
     """The roles and triggers, committed (each statement below is its own transaction, as in production); taken
     away again afterwards so that the other tests of the session run without them."""
     from audit.guarded import GUARDED
