@@ -1,9 +1,10 @@
 """Anchors of the audit chain (issue 18 point 4): the head, signed with a key the database does not hold, kept
 where the database roles cannot write.
 
-`python manage.py anchor_audit` (run by a timer, docs/operations.md) verifies the chain, then writes the head (entry
-id and hash, entry count) with an HMAC-SHA256 into a new file of the anchor directory. `verify_audit` checks the
-latest anchor: its MAC, and that the anchored entry still exists with the same hash on a chain that verifies. An
+`python manage.py anchor_audit` (run by a timer, docs/operations.md) verifies the chains, then writes their heads
+(entry id and hash of every institution's chain and the server's, the last entry, the count) with an HMAC-SHA256
+into a new file of the anchor directory. `verify_audit` checks the latest anchor: its MAC, and that every anchored
+entry still exists with the same hash on chains that verify. An
 owner who switches the trigger off, edits an entry and re-hashes every later one cannot make the anchored hash come
 out again; entries written after the latest anchor are protected only by the chain (anchor often).
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from audit.chain import ChainReport
 
 KEY_ENV, KEY_FILE_ENV, DIR_ENV = "NAKAMA_AUDIT_ANCHOR_KEY", "NAKAMA_AUDIT_ANCHOR_KEY_FILE", "NAKAMA_AUDIT_ANCHOR_DIR"
-SIGNED_FIELDS = ("version", "database", "entry_id", "entry_hash", "count", "anchored_at", "key_id")
+SIGNED_FIELDS = ("version", "database", "entry_id", "entry_hash", "count", "anchored_at", "key_id", "heads")
 
 
 class AnchorError(Exception):
@@ -78,8 +79,10 @@ def write(report: ChainReport, *, database: str, target: Path | None = None) -> 
         raise AnchorError(f"{KEY_FILE_ENV}（または {KEY_ENV}）と {DIR_ENV} を設定してください。")
     key_id, secret = signing[0]
     now = timezone.now()
+    heads = report.heads or {0: (report.head_id, report.head)}  # SQLite: the one chain
     body = {"version": 1, "database": database, "entry_id": report.head_id, "entry_hash": report.head,
-            "count": report.checked, "anchored_at": now.isoformat(), "key_id": key_id}
+            "count": report.checked, "anchored_at": now.isoformat(), "key_id": key_id,
+            "heads": {str(chain): [entry_id, entry_hash] for chain, (entry_id, entry_hash) in sorted(heads.items())}}
     body["mac"] = _mac(secret, body)
     path = target / f"anchor-{now:%Y%m%dT%H%M%S%fZ}-{report.head_id}.json"
     with open(path, "x") as handle:  # exclusive: an anchor is never replaced
@@ -101,8 +104,9 @@ def latest(source: Path | None = None) -> Anchor | None:
     return max(anchors, key=lambda a: (a.entry_id, a.body.get("anchored_at", "")), default=None)
 
 
-def check(anchor: Anchor, report: ChainReport, *, database: str, stored_hash: str | None) -> None:
-    """Raise AnchorError unless the anchor is genuine and the verified chain still runs through it."""
+def check(anchor: Anchor, report: ChainReport, *, database: str, stored_hashes) -> None:
+    """Raise AnchorError unless the anchor is genuine and every verified chain still runs through its anchored head.
+    `stored_hashes(ids)` returns {id: entry_hash} of the entries that exist."""
     known = dict(keys())
     body = anchor.body
     secret = known.get(body.get("key_id", ""))
@@ -112,11 +116,14 @@ def check(anchor: Anchor, report: ChainReport, *, database: str, stored_hash: st
         raise AnchorError(f"アンカー {anchor.path.name} の署名が一致しません（アンカーの改ざん）。")
     if body["database"] != database:
         raise AnchorError(f"アンカー {anchor.path.name} は別のデータベース（{body['database']}）のものです。")
-    if stored_hash is None:
-        raise AnchorError(f"アンカーした記録ID {anchor.entry_id} がありません（記録の削除）。")
-    if stored_hash != body["entry_hash"]:
-        raise AnchorError(
-            f"アンカーした記録ID {anchor.entry_id} のハッシュが一致しません（アンカー以前の記録の書き換えと再計算）。"
-        )
+    anchored = {entry_id: entry_hash for entry_id, entry_hash in body["heads"].values()}
+    stored = stored_hashes(list(anchored))
+    for entry_id, entry_hash in sorted(anchored.items()):
+        if entry_id not in stored:
+            raise AnchorError(f"アンカーした記録ID {entry_id} がありません（記録の削除）。")
+        if stored[entry_id] != entry_hash:
+            raise AnchorError(
+                f"アンカーした記録ID {entry_id} のハッシュが一致しません（アンカー以前の記録の書き換えと再計算）。"
+            )
     if report.checked < body["count"]:
         raise AnchorError(f"記録が {report.checked} 件しかありません（アンカー時 {body['count']} 件）。")

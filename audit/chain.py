@@ -1,7 +1,8 @@
 """The hash chain of the audit trail: each entry carries the hash of the one before it.
 
-PostgreSQL: the database links and hashes every entry itself, in a BEFORE INSERT trigger that takes the chain lock
-(held to commit) and draws the id under it (audit/chain_sql.py), so the entries it writes for direct changes of the
+PostgreSQL: one chain per institution plus one for the server's own events (issue 20 point 3). The database links
+and hashes every entry itself, in a BEFORE INSERT trigger that takes the entry's chain lock (held to commit) and
+draws the id under it (audit/chain_sql.py), so the entries it writes for direct changes of the
 protections' tables (audit/guarded.py) join the same chain as the app's. Verification recomputes every hash here in
 Python from the stored fields (a function in the database could be replaced by its owner; this code cannot).
 SQLite (the demo): the app computes the chain in Python (canonical JSON, v1) and SQLite serialises writers.
@@ -14,12 +15,12 @@ tail is caught against the signed anchor (audit/anchor.py).
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 from django.db import connection
 
-from audit.chain_sql import CHAIN_LOCK_KEY, GENESIS, SELECT_ROWS, canonical_hash
+from audit.chain_sql import CHAIN_LOCK_KEY, GENESIS, SELECT_ROWS, SERVER_CHAIN, canonical_hash
 
 __all__ = ["CHAIN_LOCK_KEY", "GENESIS", "ChainReport", "hashed_in_database", "verify_chain"]
 
@@ -64,6 +65,8 @@ class ChainReport:
     broken_id: int | None = None
     problem: str = ""
     head_id: int | None = None
+    # PostgreSQL: the head (id, hash) of every chain, by institution id (0: the server's own chain).
+    heads: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -107,16 +110,21 @@ def _database_rows(chunk_size: int) -> Iterator[tuple]:
         last_id = rows[-1][0]
 
 
-def verify_database_chain(*, chunk_size: int = 10000) -> ChainReport:
-    """v2 (PostgreSQL): every hash recomputed in Python from the stored text of each field."""
-    expected_prev, checked, head_id = GENESIS, 0, None
-    for entry_id, prev_hash, stored_hash, *values in _database_rows(chunk_size):
+def verify_database_chain(*, chunk_size: int = 10000, per_chain: bool = True) -> ChainReport:
+    """v2 (PostgreSQL): every hash recomputed in Python from the stored text of each field, each entry linked to
+    the one before it in its institution's chain (per_chain=False: the one chain of audit/0005)."""
+    heads: dict[int, tuple[int, str]] = {}  # chain -> (id, hash) of its last entry
+    checked, last = 0, (None, GENESIS)
+    for entry_id, chain, prev_hash, stored_hash, *values in _database_rows(chunk_size):
+        key = chain if per_chain else SERVER_CHAIN
+        expected_prev = heads.get(key, (None, GENESIS))[1]
         if prev_hash != expected_prev:
-            return ChainReport(checked, expected_prev, entry_id, BROKEN_LINK, head_id)
+            return ChainReport(checked, last[1], entry_id, BROKEN_LINK, last[0], heads)
         if stored_hash != canonical_hash(prev_hash, *values):
-            return ChainReport(checked, expected_prev, entry_id, BROKEN_HASH, head_id)
-        expected_prev, checked, head_id = stored_hash, checked + 1, entry_id
-    return ChainReport(checked, expected_prev, head_id=head_id)
+            return ChainReport(checked, last[1], entry_id, BROKEN_HASH, last[0], heads)
+        heads[key] = last = (entry_id, stored_hash)
+        checked += 1
+    return ChainReport(checked, last[1], head_id=last[0], heads=heads)
 
 
 def verify_chain(*, chunk_size: int | None = None) -> ChainReport:
@@ -131,7 +139,7 @@ def rehash(entry_id: int) -> str:
     if hashed_in_database():
         with connection.cursor() as cursor:
             cursor.execute(SELECT_ROWS.replace("id > %s", "id = %s"), [entry_id])
-            _id, prev_hash, _stored, *values = cursor.fetchone()
+            _id, _chain, prev_hash, _stored, *values = cursor.fetchone()
         return canonical_hash(prev_hash, *values)
     from audit.models import AuditEntry
 

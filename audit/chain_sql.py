@@ -15,11 +15,20 @@ PREFIX = "nakama-audit-v2"
 FIELDS = ("prev", "at_us", "db_transaction", "actor_id", "actor_name", "institution_id", "request_id", "action",
           "target_type", "target_id", "target_repr", "before", "after", "message")
 # One 64-bit key of its own: the two-int keys of flags.selectors.lock_person_settings are a separate key space.
-CHAIN_LOCK_KEY = 0x4E414B414D41  # "NAKAMA"
+CHAIN_LOCK_KEY = 0x4E414B414D41  # "NAKAMA" (the one chain of audit/0005)
+# A chain per institution (issue 20 point 3) plus one for the server's own events (institution NULL, key 0): the
+# lock of chain k is CHAIN_LOCK_BASE + k, so writers of different insurers never wait for each other.
+CHAIN_LOCK_BASE = 0x4E414B41 << 32  # "NAKA" in the high half
+SERVER_CHAIN = 0
+
+
+def chain_of(institution_id) -> int:
+    return institution_id or SERVER_CHAIN
 
 # What verify reads: every field as the text the canonical form uses (computed by built-in operators only).
+# The chain (institution_id, 0 for the server's) comes first, then the fields in canonical order.
 SELECT_ROWS = """
-SELECT id, prev_hash, entry_hash, (extract(epoch FROM at) * 1000000)::bigint, db_transaction, actor_id, actor_name,
+SELECT id, coalesce(institution_id, 0), prev_hash, entry_hash, (extract(epoch FROM at) * 1000000)::bigint, db_transaction, actor_id, actor_name,
        institution_id, request_id, action, target_type, target_id, target_repr, before::text, after::text, message
 FROM audit_auditentry WHERE id > %s ORDER BY id
 """
@@ -97,6 +106,44 @@ BEGIN
         e.prev_hash := prev;
         prev := nakama_audit_hash(e);
         UPDATE audit_auditentry SET prev_hash = e.prev_hash, entry_hash = prev WHERE id = e.id;
+    END LOOP;
+END;
+$$;
+"""
+
+# audit/0006: one chain per institution. The head of a chain is its entry with the highest id (index
+# audit_chain_head_idx); the lock is the chain's own.
+PER_INSTITUTION_SQL = f"""
+CREATE OR REPLACE FUNCTION nakama_audit_chain() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_catalog AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK_BASE} + coalesce(NEW.institution_id, {SERVER_CHAIN}));
+    NEW.id := nextval(pg_get_serial_sequence('audit_auditentry', 'id'));
+    NEW.db_transaction := txid_current();
+    IF NEW.institution_id IS NULL THEN
+        NEW.prev_hash := coalesce((SELECT entry_hash FROM audit_auditentry WHERE institution_id IS NULL
+                                   ORDER BY id DESC LIMIT 1), '{GENESIS}');
+    ELSE
+        NEW.prev_hash := coalesce((SELECT entry_hash FROM audit_auditentry WHERE institution_id = NEW.institution_id
+                                   ORDER BY id DESC LIMIT 1), '{GENESIS}');
+    END IF;
+    NEW.entry_hash := nakama_audit_hash(NEW);
+    RETURN NEW;
+END;
+$$;
+"""
+
+# Re-link every entry into its institution's chain, in id order (once, as the owner, the append-only trigger off).
+RECHAIN_PER_INSTITUTION_SQL = f"""
+DO $$
+DECLARE e audit_auditentry; heads jsonb := '{{}}'; k text;
+BEGIN
+    FOR e IN SELECT * FROM audit_auditentry ORDER BY id LOOP
+        k := coalesce(e.institution_id, {SERVER_CHAIN})::text;
+        e.prev_hash := coalesce(heads ->> k, '{GENESIS}');
+        e.entry_hash := nakama_audit_hash(e);
+        heads := heads || jsonb_build_object(k, e.entry_hash);
+        UPDATE audit_auditentry SET prev_hash = e.prev_hash, entry_hash = e.entry_hash WHERE id = e.id;
     END LOOP;
 END;
 $$;

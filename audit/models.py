@@ -59,7 +59,11 @@ PostgreSQL the database links and hashes every entry itself (audit/chain_sql.py)
         verbose_name = "監査証跡"
         verbose_name_plural = "監査証跡"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["institution", "-at"], name="audit_institution_at_idx")]
+        indexes = [
+            models.Index(fields=["institution", "-at"], name="audit_institution_at_idx"),
+            # The head of an institution's chain (audit/chain_sql.py: one chain per institution).
+            models.Index(fields=["institution", "id"], name="audit_chain_head_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

@@ -60,10 +60,10 @@ def test_send_inquiry_to_another_tenant_is_five_round_trips(requires_postgres, a
         record = send_inquiry(actor=alice, request=request)
     sql = [q["sql"] for q in captured.captured_queries]
     assert len(sql) == SEND_TO_TENANT, "\n".join(sql)
-    # Both entries, chained in order, written by the one INSERT after the chain lock (the last work before commit).
-    entries = list(AuditEntry.objects.filter(target_id=str(record.pk)).order_by("id"))
-    assert [e.action for e in entries] == ["inquiry.sent", "inquiry.received"]
-    assert entries[1].prev_hash == entries[0].entry_hash
+    # Both entries, each in its insurer's chain, written by the one INSERT (the last work before commit).
+    entries = {e.action: e for e in AuditEntry.objects.filter(target_id=str(record.pk))}
+    assert {a: e.institution_id for a, e in entries.items()} == {"inquiry.sent": alice.institution_id,
+                                                                 "inquiry.received": insurer_b.pk}
     assert verify_chain().ok
     assert ExchangeRecord.objects.get(pk=record.pk).state == record.state
 

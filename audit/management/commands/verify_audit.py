@@ -32,7 +32,8 @@ class Command(BaseCommand):
         if expect_head and expect_head != report.head and not self._head_is_earlier(expect_head):
             raise CommandError(f"前回記録した先頭ハッシュ {expect_head} がチェーンにありません（末尾の記録の削除）。")
         self._check_anchor(report, Path(anchor_dir) if anchor_dir else None, require_anchor)
-        self.stdout.write(f"OK: {report.checked} 件の監査証跡のハッシュチェーンを検証しました（{elapsed:.2f} 秒）。")
+        chains = f"（{len(report.heads)} 本のチェーン）" if report.heads else ""
+        self.stdout.write(f"OK: {report.checked} 件の監査証跡のハッシュチェーン{chains}を検証しました（{elapsed:.2f} 秒）。")
         self.stdout.write(f"先頭ハッシュ: {report.head}")
         self._show_direct_changes()
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write("アンカー: 未設定（docs/operations.md「監査証跡のアンカー」）")
                 return
             anchor.check(latest, report, database=str(connection.settings_dict["NAME"]),
-                         stored_hash=self._stored_hash(latest.entry_id))
+                         stored_hashes=self._stored_hashes)
         except anchor.AnchorError as exc:
             raise CommandError(f"アンカーとの照合に失敗しました: {exc}") from None
         self.stdout.write(f"アンカー: {latest.path.name}（記録ID {latest.entry_id}）と一致")
@@ -60,10 +61,10 @@ class Command(BaseCommand):
                               f"{','.join(change.columns)} — {change.message}")
 
     @staticmethod
-    def _stored_hash(entry_id: int) -> str | None:
+    def _stored_hashes(ids: list[int]) -> dict[int, str]:
         from audit.models import AuditEntry
 
-        return AuditEntry.objects.filter(pk=entry_id).values_list("entry_hash", flat=True).first()
+        return dict(AuditEntry.objects.filter(pk__in=ids).values_list("id", "entry_hash"))
 
     @staticmethod
     def _head_is_earlier(head: str) -> bool:
