@@ -103,3 +103,25 @@ def test_deleted_anchored_entries_are_caught(anchors, alice):
     _tamper("DELETE FROM audit_auditentry WHERE id = %s", [last.pk])
     with pytest.raises(CommandError, match=f"アンカーした記録ID {last.pk} がありません"):
         call_command("verify_audit", stdout=io.StringIO())
+
+
+def test_every_chain_is_anchored(roles, anchors, alice, bob):  # noqa: F811
+    """One chain per insurer (issue 20 point 3): a rewrite of insurer B's chain alone is caught against its anchored
+    head, though insurer A's chain and the last entry overall are untouched."""
+    b_entries = [record(actor=bob, action="test.act", message=f"B{i}") for i in range(2)]
+    _entries(alice, 2)
+    call_command("anchor_audit", stdout=io.StringIO())
+    (written,) = anchors.glob("anchor-*.json")
+    heads = json.loads(written.read_text())["heads"]
+    assert heads[str(bob.institution_id)] == [b_entries[1].pk, b_entries[1].entry_hash]
+    assert str(alice.institution_id) in heads
+    with acting_as(roles["owner"]), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER nakama_audit_append_only")
+        cursor.execute("UPDATE audit_auditentry SET message = 'B書き換え' WHERE id = %s", [b_entries[1].pk])
+        cursor.execute("UPDATE audit_auditentry e SET entry_hash = nakama_audit_hash(e) WHERE id = %s",
+                       [b_entries[1].pk])
+        cursor.execute("ALTER TABLE audit_auditentry ENABLE ALWAYS TRIGGER nakama_audit_append_only")
+    call_command("verify_audit", anchor_dir="/nonexistent", stdout=io.StringIO())  # B's tail re-hashed: chain holds
+    with pytest.raises(CommandError, match=f"アンカーした記録ID {b_entries[1].pk} のハッシュが一致しません"):
+        call_command("verify_audit", stdout=io.StringIO())
