@@ -28,9 +28,20 @@ def install(apps, schema_editor):
 
 
 def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(guarded.DROP_FUNCTIONS_SQL, params=None)
-        schema_editor.execute(chain_sql.DROP_FUNCTIONS_SQL, params=None)
+    """Back to the Python chain (v1): drop the functions, re-link every entry as 0003 did."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from audit.chain import GENESIS, entry_hash
+
+    schema_editor.execute(guarded.DROP_FUNCTIONS_SQL, params=None)
+    schema_editor.execute(chain_sql.DROP_FUNCTIONS_SQL, params=None)
+    schema_editor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER nakama_audit_append_only", params=None)
+    prev = GENESIS
+    for entry in apps.get_model("audit", "AuditEntry").objects.order_by("id").iterator(chunk_size=2000):
+        entry.prev_hash = prev
+        entry.entry_hash = prev = entry_hash(entry, prev)
+        entry.save(update_fields=["prev_hash", "entry_hash"])
+    schema_editor.execute("ALTER TABLE audit_auditentry ENABLE ALWAYS TRIGGER nakama_audit_append_only", params=None)
 
 
 class Migration(migrations.Migration):
