@@ -82,6 +82,10 @@ ACTION_LABELS = {
     "sim.person.created": "シミュレーション: 個人の作成",
     "sim.member.enrolled": "シミュレーション: 加入",
     "sim.replica.registered": "シミュレーション: 副本登録",
+    # Written by the database itself for every change of the protections' tables (audit/guarded.py).
+    "db.insert": "データベースでの追加",
+    "db.update": "データベースでの変更",
+    "db.delete": "データベースでの削除",
 }
 
 

@@ -6,7 +6,7 @@ call the same services, with the same audit entries, as the console. Every page 
 (`protected.viewed`), as the console records its staff's views (SPEC rule 10).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import admin
 
@@ -16,28 +16,25 @@ from audit.services import record
 MAX_IDS_IN_ENTRY = 100
 
 
-def protected_members(member_ids: Iterable[int]):
-    """Members, of any insurer, with an open protection case or an active setting."""
-    from flags.models import ProtectionCase, Setting
-    from members.models import Member
+# Which of the shown members are protected: the app that knows (flags) registers it (arrows point down: audit
+# imports nothing above it). Until one is registered, every shown member counts as protected (fail closed).
+_protected_members: list[Callable[[set[int]], Iterable]] = []
 
+
+def register_protected_members(finder: Callable[[set[int]], Iterable]) -> None:
+    """`finder(member_ids)` returns the protected members among them (each with `.insurer`)."""
+    _protected_members[:] = [finder]
+
+
+def protected_members(member_ids: Iterable[int]):
     ids = {i for i in member_ids if i}
     if not ids:
-        return Member.objects.none()
-    with_setting = Setting.objects.active().filter(member_id__in=ids).values_list("member_id", flat=True)
-    with_case = ProtectionCase.objects.filter(member_id__in=ids, closed_at__isnull=True).values_list(
-        "member_id", flat=True
-    )
-    return Member.objects.filter(pk__in=set(with_setting) | set(with_case)).select_related("insurer")
+        return []
+    if not _protected_members:
+        from django.apps import apps
 
-
-def members_of_persons(person_ids: Iterable[int], insurer_ids: Iterable[int] | None = None) -> set[int]:
-    from members.models import Member
-
-    members = Member.objects.filter(person_id__in={p for p in person_ids if p})
-    if insurer_ids is not None:
-        members = members.filter(insurer_id__in=set(insurer_ids))
-    return set(members.values_list("pk", flat=True))
+        return apps.get_model("members", "Member").objects.filter(pk__in=ids).select_related("insurer")
+    return _protected_members[0](ids)
 
 
 class ReadOnlyAdminMixin:

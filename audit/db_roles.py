@@ -6,6 +6,11 @@
   exchange records, so with the triggers of the migrations (which it cannot drop or disable, not being the owner)
   the database itself keeps the trail and the records. It cannot set session_replication_role (superuser only).
 
+The protections' own tables (settings, links, cases, four-eyes requests, staff, TOTP devices, API tokens) are listed
+in audit/guarded.py: the runtime role loses DELETE (and UPDATE where only some columns may change), guard triggers
+keep the columns that must not change, and a trail trigger writes every change of them to the hash-chained audit
+trail, whoever makes it. This command attaches those triggers, so it must run after every `migrate`.
+
 Idempotent: run it once as a superuser to create the roles, and again after every `migrate` (new tables get their
 grants, append-only tables lose theirs again, partitions included).
 """
@@ -13,6 +18,8 @@ grants, append-only tables lose theirs again, partitions included).
 from dataclasses import dataclass
 
 from django.db import connection
+
+from audit.guarded import GUARDED, grant_sql, trigger_sql
 
 # (table, privileges the runtime role must not have). Partitions of these tables are covered too.
 APPEND_ONLY = {
@@ -109,6 +116,15 @@ def plan(roles: RoleNames) -> list[tuple[str, list]]:
             [f"public.{table}"] * 3,
         ):
             steps.append((f"REVOKE {', '.join(privileges)} ON {relname} FROM {runtime}", []))
+    # The protections' tables (audit/guarded.py): guard and trail triggers, fewer grants.
+    present = {name for name, in _fetch(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relnamespace = 'public'::regnamespace",
+        [list(GUARDED)],
+    )}
+    for table, guard in GUARDED.items():
+        if table in present:
+            steps += [(sql, []) for sql in trigger_sql(table, guard, _q)]
+            steps += [(sql, []) for sql in grant_sql(table, guard, runtime, _q)]
     return steps
 
 

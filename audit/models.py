@@ -7,6 +7,12 @@ from django.utils import timezone
 from institutions.models import Institution
 
 
+class ChainField(models.CharField):
+    """Read back from the INSERT (RETURNING): on PostgreSQL the database sets the link (audit/chain_sql.py)."""
+
+    db_returning = True
+
+
 class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not getattr(user, "institution_id", None):
@@ -20,7 +26,8 @@ class AuditEntry(models.Model):
     Rows are never updated or deleted: the application has no path that does it, the admin is read-only, and on
     PostgreSQL a trigger refuses UPDATE and DELETE in the database itself (audit/migrations/0003_hash_chain.py) and
     the runtime role has no UPDATE, DELETE or TRUNCATE grant (audit/db_roles.py). Each entry carries the hash of the
-    one before it (audit/chain.py), so an entry changed or removed by the table's owner is found by verify_audit.
+    one before it (audit/chain.py), so an entry changed or removed by the table's owner is found by verify_audit. On
+PostgreSQL the database links and hashes every entry itself (audit/chain_sql.py), the app's and its own.
     """
 
     # Set by audit.services.record before the hash is computed (auto_now_add would overwrite it at save).
@@ -40,8 +47,11 @@ class AuditEntry(models.Model):
     before = models.JSONField("変更前", null=True, blank=True)
     after = models.JSONField("変更後", null=True, blank=True)
     message = models.TextField("理由・内容", blank=True)
-    prev_hash = models.CharField("直前の記録のハッシュ", max_length=64, blank=True, editable=False)
-    entry_hash = models.CharField("記録のハッシュ", max_length=64, blank=True, editable=False)
+    prev_hash = ChainField("直前の記録のハッシュ", max_length=64, blank=True, editable=False)
+    entry_hash = ChainField("記録のハッシュ", max_length=64, blank=True, editable=False)
+    # PostgreSQL: the transaction that wrote it (set by the chain trigger), so an entry the database wrote for a
+    # direct change can be told from one beside the app's own entry of the same transaction.
+    db_transaction = models.BigIntegerField("DBトランザクション", null=True, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -49,7 +59,11 @@ class AuditEntry(models.Model):
         verbose_name = "監査証跡"
         verbose_name_plural = "監査証跡"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["institution", "-at"], name="audit_institution_at_idx")]
+        indexes = [
+            models.Index(fields=["institution", "-at"], name="audit_institution_at_idx"),
+            # The head of an institution's chain (audit/chain_sql.py: one chain per institution).
+            models.Index(fields=["institution", "id"], name="audit_chain_head_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

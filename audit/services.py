@@ -5,7 +5,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import entry_hash, lock_and_last_hash
+from audit.chain import entry_hash, hashed_in_database, last_hash
+from audit.chain_sql import chain_of
 from audit.middleware import current_request_id
 from audit.models import AuditEntry
 
@@ -41,16 +42,23 @@ def entry(
 
 
 def append(*entries: AuditEntry) -> list[AuditEntry]:
-    """Write entries in order, chained (audit/chain.py): two statements, the chain lock with the last hash, then one
-    INSERT of them all.
+    """Write entries in order, chained (audit/chain.py), in one INSERT.
 
-    Call it inside the service's transaction, as late as possible (its last statement before commit): the chain
-    lock is global and held until the caller commits, so every audited act waits for it. No savepoint of its own:
+    PostgreSQL: the INSERT's trigger takes each entry's chain lock (one chain per institution, one for the server),
+    draws the ids and links the entries (audit/chain_sql.py); the links come back with the ids (RETURNING). The
+    entries go in chain order, so two acts that touch the same two insurers take their locks in the same order
+    (no deadlock). SQLite: one chain, linked here, SQLite serialising writers by itself.
+
+    Call it inside the service's transaction, as late as possible (its last statement before commit): a chain's
+    lock is held until the caller commits, so every audited act of that insurer waits for it. No savepoint of its own:
     an error here aborts the caller's transaction, which is what every caller wants (the act and its record commit
     together or not at all).
     """
     with transaction.atomic(savepoint=False):
-        prev = lock_and_last_hash()
+        if hashed_in_database():
+            AuditEntry.objects.bulk_create(sorted(entries, key=lambda e: chain_of(e.institution_id)))
+            return list(entries)
+        prev = last_hash()
         for e in entries:
             e.prev_hash = prev
             e.entry_hash = prev = entry_hash(e, prev)

@@ -4,10 +4,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from audit.admin import ReadOnlyAdmin, members_of_persons
+from audit.admin import ReadOnlyAdmin
 from audit.services import record as audit
 from exchanges.models import AppendRequest, ExchangeRecord
 from exchanges.services import ExchangeNotSent, InquiryRequest, send_inquiry
+from members.admin import members_of_persons
 
 
 def resend_request(record: ExchangeRecord) -> InquiryRequest:

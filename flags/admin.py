@@ -2,10 +2,23 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, register_protected_members
 from audit.services import record
 from flagcsv.resources import SettingResource
 from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
+from members.models import Member
+
+
+def protected_members(member_ids: set[int]):
+    """Members, of any insurer, with an open protection case or an active setting (for audit.admin's views)."""
+    with_setting = Setting.objects.active().filter(member_id__in=member_ids).values_list("member_id", flat=True)
+    with_case = ProtectionCase.objects.filter(member_id__in=member_ids, closed_at__isnull=True).values_list(
+        "member_id", flat=True
+    )
+    return Member.objects.filter(pk__in=set(with_setting) | set(with_case)).select_related("insurer")
+
+
+register_protected_members(protected_members)
 
 
 @admin.register(Setting)

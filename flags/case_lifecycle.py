@@ -149,6 +149,15 @@ def decide_case_closure(*, actor, closure: CaseClosure, approve: bool, note: str
         if approve:
             _closure_problems(actor=actor, case=case, clear_settings=closure.clear_settings,
                               override_reason=closure.override_reason)
+        # Decided before the settings are cleared: the database clears a setting only under an approved request
+        # (audit/guarded.py).
+        closure.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
+        closure.decided_at = now
+        closure.decided_by = actor
+        closure.decided_by_name = str(actor)
+        closure.decision_note = note
+        closure.save()
+        if approve:
             for setting in settings_in_force(case):
                 lock_person_settings(institution_id=setting.institution_id, person_id=setting.person_id)
                 setting = Setting.objects.select_for_update().get(pk=setting.pk)
@@ -163,12 +172,6 @@ def decide_case_closure(*, actor, closure: CaseClosure, approve: bool, note: str
             case.closed_by_name = str(actor)
             case.close_reason = closure.reason
             case.save(update_fields=["closed_at", "closed_by", "closed_by_name", "close_reason"])
-        closure.state = ClearingRequestState.APPROVED if approve else ClearingRequestState.REJECTED
-        closure.decided_at = now
-        closure.decided_by = actor
-        closure.decided_by_name = str(actor)
-        closure.decision_note = note
-        closure.save()
         record(actor=actor, action="case.closed" if approve else "case.close_rejected", target=case,
                after={"closure": closure.pk}, message=note or closure.reason)
     return closure

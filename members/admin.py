@@ -1,9 +1,19 @@
 """Read-only for the operator (audit.admin): members and 副本 change only through members.services and the API."""
 
+from collections.abc import Iterable
+
 from django.contrib import admin
 
-from audit.admin import ReadOnlyAdmin, members_of_persons
+from audit.admin import ReadOnlyAdmin
 from members.models import InfoItem, Member, Person, Procedure, Replica
+
+
+def members_of_persons(person_ids: Iterable[int], insurer_ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of the members of these persons (at these insurers): what the operator's pages show of them."""
+    members = Member.objects.filter(person_id__in={p for p in person_ids if p})
+    if insurer_ids is not None:
+        members = members.filter(insurer_id__in=set(insurer_ids))
+    return set(members.values_list("pk", flat=True))
 
 
 @admin.register(Person)

@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.admin import ReadOnlyAdmin, members_of_persons
+from audit.admin import ReadOnlyAdmin
+from members.admin import members_of_persons
 from portal_sim import services
 from portal_sim.models import Card, Proxy
 

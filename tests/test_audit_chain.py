@@ -67,11 +67,10 @@ def test_verify_audit_catches_a_removed_tail_against_the_kept_head(alice):
 
 def test_an_entry_rehashed_by_the_tamperer_breaks_the_next_link(alice):
     """Recomputing the edited entry's own hash is not enough: the next entry still names the old one."""
-    from audit.chain import entry_hash
+    from audit.chain import rehash
 
     _first, edited, last = _entries(alice)
-    edited.message = "書き換え"
-    new_hash = entry_hash(edited, edited.prev_hash)
-    _tamper("UPDATE audit_auditentry SET message = %s, entry_hash = %s WHERE id = %s", ["書き換え", new_hash, edited.pk])
+    _tamper("UPDATE audit_auditentry SET message = %s WHERE id = %s", ["書き換え", edited.pk])
+    _tamper("UPDATE audit_auditentry SET entry_hash = %s WHERE id = %s", [rehash(edited.pk), edited.pk])
     report = verify_chain()
     assert report.broken_id == last.pk and AuditEntry.objects.count() == 3

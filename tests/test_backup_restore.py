@@ -17,7 +17,7 @@ from flags.policy import SettingKind
 from flags.services import request_clearing, set_setting
 
 ROOT = Path(__file__).resolve().parent.parent
-TRIGGERS = {"nakama_audit_append_only", "nakama_exchange_record_no_delete", "nakama_exchange_nondisclosure_sticky"}
+TRIGGERS = {"nakama_audit_append_only", "nakama_audit_chain", "nakama_exchange_record_no_delete", "nakama_exchange_nondisclosure_sticky"}
 
 
 def _pg_env() -> tuple[dict, list[str]]:

@@ -139,8 +139,8 @@ def test_the_flag_check_brings_the_providers_latest_replica_in_its_own_statement
 def test_approval_reads_settings_links_and_replica_in_one_round_trip(
     requires_postgres, victim, city_otsu, procedures, items, alice
 ):
-    """送信許可: lock the queued record | both settings locks; settings+links+副本 | UPDATE | audit (chain head,
-    INSERT), inside the test's transaction as SAVEPOINT/RELEASE."""
+    """送信許可: lock the queued record | both settings locks; settings+links+副本 | UPDATE | audit INSERT (its
+    trigger takes the chain lock and links it), inside the test's transaction as SAVEPOINT/RELEASE."""
     set_setting(actor=alice, member=victim, kind=SettingKind.NO_AUTO_RESPONSE, reason="自動応答を望まない")
     f.ReplicaFactory(member=victim)
     waiting = receive_inquiry(inquirer=city_otsu, department=None, provider=victim.insurer, subject=victim.person,
@@ -149,7 +149,7 @@ def test_approval_reads_settings_links_and_replica_in_one_round_trip(
     with CaptureQueriesContext(connection) as queries:
         done = approve_manual_response(actor=alice, record=waiting, content={"資格": "有"})
     sql = [q["sql"] for q in queries]
-    assert len(sql) == 7, "\n".join(sql)
+    assert len(sql) == 6, "\n".join(sql)
     flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
     assert len(flag_check) == 1 and "EXECUTE nakama_flag_check_replica_" in flag_check[0]
     assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)

@@ -17,20 +17,21 @@ from exchanges.services import InquiryRequest, send_inquiry
 from tests.api.conftest import client_for
 
 # token+user+institution+department | SAVEPOINT | member+person | SAVEPOINT | both settings locks; settings+links+副本
-# (one round trip, two statements) | INSERT record | chain lock+last hash | INSERT audit | RELEASE | RELEASE.
+# (one round trip, two statements) | INSERT record | INSERT audit (its trigger takes the chain lock and links it,
+# audit/chain_sql.py) | RELEASE | RELEASE.
 # The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
 # production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
-API_POST = 10
-# SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | chain lock+last hash | one INSERT of both
-# entries | RELEASE
-SEND_TO_TENANT = 6
+API_POST = 9
+# SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | one INSERT of both entries (chained by its
+# trigger) | RELEASE
+SEND_TO_TENANT = 5
 
 
 def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_ten_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
@@ -45,12 +46,12 @@ def test_inquiry_post_is_ten_round_trips_with_warm_catalogue(requires_postgres, 
     flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
     assert len(flag_check) == 1 and "; EXECUTE nakama_flag_check_replica_" in flag_check[0]
     assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)
-    # The global chain lock is taken as late as possible: only the audit INSERT follows it before commit.
-    assert "nakama_audit_chain_head" in sql[-4] and sql[-3].startswith('INSERT INTO "audit_auditentry"')
+    # The global chain lock is taken as late as possible: by the audit INSERT, the last statement before commit.
+    assert sql[-3].startswith('INSERT INTO "audit_auditentry"') and "pg_advisory" not in sql[-4]
     assert response.json()["subject_branch_number"] == victim.branch_number
 
 
-def test_send_inquiry_to_another_tenant_is_six_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
+def test_send_inquiry_to_another_tenant_is_five_round_trips(requires_postgres, alice, victim, insurer_b, procedures,
                                                              items):
     request = InquiryRequest(procedure=procedures["kenpo_benefit"], item=items["local_tax"], provider=insurer_b,
                              member=victim)
@@ -59,10 +60,10 @@ def test_send_inquiry_to_another_tenant_is_six_round_trips(requires_postgres, al
         record = send_inquiry(actor=alice, request=request)
     sql = [q["sql"] for q in captured.captured_queries]
     assert len(sql) == SEND_TO_TENANT, "\n".join(sql)
-    # Both entries, chained in order, written by the one INSERT after the chain lock (the last work before commit).
-    entries = list(AuditEntry.objects.filter(target_id=str(record.pk)).order_by("id"))
-    assert [e.action for e in entries] == ["inquiry.sent", "inquiry.received"]
-    assert entries[1].prev_hash == entries[0].entry_hash
+    # Both entries, each in its insurer's chain, written by the one INSERT (the last work before commit).
+    entries = {e.action: e for e in AuditEntry.objects.filter(target_id=str(record.pk))}
+    assert {a: e.institution_id for a, e in entries.items()} == {"inquiry.sent": alice.institution_id,
+                                                                 "inquiry.received": insurer_b.pk}
     assert verify_chain().ok
     assert ExchangeRecord.objects.get(pk=record.pk).state == record.state
 
