@@ -68,6 +68,8 @@ GUARDED: dict[str, Guard] = {
     ),
     # knox: tokens are made and deleted, never changed (REST_KNOX AUTO_REFRESH is off).
     "knox_authtoken": Guard(revoke=("UPDATE", "TRUNCATE"), secrets=("digest", "token_key")),
+    # Who made each token (issue 18 ③): written once with the token, never changed; deleted with it (CASCADE).
+    "signin_apitokenprovenance": Guard(revoke=("UPDATE", "TRUNCATE")),
 }
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
-from api.services import create_token
+from signin.tokens import create_sim_token
 from audit.chain import verify_chain
 from audit.direct_changes import direct_changes
 from audit.models import AuditEntry
@@ -146,7 +146,7 @@ def test_what_the_runtime_role_can_change_is_written_by_the_database(attack, rol
 def test_secrets_reach_the_trail_only_hashed(roles, sam):  # noqa: F811
     with acting_as(roles["runtime"]):
         device = enrol_totp(staff=sam, reason="テスト")
-        token = create_token(actor=sam, staff=sam, reason="テスト")
+        token = create_sim_token(staff=sam, reason="テスト")
     key_entry = AuditEntry.objects.get(action="db.insert", target_type="otp_totp_totpdevice", target_id=str(device.pk))
     assert device.key not in str(key_entry.after) and key_entry.after["key"].startswith("sha256:")
     token_entry = AuditEntry.objects.get(action="db.insert", target_type="knox_authtoken")
@@ -172,7 +172,7 @@ def test_runtime_role_runs_the_protections(roles, alice, sam, sue, victim, abuse
         grant = request_role_grant(actor=sam, staff=alice, role=Role.SUPERVISOR, reason="昇任")
         decide_role_grant(actor=sue, grant_request=grant, approve=True)
         enrol_totp(staff=sue, reason="テスト")
-        create_token(actor=sue, staff=sue, reason="テスト")
+        create_sim_token(staff=sue, reason="テスト")
         with transaction.atomic():
             Client().force_login(sue)
     setting.refresh_from_db()
