@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
-from signin.tokens import create_sim_token
 from audit.chain import verify_chain
 from audit.direct_changes import direct_changes
 from audit.models import AuditEntry
@@ -25,6 +24,7 @@ from flags.services import decide_clearing, open_protection_case, request_cleari
 from institutions.models import Role, Staff
 from institutions.services import decide_role_grant, request_role_grant
 from signin.services import enrol_totp
+from signin.tokens import create_sim_token
 from tests.exchanges.test_database_guarantees import acting_as, refused, roles  # noqa: F401 (fixture)
 
 
