@@ -143,7 +143,7 @@ def _case_context(request, case, **forms) -> dict:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request.user, pk)
     if request.method == "POST":
-        form = ChecklistForm(request.POST)
+        form = ChecklistForm(request.POST, case=case)
         if form.is_valid():
             data = dict(form.cleaned_data)
             notes = data.pop("notes")

@@ -69,7 +69,7 @@ def test_bad_date_is_refused_and_nothing_is_sent(scene, alice, as_user):
     loss_field = next(n for n, fld in form.fields.items() if fld.label == "資格喪失日")
     response = as_user(alice).post(_url(scene.manual_record), {"action": "approve", loss_field: "7月1日"})
     assert response.status_code == 400
-    assert "「資格喪失日」は 2026-07-01 のような形式の日付で入力してください。" in response.content.decode()
+    assert "「資格喪失日」: 「7月1日」は日付として読めません。" in response.content.decode()
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.state == ExchangeState.MANUAL
 
