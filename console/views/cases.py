@@ -30,6 +30,7 @@ from flags.services import (
     update_case_checklist,
 )
 from members.models import Person
+from nakama.wareki import format_wareki
 from portal_sim.selectors import card_status
 
 
@@ -66,7 +67,7 @@ def _registration_confirmation(member, data: dict, linked: list) -> confirm.Conf
         title="設定対象者の登録",
         lead=f"{member.name}さん（枝番 {member.branch_number}）を設定対象者として登録し、{labels}を全体（被保険者枝番単位）に"
         "設定します。",
-        details=[("設定理由", data["reason"]), ("見直し日", f"{review_on:%Y/%m/%d}（登録から1年。登録後に変更できます）")],
+        details=[("設定理由", data["reason"]), ("見直し日", f"{format_wareki(review_on)}（登録から1年。登録後に変更できます）")],
         effects=effects,
         button="登録して設定する",
     )
@@ -174,7 +175,7 @@ def case_review_date(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"見直し日を {form.cleaned_data['review_on']:%Y/%m/%d} にしました。")
+            messages.success(request, f"見直し日を {format_wareki(form.cleaned_data['review_on'])} にしました。")
             return redirect("console:case_detail", pk=case.pk)
     return render(request, "console/case_detail.html", _case_context(request, case, review_form=form), status=400)
 

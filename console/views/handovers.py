@@ -20,6 +20,7 @@ from flags.handover import (
     offer_handover,
 )
 from flags.policy import SETTING_LABELS, SettingKind
+from nakama.wareki import format_wareki
 
 WARNING = ("引継ぎ先の責任者が確認するまで、引継ぎ先の保険者の情報照会には不開示コードが付きません。"
            "申出の後すぐに、引継ぎ先の保険者へ電話等で連絡してください。")
@@ -38,7 +39,7 @@ def handover_offer(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=f"{case.member.name}さんの保護を{data['to_institution'].name}に引き継ぐよう申し出ます。",
                 details=[("引継ぎ先", data["to_institution"].name),
                          ("引き継ぐ設定", "、".join(SETTING_LABELS[SettingKind(k)] for k in handover_kinds(case))),
-                         ("本人の同意を確認した日", f"{data['consent_on']:%Y/%m/%d}")],
+                         ("本人の同意を確認した日", format_wareki(data["consent_on"]))],
                 effects=[f"引継ぎ先には、{case.member.name}さんの氏名、引き継ぐ設定の種別、要注意照会対象者、"
                          "見直し日だけが伝わります。当保険者の記録や経緯は伝わりません。",
                          WARNING],
@@ -84,7 +85,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=f"{handover.person.name}さんを当保険者の設定対象者として登録し、次の設定を行います。",
                 details=[("設定", "、".join(kinds_labels(handover))),
                          ("要注意照会対象者", "、".join(p.name for p in handover.linked_persons.all()) or "なし"),
-                         ("見直し日", f"{handover.review_on:%Y/%m/%d}")],
+                         ("見直し日", format_wareki(handover.review_on))],
                 effects=["これから当保険者が行う情報照会・情報提供には不開示コードが自動で付き、マイナポータルの"
                          "やりとり履歴に当保険者の名称が表示されなくなります。",
                          "要注意照会対象者に係る当保険者の情報照会にも、不開示コードが自動で付きます。"],
