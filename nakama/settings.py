@@ -93,6 +93,8 @@ LOGOUT_REDIRECT_URL = "console:login"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
+# Japanese for the messages a library's own catalogue leaves in English (DRF's list limits, among others).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
