@@ -260,7 +260,7 @@ def case_exposure(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request.user, pk)
     lines = exposure_sweep(user=request.user, case=case)
     selected = request.POST.getlist("records") if request.method == "POST" else []
-    reason = (request.POST.get("reason", "") if request.method == "POST" else "").strip()
+    reason = (request.POST.get("reason", "") if request.method == "POST" else _sweep_reason(case)).strip()
     errors: list[str] = []
     if request.method == "POST" and case.is_open:
         step = confirm.step(request)
@@ -291,6 +291,12 @@ def case_exposure(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": request.user.can_change and case.is_open,
         "selectable_count": sum(1 for line in lines if line.selectable),
     }, status=400 if errors else 200)
+
+
+def _sweep_reason(case) -> str:
+    """The sweep's reason starts from the case's own (issue 19): the reason its protections were set with."""
+    first = case.settings.order_by("set_at", "pk").first()
+    return f"設定対象者の保護のため（登録時の理由: {first.reason}）" if first else "設定対象者の保護のため"
 
 
 def _sweep_confirmation(case, lines, reason: str) -> confirm.Confirmation:

@@ -85,3 +85,4 @@ def test_history_filter_reads_wareki(scene, audrey, as_user):
     response = as_user(audrey).get(reverse("console:exchange_list"), {"date_from": format_wareki(today)})
     assert response.status_code == 200 and not response.context["form"].errors
     assert response.context["form"].cleaned_data["date_from"] == today
+
