@@ -32,7 +32,7 @@ class DateTextInput(forms.TextInput):
 
     def __init__(self, attrs=None):
         base = {"inputmode": "text", "autocomplete": "off", "class": "date-input", "size": "16",
-                "placeholder": "例: 令和8年12月5日 / R8.12.5", "data-date-input": "", "data-eras": _ERAS_JSON}
+                "placeholder": "例: R8.12.5", "data-date-input": "", "data-eras": _ERAS_JSON}
         super().__init__(base | (attrs or {}))
 
     def format_value(self, value):
