@@ -6,26 +6,22 @@ import re
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from console.fields import DateTextInput, JapaneseDateField, check_not_before
 from console.selectors import CODE_FILTERS, normalize
 from exchanges.models import ExchangeState
+from flags.models import Handover
 from flags.policy import NO_PROTECTION_CHOSEN, SETTING_LABELS, SettingKind, case_conditions_unmet, case_protects
 from flags.services import case_settings_to_set
 from institutions.models import DateStyle, Department, Institution, Role, Staff
 from members.catalogue import ITEM_FIELDS
 from members.models import InfoItem, Procedure
+from nakama.dates import DateParseError, parse_date
 from nakama.text import TextForm
 
 REQUIRED = {"required": "この項目は必須です。"}
-DATE_ERRORS = {"invalid": "日付は 2026-04-01 のような形式で入力してください。"}
 KIND_CHOICES = [(k.value, SETTING_LABELS[k]) for k in SettingKind]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class MemberSearchForm(TextForm):
@@ -89,7 +85,7 @@ class ProtectionCaseForm(TextForm):
     need_evident = forms.BooleanField(
         label="申出はないが、ア・イに該当し設定を要することが明らか（あらかじめ把握している場合を含む）", required=False
     )
-    request_date = forms.DateField(label="申出日", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    request_date = JapaneseDateField(label="申出日", required=False, past_only=True)
     case_card_or_proxy = forms.BooleanField(
         label="ケース① マイナンバーカードが加害者の手元にある、又は加害者を代理人に設定している", required=False
     )
@@ -151,26 +147,49 @@ class LinkRemovalForm(TextForm):
 
 
 class ChecklistForm(TextForm):
-    """カード停止等手続 (別紙2 §3 ①): the date each step was advised and the date its completion was confirmed."""
+    """カード停止等手続 (別紙2 §3 ①): the date each step was advised and the date its completion was confirmed.
+    Each is a day that has happened and not before the case was opened (`case`, when the page gives it)."""
 
-    card_suspension_advised_on = forms.DateField(label="カード停止を案内した日", required=False, widget=DateInput(),
-                                                 error_messages=DATE_ERRORS)
-    card_suspension_confirmed_on = forms.DateField(label="カード停止の完了を確認した日", required=False,
-                                                   widget=DateInput(), error_messages=DATE_ERRORS)
-    proxy_cancel_advised_on = forms.DateField(label="代理人設定の解除を案内した日", required=False, widget=DateInput(),
-                                              error_messages=DATE_ERRORS)
-    proxy_cancel_confirmed_on = forms.DateField(label="代理人設定の解除（又は代理人設定がないこと）を確認した日",
-                                                required=False, widget=DateInput(), error_messages=DATE_ERRORS)
-    number_change_advised_on = forms.DateField(label="個人番号の変更・カード再交付を案内した日（必要な場合）",
-                                               required=False, widget=DateInput(), error_messages=DATE_ERRORS)
-    number_change_confirmed_on = forms.DateField(label="個人番号の変更・カード再交付の完了を確認した日",
-                                                 required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    card_suspension_advised_on = JapaneseDateField(label="カード停止を案内した日", required=False, past_only=True)
+    card_suspension_confirmed_on = JapaneseDateField(label="カード停止の完了を確認した日", required=False,
+                                                     past_only=True)
+    proxy_cancel_advised_on = JapaneseDateField(label="代理人設定の解除を案内した日", required=False, past_only=True)
+    proxy_cancel_confirmed_on = JapaneseDateField(label="代理人設定の解除（又は代理人設定がないこと）を確認した日",
+                                                  required=False, past_only=True)
+    number_change_advised_on = JapaneseDateField(label="個人番号の変更・カード再交付を案内した日（必要な場合）",
+                                                 required=False, past_only=True)
+    number_change_confirmed_on = JapaneseDateField(label="個人番号の変更・カード再交付の完了を確認した日",
+                                                   required=False, past_only=True)
     notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+
+    DATE_FIELDS = ("card_suspension_advised_on", "card_suspension_confirmed_on", "proxy_cancel_advised_on",
+                   "proxy_cancel_confirmed_on", "number_change_advised_on", "number_change_confirmed_on")
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean(self):
+        data = super().clean()
+        if self.case is not None:  # only the dates typed now: an earlier record does not block the next step
+            changed = [n for n in self.DATE_FIELDS if data.get(n) != getattr(self.case, n)]
+            check_not_before(self, changed, case_started_on(self.case), "この設定対象者の登録日")
+        return data
+
+
+def case_started_on(case) -> datetime.date:
+    """The day her protection began: the case's own opening, or for a case handed over (引継ぎ), the first insurer's
+    (the card procedures may have been done there)."""
+    opened = case.opened_at
+    handover = Handover.objects.filter(new_case=case).select_related("from_case").first()
+    if handover is not None:
+        opened = min(opened, handover.from_case.opened_at)
+    return timezone.localdate(opened)
 
 
 class ReviewDateForm(TextForm):
-    review_on = forms.DateField(label="次の見直し日", widget=DateInput(),
-                                error_messages=DATE_ERRORS | {"required": "見直し日を入力してください。"})
+    review_on = JapaneseDateField(label="次の見直し日", future_only=True,
+                                  error_messages={"required": "見直し日を入力してください。"})
     reason = forms.CharField(label="変更の理由", max_length=1000, error_messages={"required": "変更の理由を入力してください。"})
 
 
@@ -240,7 +259,7 @@ def manual_response_form(content: dict | None, *, item_code: str, data=None) -> 
         initial = dict.fromkeys(ITEM_FIELDS.get(item_code, ()), "")
     fields = {}
     for n, (key, value) in enumerate(initial.items()):
-        widget = DateInput() if key.endswith("日") else forms.TextInput()
+        widget = DateTextInput() if key.endswith("日") else forms.TextInput()
         fields[f"field_{n}"] = forms.CharField(label=key, required=False, max_length=200, initial=value, widget=widget)
     fields["nondisclosure_code"] = forms.BooleanField(label="不開示コードを付けて提供する", required=False)
     form_class = type("ManualResponseForm", (TextForm,), fields)
@@ -263,10 +282,10 @@ def corrected_content(form: forms.Form, original: dict | None) -> tuple[dict | N
             content[key] = None
             continue
         if key.endswith("日"):
-            try:
-                datetime.date.fromisoformat(value)
-            except ValueError:
-                errors[name] = f"「{key}」は 2026-07-01 のような形式の日付で入力してください。"
+            try:  # typed as the office writes it (R8.7.1 …); sent as the 副本 keeps dates: ISO
+                value = parse_date(value).isoformat()
+            except DateParseError as exc:
+                errors[name] = f"「{key}」: {exc}"
         # Keep the original value's type where staff did not change it (e.g. numbers stay numbers).
         content[key] = original_value if original_value is not None and str(original_value) == value else value
     if original is None and all(v is None for v in content.values()):
@@ -280,8 +299,8 @@ class AppendRequestForm(TextForm):
 
 
 class ExchangeFilterForm(TextForm):
-    date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
-    date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    date_from = JapaneseDateField(label="期間（から）", required=False)
+    date_to = JapaneseDateField(label="期間（まで）", required=False)
     person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
     state = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて")] + list(ExchangeState.choices),
                               error_messages={"invalid_choice": "状態を選び直してください。"})
@@ -300,8 +319,8 @@ class AuditFilterForm(TextForm):
     actor = forms.CharField(label="実行者（部分一致）", required=False, max_length=150)
     action = forms.ChoiceField(label="操作", required=False, choices=[])
     person = forms.CharField(label="対象者（識別子・枝番）", required=False, max_length=20)
-    date_from = forms.DateField(label="期間（から）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
-    date_to = forms.DateField(label="期間（まで）", required=False, widget=DateInput(), error_messages=DATE_ERRORS)
+    date_from = JapaneseDateField(label="期間（から）", required=False)
+    date_to = JapaneseDateField(label="期間（まで）", required=False)
 
     def __init__(self, *args, actions: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -383,7 +402,7 @@ class HandoverOfferForm(TextForm):
         label="引継ぎ先の保険者", queryset=None, empty_label="選んでください",
         error_messages={"required": "引継ぎ先の保険者を選んでください。", "invalid_choice": "引継ぎ先の保険者を選んでください。"},
     )
-    consent_on = forms.DateField(label="本人の同意を確認した日", widget=DateInput(), error_messages=DATE_ERRORS)
+    consent_on = JapaneseDateField(label="本人の同意を確認した日", past_only=True)
     consent_confirmed = forms.BooleanField(
         label="本人が引継ぎに同意したことを確認した", error_messages={"required": "本人の同意を確認してください。"}
     )

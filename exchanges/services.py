@@ -32,6 +32,7 @@ from members import catalogue_cache as catalogue
 from members.models import InfoItem, Member, Person, Procedure, Replica
 from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
+from nakama.wareki import format_wareki
 
 
 class ExchangeNotSent(Exception):
@@ -436,7 +437,7 @@ class AppendRequestExists(ValidationError):
         label = "依頼中" if existing.is_pending else "処理済"
         super().__init__(
             f"この記録にはすでに追記依頼があります（{label}、"
-            f"{timezone.localtime(existing.requested_at):%Y/%m/%d %H:%M}）。",
+            f"{format_wareki(timezone.localtime(existing.requested_at))} {timezone.localtime(existing.requested_at):%H:%M}）。",
             code="append_request_exists",
         )
         self.existing = existing

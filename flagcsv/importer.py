@@ -20,7 +20,7 @@ from django.utils import timezone
 from audit.services import record
 from flagcsv.columns import COLUMNS, LEGACY_COLUMNS, NOTE_MARK
 from flagcsv.resources import LINE_COLUMN, SettingResource
-from flagcsv.rows import ADD, REQUEST_CLEARING, RowOutcome
+from flagcsv.rows import ADD, REQUEST_CLEARING, UNCHANGED, RowOutcome
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_AGE = datetime.timedelta(hours=1)  # a staged file older than this must be uploaded and checked again
@@ -183,11 +183,20 @@ class ImportReport:
     def clearing_requests(self) -> list[RowOutcome]:
         return [o for o in self.outcomes if o.plan and o.plan.action == REQUEST_CLEARING]
 
+    @property
+    def unchanged(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.plan and o.plan.action == UNCHANGED]
+
+    @property
+    def changes(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.plan and o.plan.action != UNCHANGED]
+
     def summary(self) -> dict:
         return {
             "rows": len(self.outcomes),
             "added": len(self.additions),
             "clearing_requests": len(self.clearing_requests),
+            "unchanged": len(self.unchanged),
             "error_rows": [o.line for o in self.error_rows][:200],
         }
 
@@ -228,7 +237,8 @@ def run_import(*, actor, staged: StagedFile, dry_run: bool) -> ImportReport:
                 actor=actor,
                 action="settings_csv.imported",
                 after={**summary, "filename": staged.filename, "encoding": staged.encoding, "sha256": staged.sha256},
-                message=f"設定状況CSV取込: 設定追加{summary['added']}件、解除依頼{summary['clearing_requests']}件",
+                message=f"設定状況CSV取込: 設定追加{summary['added']}件、解除依頼{summary['clearing_requests']}件、"
+                        f"変更なし{summary['unchanged']}件",
             )
     if not dry_run and not report.applied:
         _record_refusal(actor, staged, report)

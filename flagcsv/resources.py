@@ -14,7 +14,7 @@ from import_export.results import RowResult
 
 from flagcsv.columns import COLUMNS, FIELD_NAMES
 from flagcsv.export import row_cells
-from flagcsv.rows import ADD, RowChecker, RowInvalid, RowOutcome, carry_out
+from flagcsv.rows import ADD, UNCHANGED, RowChecker, RowInvalid, RowOutcome, carry_out
 from flags.models import Setting
 
 LINE_COLUMN = "行番号"  # the row's number in the uploaded file, carried alongside the cells
@@ -95,7 +95,8 @@ class SettingResource(resources.ModelResource):
             with transaction.atomic():
                 carry_out(actor=self.actor, plan=plan)
             outcome.plan = plan
-            row_result.import_type = RowResult.IMPORT_TYPE_NEW if plan.action == ADD else RowResult.IMPORT_TYPE_UPDATE
+            row_result.import_type = {ADD: RowResult.IMPORT_TYPE_NEW, UNCHANGED: RowResult.IMPORT_TYPE_SKIP}.get(
+                plan.action, RowResult.IMPORT_TYPE_UPDATE)
         except RowInvalid as e:
             outcome.errors = e.messages
             row_result.import_type = RowResult.IMPORT_TYPE_INVALID

@@ -1,10 +1,15 @@
 """Checking one row of an imported settings file, and carrying it out through flags.services.
 
 A row only ever adds a setting (状態 設定中) or, for an active setting, files a clearing request (状態 解除済) that
-another supervisor still has to approve: an import never clears. The file's 設定者 and 設定日時 (and 解除日時 /
-解除者) are ignored; the importer and the time of import are recorded by the services.
+another supervisor still has to approve: an import never clears. A row that says what the database already holds is
+「変更なし」, so our own export goes out and comes back (issue 19 ②): a 設定中 row of an active setting, a 解除済 row
+of a setting already cleared (its 設定日時 names which, as the export wrote it or as Excel re-saved it), a 解除済 row
+whose clearing already waits for approval. The file's 設定者 and 設定日時 never become data: the importer and the
+time of import are recorded by the services.
 """
 
+import datetime
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -17,6 +22,7 @@ from flagcsv.columns import (
     SCOPE_WHOLE,
     STATE_ACTIVE,
     STATE_CLEARED,
+    TOKYO,
     code_value,
     unguard_formula,
 )
@@ -27,7 +33,8 @@ from members.models import InfoItem, Member
 
 ADD = "add"
 REQUEST_CLEARING = "request_clearing"
-ACTION_LABELS = {ADD: "設定を追加", REQUEST_CLEARING: "解除依頼を登録（承認待ち）"}
+UNCHANGED = "unchanged"
+ACTION_LABELS = {ADD: "設定を追加", REQUEST_CLEARING: "解除依頼を登録（承認待ち）", UNCHANGED: "変更なし"}
 
 
 class RowInvalid(Exception):
@@ -47,6 +54,7 @@ class RowPlan:
     item: InfoItem | None
     reason: str
     setting: Setting | None = None  # the active setting a clearing request is filed for
+    note: str = ""  # why a row is 変更なし, when it is not obvious
 
     @property
     def action_label(self) -> str:
@@ -68,6 +76,11 @@ class RowOutcome:
     plan: RowPlan | None = None
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def branch(self) -> str:
+        """被保険者枝番 as the clerk knows it: A0000001, not the file's ="A0000001"."""
+        return code_value(_clean(self.cells.get("被保険者枝番")))
+
 
 def _clean(value) -> str:
     return unicodedata.normalize("NFC", str(value or "")).strip()
@@ -84,6 +97,31 @@ def names_match(in_file: str, registered: str) -> bool:
     if len(a) != len(b):
         return False
     return all(x in (y, GETA) for x, y in zip(a, b, strict=True))
+
+
+# 設定日時 as we write it (2026-11-27 19:01:07) or as Excel re-saves it (2026/11/27 19:01, no seconds).
+_DATETIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+class FileTime:
+    """The moment a 設定日時 cell names (Japan time), to the second, or to the minute when Excel dropped them."""
+
+    def __init__(self, cell: str):
+        self.moment, self.has_seconds = None, False
+        found = _DATETIME.fullmatch(_clean(cell))
+        if found:
+            *parts, seconds = found.groups()
+            self.has_seconds = seconds is not None
+            try:
+                self.moment = datetime.datetime(*(int(g) for g in parts), int(seconds or 0), tzinfo=TOKYO)
+            except ValueError:
+                self.moment = None
+
+    def names(self, moment: datetime.datetime) -> bool:
+        if self.moment is None:
+            return False
+        local = moment.astimezone(TOKYO).replace(microsecond=0)
+        return (local if self.has_seconds else local.replace(second=0)) == self.moment
 
 
 def _same_insurer_number(in_file: str, own: str) -> bool:
@@ -106,9 +144,11 @@ class RowChecker:
         return (branch, _clean(cells.get("設定種別")), _clean(cells.get("範囲")))
 
     def _find_duplicates(self, rows) -> dict[int, list[int]]:
+        # Only 設定中 rows: an export lists a setting's history too (解除済 rows of the same member and kind).
         by_key: dict[tuple, list[int]] = {}
         for line, cells in rows:
-            by_key.setdefault(self._key(cells), []).append(line)
+            if _clean(cells.get("状態")) == STATE_ACTIVE:
+                by_key.setdefault(self._key(cells), []).append(line)
         dup: dict[int, list[int]] = {}
         for lines in by_key.values():
             if len(lines) > 1:
@@ -163,23 +203,43 @@ class RowChecker:
             raise RowInvalid(errors)
 
         label = f"{SETTING_LABELS[kind]}（{item.name if item else SCOPE_WHOLE}）"
-        active = Setting.objects.visible_to(self.actor).active().filter(member=member, kind=kind, item=item).first()
+        settings = Setting.objects.visible_to(self.actor).filter(member=member, kind=kind, item=item)
+        active = settings.active().first()
+        set_time = FileTime(cells["設定日時"])
+        # The cleared setting this row was exported from, if its 設定日時 names one.
+        cleared = None
+        if set_time.moment is not None:
+            cleared = next((s for s in settings.filter(cleared_at__isnull=False) if set_time.names(s.set_at)), None)
+
+        def plan(action, **extra) -> RowPlan:
+            return RowPlan(line=line, action=action, member=member, kind=kind, item=item, **extra)
+
         if state == STATE_ACTIVE:
             if active is not None:
-                raise RowInvalid([f"{label}はすでに設定中です（変更のない行は削除してください）。"])
-            return RowPlan(line=line, action=ADD, member=member, kind=kind, item=item, reason=reason)
-        if active is None:
-            raise RowInvalid([f"設定中の{label}がないため、解除依頼を登録できません。"])
-        if ClearingRequest.objects.filter(setting=active, state=ClearingRequestState.PENDING).exists():
-            raise RowInvalid([f"{label}にはすでに承認待ちの解除依頼があります。"])
-        return RowPlan(
-            line=line, action=REQUEST_CLEARING, member=member, kind=kind, item=item, reason=clear_reason,
-            setting=active,
+                return plan(UNCHANGED, reason=reason, setting=active)
+            if cleared is not None:
+                when = cleared.cleared_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+                raise RowInvalid([f"{label}はファイルの出力後に解除されています（解除日時 {when}）。改めて設定する場合は、"
+                                  "設定日時を空欄にしてください。"])
+            return plan(ADD, reason=reason)
+        # A 解除済 row of a cleared setting is history (the export lists it beside the setting made again later),
+        # unless it names the active setting and not a past clearing (解除日時 empty): then it asks to clear.
+        history = cleared is not None and (
+            active is None or not set_time.names(active.set_at) or bool(_clean(cells["解除日時"]))
         )
+        if active is not None and not history:
+            if ClearingRequest.objects.filter(setting=active, state=ClearingRequestState.PENDING).exists():
+                return plan(UNCHANGED, reason=clear_reason, setting=active, note="承認待ちの解除依頼があります")
+            return plan(REQUEST_CLEARING, reason=clear_reason, setting=active)
+        if cleared is not None or (active is None and settings.exists()):
+            return plan(UNCHANGED, reason=clear_reason, note="解除済み")
+        raise RowInvalid([f"設定中の{label}がないため、解除依頼を登録できません。"])
 
 
 def carry_out(*, actor, plan: RowPlan):
     """The same services, rules and audit as the console. Never clears: a 解除済 row only files a request."""
+    if plan.action == UNCHANGED:
+        return None
     try:
         if plan.action == ADD:
             return services.set_setting(

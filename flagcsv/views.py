@@ -177,8 +177,8 @@ def import_apply(request: HttpRequest) -> HttpResponse:
         summary = report.summary()
         messages.success(
             request,
-            f"取り込みました: 設定の追加 {summary['added']}件、解除依頼 {summary['clearing_requests']}件"
-            "（解除依頼は別の責任者の承認後に解除されます）。",
+            f"取り込みました: 設定の追加 {summary['added']}件、解除依頼 {summary['clearing_requests']}件、"
+            f"変更なし {summary['unchanged']}件（解除依頼は別の責任者の承認後に解除されます）。",
         )
         return redirect("flagcsv:import")
     context = {"staged": staged, "report": report, "confirm": ConfirmImportForm(initial={"sha256": staged.sha256}),

@@ -1,10 +1,6 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV
 
 from audit.admin import ReadOnlyAdmin, register_protected_members
-from audit.services import record
-from flagcsv.resources import SettingResource
 from flags.models import CaseClosure, ClearingRequest, ProtectionCase, Setting
 from members.models import Member
 
@@ -22,38 +18,15 @@ register_protected_members(protected_members)
 
 
 @admin.register(Setting)
-class SettingAdmin(ExportMixin, ReadOnlyAdmin):
-    """Read-only; the operator may export the filtered list in the settings-file format (flagcsv), audited.
-
-    This export is built in memory by django-import-export: fine for the operator's filtered lists. Insurers'
-    supervisors use the streaming console export (/settings-csv/).
-    """
+class SettingAdmin(ReadOnlyAdmin):
+    """Read-only. The settings-file export is added by flagcsv (flagcsv/admin.py): the file format lives above us."""
 
     list_display = ("institution", "member", "kind", "item", "set_at", "set_by_name", "cleared_at")
     list_filter = ("kind", "institution")
     list_select_related = ("institution", "member", "item")
-    resource_classes = (SettingResource,)
-    formats = (CSV,)
-    to_encoding = "utf-8-sig"  # so Excel in Japan reads it as UTF-8
 
     def members_shown(self, objects):
         return {s.member_id for s in objects}
-
-    def has_export_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def get_export_queryset(self, request):
-        return super().get_export_queryset(request).select_related("institution", "member", "item")
-
-    def get_export_data(self, file_format, request, queryset, **kwargs):
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        record(
-            actor=request.user,
-            action="settings_csv.exported_admin",
-            after={"rows": queryset.count(), "filters": dict(request.GET.items())},
-            message=f"運用管理画面から設定状況CSVを出力（{queryset.count()}行）",
-        )
-        return data
 
 
 @admin.register(ClearingRequest)

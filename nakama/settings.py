@@ -99,6 +99,8 @@ LOGOUT_REDIRECT_URL = "console:login"
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
+# Japanese for the messages a library's own catalogue leaves in English (DRF's list limits, among others).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -221,7 +223,8 @@ INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "signin"
 MIDDLEWARE += [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "signin.middleware.SignInGuardMiddleware",  # throttle sign-in POSTs, session clocks, TOTP step required
-    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into signin.views.locked_out
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into signin.views.locked_out
+    "nakama.middleware.DemoErrorPagesMiddleware",  # the demo's Japanese 404/500 also with DEBUG on
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 # Lockout (django-axes) on the console and admin sign-in: by username, not by address. Many clerks of one office

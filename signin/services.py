@@ -23,6 +23,7 @@ class Outcome(Enum):
     VERIFIED = "verified"
     WRONG = "wrong"
     THROTTLED = "throttled"  # django-otp's own back-off after wrong codes (1, 2, 4 … seconds)
+    REUSED = "reused"  # the right code of a time step already used: a code works once
     NO_DEVICE = "no_device"
 
 
@@ -87,10 +88,23 @@ def verify_second_factor(*, request: HttpRequest, code: str) -> Outcome:
         otp_login(request, device)
         record(actor=user, action="auth.otp_verified", message="二要素認証を確認")
         return Outcome.VERIFIED
+    elif _already_used(device, _clean(code)):
+        outcome = Outcome.REUSED
     else:
         outcome = Outcome.WRONG
-    record(actor=user, action="auth.otp_failed", message="二要素認証の確認コードが正しくありません")
+    message = "二要素認証の確認コードが使用済みです" if outcome is Outcome.REUSED else "二要素認証の確認コードが正しくありません"
+    record(actor=user, action="auth.otp_failed", message=message)
     return outcome
+
+
+def _already_used(device: TOTPDevice, code: str) -> bool:
+    """The code is this device's for a time step that was already accepted (django-otp refuses it: last_t)."""
+    if not code.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    # The same window verify_token looks in, without its "newer than the last accepted step" bound.
+    return totp.verify(int(code), device.tolerance) and totp.t() <= device.last_t
 
 
 def start_own_enrolment(*, staff) -> TOTPDevice:

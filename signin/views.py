@@ -12,6 +12,8 @@ from signin import services
 from signin.policy import needs_second_factor
 
 WRONG_CODE = "確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。"
+REUSED = ("この確認コードはすでに使われています。確認コードは1回しか使えません。認証アプリに次のコードが表示されるまで"
+          "（30秒ごとに変わります）待ってから、新しいコードを入力してください。")
 THROTTLED = "確認コードの誤りが続いたため、しばらく受け付けません。少し待ってから、新しいコードを入力してください。"
 
 
@@ -36,7 +38,7 @@ def otp_step(request: HttpRequest) -> HttpResponse:
         outcome = services.verify_second_factor(request=request, code=request.POST.get("otp_token", ""))
         if outcome is services.Outcome.VERIFIED:
             return redirect(_next_url(request))
-        error = THROTTLED if outcome is services.Outcome.THROTTLED else WRONG_CODE
+        error = {services.Outcome.THROTTLED: THROTTLED, services.Outcome.REUSED: REUSED}.get(outcome, WRONG_CODE)
         status = 400
     return render(
         request,

@@ -137,3 +137,21 @@ def test_console_home_shows_the_guided_tour_in_the_demo_only(alice, client, sett
     body = client.get(reverse("console:home")).content.decode()
     assert "デモの歩き方" in body and "KEEP_DEMO=1 scripts/demo" in body
     assert "「Ａ健康保険組合 業務部」" in body and "加害者から見える内容" in body and "露出スイープ" in body
+
+
+def test_each_row_of_the_guided_tour_links_to_its_page(alice, client, settings):
+    """Issue 19: the tour's rows had no links."""
+    import re
+
+    settings.NAKAMA_DEMO = True
+    client.force_login(alice)
+    body = client.get(reverse("console:home")).content.decode()
+    tour = body[body.index("デモの歩き方"):body.index("</table>", body.index("デモの歩き方"))]
+    rows = re.findall(r"<tr><td class=\"nowrap\">.*?</tr>", tour, re.DOTALL)
+    assert len(rows) == 5
+    expected = [reverse("console:exchange_list"), reverse("console:inquiry_new"), reverse("portal_sim:login"),
+                reverse("console:manual_queue"), reverse("console:inquiry_new")]
+    for row, url in zip(rows, expected, strict=True):
+        assert f'href="{url}"' in row, row
+    for url in set(expected):
+        assert client.get(url).status_code in (200, 302)

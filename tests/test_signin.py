@@ -407,3 +407,19 @@ def test_the_figures_come_from_the_environment():
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.stdout.split() == ["300", "7200", "7200", "1:00:00", "3", "1:00:00", "5/min"]
+
+
+def test_a_code_used_twice_says_it_was_already_used(sam):
+    """Issue 19: a demo TOTP code used twice within 30 s said only 「確認コードが正しくありません」."""
+    code = code_of(sam)
+    first = office_client()
+    password_step(first, sam)
+    assert otp_step(first, code).status_code == 302
+    second = office_client()
+    password_step(second, sam)
+    replay = otp_step(second, code)
+    page = replay.content.decode()
+    assert replay.status_code == 400 and "この確認コードはすでに使われています" in page
+    assert "確認コードが正しくありません" not in page
+    assert second.get("/dashboard/").status_code == 302
+    assert AuditEntry.objects.filter(action="auth.otp_failed", message="二要素認証の確認コードが使用済みです").exists()

@@ -29,7 +29,8 @@ def viewer_style(context) -> str:
 
 
 def format_date(value, *, style: str = WAREKI, precision: str = "day") -> str:
-    """令和8年11月27日 / 2026年11月27日, with 21:17 or 21:17:51 after it; 11月27日 (monthday); 11/27 (axis)."""
+    """令和8年11月27日 / 2026年11月27日, with 21:17 or 21:17:51 after it; 11月27日 (monthday); 27日 (axis: a chart's
+    tick, its month written once below where it changes and the era year in the chart's caption)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}")
     if isinstance(value, str):
@@ -47,7 +48,7 @@ def format_date(value, *, style: str = WAREKI, precision: str = "day") -> str:
     if precision == "monthday":
         return f"{day.month}月{day.day}日"
     if precision == "axis":
-        return f"{day.month}/{day.day}"
+        return f"{day.day}日"
     text = format_wareki(day) if style == WAREKI else f"{day.year}年{day.month}月{day.day}日"
     if precision == "day" or not isinstance(value, datetime.datetime):
         return text

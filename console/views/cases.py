@@ -31,6 +31,7 @@ from flags.services import (
     update_case_checklist,
 )
 from members.models import Person
+from nakama.wareki import format_wareki
 from portal_sim.selectors import card_status
 
 
@@ -67,7 +68,7 @@ def _registration_confirmation(member, data: dict, linked: list) -> confirm.Conf
         title="設定対象者の登録",
         lead=f"{member.name}さん（枝番 {member.branch_number}）を設定対象者として登録し、{labels}を全体（被保険者枝番単位）に"
         "設定します。",
-        details=[("設定理由", data["reason"]), ("見直し日", f"{review_on:%Y/%m/%d}（登録から1年。登録後に変更できます）")],
+        details=[("設定理由", data["reason"]), ("見直し日", f"{format_wareki(review_on)}（登録から1年。登録後に変更できます）")],
         effects=effects,
         button="登録して設定する",
     )
@@ -145,7 +146,7 @@ def _case_context(request, case, **forms) -> dict:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request.user, pk)
     if request.method == "POST":
-        form = ChecklistForm(request.POST)
+        form = ChecklistForm(request.POST, case=case)
         if form.is_valid():
             data = dict(form.cleaned_data)
             notes = data.pop("notes")
@@ -177,7 +178,7 @@ def case_review_date(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"見直し日を {form.cleaned_data['review_on']:%Y/%m/%d} にしました。")
+            messages.success(request, f"見直し日を {format_wareki(form.cleaned_data['review_on'])} にしました。")
             return redirect("console:case_detail", pk=case.pk)
     return render(request, "console/case_detail.html", _case_context(request, case, review_form=form), status=400)
 
@@ -262,7 +263,7 @@ def case_exposure(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request.user, pk)
     lines = exposure_sweep(user=request.user, case=case)
     selected = request.POST.getlist("records") if request.method == "POST" else []
-    reason = (request.POST.get("reason", "") if request.method == "POST" else "").strip()
+    reason = (request.POST.get("reason", "") if request.method == "POST" else _sweep_reason(case)).strip()
     errors: list[str] = []
     if request.method == "POST" and case.is_open:
         step = confirm.step(request)
@@ -293,6 +294,12 @@ def case_exposure(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": request.user.can_change and case.is_open,
         "selectable_count": sum(1 for line in lines if line.selectable),
     }, status=400 if errors else 200)
+
+
+def _sweep_reason(case) -> str:
+    """The sweep's reason starts from the case's own (issue 19): the reason its protections were set with."""
+    first = case.settings.order_by("set_at", "pk").first()
+    return f"設定対象者の保護のため（登録時の理由: {first.reason}）" if first else "設定対象者の保護のため"
 
 
 def _sweep_confirmation(case, lines, reason: str) -> confirm.Confirmation:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timezone import localtime
 
 from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, queued_record_for, record_for
@@ -30,6 +31,7 @@ from flags import selectors as flag_selectors
 from institutions.models import Role
 from members.models import Replica
 from nakama.routers import replica_reads
+from nakama.wareki import format_wareki
 
 
 @console_view(read=ALL_ROLES)
@@ -78,7 +80,7 @@ def _append_confirmation(record, reason: str) -> confirm.Confirmation:
     subject = record.subject.name
     return confirm.Confirmation(
         title="追記依頼",
-        lead=f"この記録（{record.inquired_at:%Y/%m/%d} {record.item.name}）について、情報提供NWSに不開示の追記依頼を行います。",
+        lead=f"この記録（{format_wareki(localtime(record.inquired_at))} {record.item.name}）について、情報提供NWSに不開示の追記依頼を行います。",
         details=[("対象者", subject), ("照会機関", record.inquirer.name), ("提供機関", record.provider.name),
                  ("理由", reason)],
         effects=[

@@ -20,6 +20,7 @@ from flags.handover import (
     offer_handover,
 )
 from flags.policy import SETTING_LABELS, SettingKind
+from nakama.wareki import format_wareki
 
 WARNING = ("引継ぎ先では、本人が被保険者である（又は加入した）時点で設定が仮設定されます（引継ぎによる仮設定）。"
            "引継ぎ先の責任者が確認するよう、申出の後すぐに、引継ぎ先の保険者へ電話等で連絡してください。")
@@ -38,7 +39,7 @@ def handover_offer(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=f"{case.member.name}さんの保護を{data['to_institution'].name}に引き継ぐよう申し出ます。",
                 details=[("引継ぎ先", data["to_institution"].name),
                          ("引き継ぐ設定", "、".join(SETTING_LABELS[SettingKind(k)] for k in handover_kinds(case))),
-                         ("本人の同意を確認した日", f"{data['consent_on']:%Y/%m/%d}")],
+                         ("本人の同意を確認した日", format_wareki(data["consent_on"]))],
                 effects=[f"引継ぎ先には、{case.member.name}さんの氏名、引き継ぐ設定の種別、要注意照会対象者、"
                          "本人の申出の有無、ケース①②、カード停止等手続の日付、見直し日だけが伝わります。"
                          "当保険者の記録や経緯、職員の氏名は伝わりません。",
@@ -85,7 +86,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=f"{handover.person.name}さんの引継ぎを確認し、当保険者の設定対象者とします。",
                 details=[("設定", "、".join(kinds_labels(handover))),
                          ("要注意照会対象者", "、".join(p.name for p in handover.linked_persons.all()) or "なし"),
-                         ("見直し日", f"{handover.review_on:%Y/%m/%d}")],
+                         ("見直し日", format_wareki(handover.review_on))],
                 effects=["加入の時点で仮設定された設定（引継ぎによる仮設定）が、そのまま当保険者の設定対象者の設定に"
                          "なります。当保険者が行う情報照会・情報提供には不開示コードが自動で付き、マイナポータルの"
                          "やりとり履歴に当保険者の名称は表示されません。",

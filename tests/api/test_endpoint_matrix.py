@@ -189,7 +189,7 @@ SIM = {
     "nws-append-process": ("/api/sim/nws/append-requests/process/", {"reject_id": "いちばん古いもの"}),
 }
 
-PUBLIC = {"schema", "docs", "not-found"}
+PUBLIC = {"schema", "docs", "docs-script", "not-found"}
 
 
 def _route_names() -> set[str]:

@@ -49,3 +49,16 @@ def test_a_record_outside_the_sweep_is_refused(alice, victim, abuser, city_ko, p
     response = client_for(alice).post(f"/api/v1/cases/{case.pk}/exposure/append-requests/",
                                       {"records": [str(unrelated.pk)], "reason": "念のため"}, format="json")
     assert assert_error(response, 400)["fields"] == {"records": ["一覧にない記録が含まれています。一覧を開き直してください。"]}
+
+
+def test_the_501_item_limit_is_explained_in_japanese(alice, victim):
+    """Issue 19: the 501-item limit answered in English (DRF's ja catalogue lacks it; locale/ja fills it in)."""
+    import uuid
+
+    case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
+                                requested_by_person=True, reason="本人の申出")
+    body = {"records": [str(uuid.uuid4()) for _ in range(501)], "reason": "登録前の記録"}
+    response = client_for(alice).post(f"/api/v1/cases/{case.pk}/exposure/append-requests/", body, format="json")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "一度に指定できるのは500件までです。" in text and "Ensure" not in text

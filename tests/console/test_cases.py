@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from flags.models import ProtectionCase, Setting
@@ -55,7 +56,7 @@ def test_case_2_only_with_no_auto_response(victim, alice, as_user):
         ({"requested_by_person": None}, "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。"),
         ({"linked_sim_ids": "SIM-NONE-XXXX"}, "個人識別子に該当する個人が見つかりません: SIM-NONE-XXXX"),
         ({"reason": ""}, "設定理由を入力してください。"),
-        ({"request_date": "2026/13/45"}, "日付は 2026-04-01 のような形式で入力してください。"),
+        ({"request_date": "2026/13/45"}, "「2026/13/45」という日はありません。"),
         ({"case_card_or_proxy": None, "wants_non_disclosure": None}, "少なくとも一方を設定してください。"),
     ],
 )
@@ -110,7 +111,13 @@ def test_viewing_a_case_is_audited(scene, audrey, as_user):
     assert entry.actor == audrey and entry.message == "設定対象者詳細"
 
 
+def _opened_on(case, day: datetime.date) -> None:
+    case.opened_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    case.save(update_fields=["opened_at"])
+
+
 def test_checklist_dates_are_saved_and_audited(scene, alice, as_user):
+    _opened_on(scene.case, datetime.date(2026, 4, 1))
     response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {
         "card_suspension_advised_on": "2026-04-03", "card_suspension_confirmed_on": "2026-04-20",
         "proxy_cancel_advised_on": "2026-04-03", "notes": "電話で案内",
@@ -126,6 +133,7 @@ def test_checklist_dates_are_saved_and_audited(scene, alice, as_user):
 
 
 def test_checklist_confirmed_without_advice_is_refused(scene, alice, as_user):
+    _opened_on(scene.case, datetime.date(2026, 4, 1))
     response = as_user(alice).post(reverse("console:case_detail", args=[scene.case.pk]), {
         "proxy_cancel_confirmed_on": "2026-04-20", "proxy_cancel_advised_on": "",
     })

@@ -59,7 +59,7 @@ def test_history_bad_period_is_refused_in_japanese(scene, audrey, as_user):
     assert "期間の開始日は終了日以前の日付にしてください。" in response.content.decode()
     assert response.context["page"].object_list == []
     response = _list(as_user(audrey), date_from="昨日")
-    assert "日付は 2026-04-01 のような形式で入力してください。" in response.content.decode()
+    assert "「昨日」は日付として読めません。" in response.content.decode()
 
 
 def test_reading_the_history_is_audited_with_the_filter(scene, audrey, as_user):

@@ -69,7 +69,7 @@ def test_bad_date_is_refused_and_nothing_is_sent(scene, alice, as_user):
     loss_field = next(n for n, fld in form.fields.items() if fld.label == "資格喪失日")
     response = as_user(alice).post(_url(scene.manual_record), {"action": "approve", loss_field: "7月1日"})
     assert response.status_code == 400
-    assert "「資格喪失日」は 2026-07-01 のような形式の日付で入力してください。" in response.content.decode()
+    assert "「資格喪失日」: 「7月1日」は日付として読めません。" in response.content.decode()
     scene.manual_record.refresh_from_db()
     assert scene.manual_record.state == ExchangeState.MANUAL
 
@@ -197,3 +197,26 @@ def test_case_3_recorded_loss_date_beside_the_stale_replica_is_highlighted(scene
     assert not acquired.differs and lost.differs and lost.replica is None
     assert '<tr class="differs"><th scope="row">資格喪失日</th><td>令和8年7月1日</td><td>設定なし</td></tr>' in body
     assert "資格喪失日が被保険者の記録と副本とで異なります。" in body
+
+
+def test_the_recorded_loss_date_is_offered_with_one_button(scene, alice, as_user):
+    """Issue 19: the screen highlighted the member's 資格喪失日 and made the clerk retype it."""
+    import datetime
+
+    from members.models import Member
+
+    record = scene.manual_record
+    member = Member.objects.get(insurer_id=record.provider_id, person_id=record.subject_id)
+    member.lost_on = datetime.date(2026, 7, 1)
+    member.save(update_fields=["lost_on"])
+    response = as_user(alice).get(_url(scene.manual_record))
+    body = response.content.decode()
+    loss_field = next(n for n, fld in response.context["form"].fields.items() if fld.label == "資格喪失日")
+    assert (f'<button type="button" class="secondary small" data-fill="id_{loss_field}" data-value="令和8年7月1日">'
+            "資格情報の値を使う</button>") in body
+    # What the button puts in the field is read by the one date parser and sent as the 副本 keeps dates.
+    data = {name: fld.initial for name, fld in response.context["form"].fields.items() if name != "nondisclosure_code"}
+    data.update({loss_field: "令和8年7月1日", "action": "approve", "confirmed": "1"})
+    assert as_user(alice).post(_url(scene.manual_record), data).status_code == 302
+    scene.manual_record.refresh_from_db()
+    assert scene.manual_record.provided_content["資格喪失日"] == "2026-07-01"

@@ -168,13 +168,26 @@ def test_duplicate_rows_are_refused_naming_both(client, sam, plain_member):
     assert refused.actor == sam and refused.after["error_rows"] == [2, 4]
 
 
-def test_setting_already_active_is_refused(client, sam, settings_world, victim, plain_member):
+def test_setting_already_active_is_unchanged_and_the_other_row_applies(client, sam, settings_world, victim,
+                                                                        plain_member):
     client.force_login(sam)
     _upload(client, make_file([row(plain_member), row(victim)]))
     page = _preview(client).content.decode()
-    assert "3行目" in page and "不開示該当フラグ（全体）はすでに設定中です" in page
-    assert _apply(client).status_code == 400
-    assert not Setting.objects.filter(member=plain_member).exists()
+    assert "誤りのある行" not in page and "変更なし: <strong>1</strong>件" in page
+    assert _apply(client).status_code == 302
+    assert Setting.objects.filter(member=plain_member).count() == 1
+    assert Setting.objects.filter(member=victim, kind=SettingKind.NON_DISCLOSURE).count() == 1
+
+
+def test_a_flag_set_in_the_console_between_preview_and_apply_is_unchanged_not_set_twice(client, sam, alice,
+                                                                                          plain_member):
+    client.force_login(sam)
+    _upload(client, make_file([row(plain_member)]))
+    assert "この内容で取り込む" in _preview(client).content.decode()
+    set_setting(actor=alice, member=plain_member, kind=SettingKind.NON_DISCLOSURE, reason="窓口で設定")
+    assert _apply(client).status_code == 302
+    assert Setting.objects.get(member=plain_member).reason == "窓口で設定"
+    assert AuditEntry.objects.get(action="settings_csv.imported").after["unchanged"] == 1
 
 
 def test_wrong_header_is_refused(client, sam, plain_member):
@@ -209,11 +222,12 @@ def test_accepted_encodings(client, sam, plain_member, encoding):
 
 
 def test_apply_checks_again_and_refuses_when_the_database_changed(client, sam, alice, plain_member, victim):
-    """Previewed fine; a clerk then sets one of the flags in the console: nothing of the file is applied."""
+    """Previewed fine; the member's registered name then changes: nothing of the file is applied."""
     client.force_login(sam)
     _upload(client, make_file([row(victim), row(plain_member)]))
     assert "この内容で取り込む" in _preview(client).content.decode()
-    set_setting(actor=alice, member=plain_member, kind=SettingKind.NON_DISCLOSURE, reason="窓口で設定")
+    plain_member.name = "鈴木 二郎"
+    plain_member.save(update_fields=["name"])
     response = _apply(client)
     assert response.status_code == 400
     page = response.content.decode()

@@ -44,3 +44,19 @@ def test_admin_export_is_for_the_operator_only(client, sam):
     sam.save()
     client.force_login(sam)
     assert client.get(reverse("admin:flags_setting_export")).status_code in (302, 403)
+
+
+def test_flags_admin_does_not_import_flagcsv_and_the_export_is_registered_by_flagcsv():
+    """Arrows point down: flags/admin.py knows nothing of the settings file; flagcsv adds the export to it."""
+    import ast
+    import pathlib
+
+    from django.contrib import admin
+
+    from flagcsv.admin import SettingExportAdmin
+    from flags.models import Setting
+
+    source = (pathlib.Path(__file__).resolve().parents[2] / "flags" / "admin.py").read_text()
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not any(m.split(".")[0] in ("flagcsv", "import_export") for m in imported)
+    assert isinstance(admin.site._registry[Setting], SettingExportAdmin)

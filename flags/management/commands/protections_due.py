@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from flags.case_lifecycle import cases_due_for_review
 from flags.models import ProtectionCase
+from nakama.wareki import format_wareki
 
 
 class Command(BaseCommand):
@@ -29,9 +30,9 @@ class Command(BaseCommand):
         due = cases_due_for_review(ProtectionCase.objects.all(), on=on).select_related("institution", "member")
         rows = sorted(due, key=lambda c: (c.institution.name, c.institution_id, c.review_on, c.pk))
         if not rows:
-            self.stdout.write(f"{on:%Y/%m/%d} 時点で見直し期日を迎えた設定対象者はありません。")
+            self.stdout.write(f"{format_wareki(on)} 時点で見直し期日を迎えた設定対象者はありません。")
             return
-        self.stdout.write(f"{on:%Y/%m/%d} 時点で見直し期日を迎えた設定対象者: {len(rows)}件")
+        self.stdout.write(f"{format_wareki(on)} 時点で見直し期日を迎えた設定対象者: {len(rows)}件")
         current = None
         for case in rows:
             if case.institution_id != current:
@@ -42,5 +43,5 @@ class Command(BaseCommand):
             overdue = (on - case.review_on).days
             late = f"{overdue}日経過" if overdue else "本日"
             self.stdout.write(
-                f"  設定対象者ID {case.pk}  枝番 {case.member.branch_number}  見直し日 {case.review_on:%Y/%m/%d}（{late}）"
+                f"  設定対象者ID {case.pk}  枝番 {case.member.branch_number}  見直し日 {format_wareki(case.review_on)}（{late}）"
             )
