@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, handovers, members, sim, sweep
+from api.views import access, account, common, exchanges, flags, handovers, members, sim, sweep
 
 app_name = "api"
 
@@ -43,6 +43,8 @@ v1 = [
     path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
     path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
          name="case-exposure-append"),
+    path("cases/<str:pk>/access-log/", access.CaseAccessLogView.as_view(), name="case-access-log"),
+    path("access-digest/", access.AccessDigestView.as_view(), name="access-digest"),
     path("cases/<str:pk>/handover/", handovers.OfferHandoverView.as_view(), name="case-handover-offer"),
     path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
     path("handovers/<str:pk>/confirm/", handovers.ConfirmHandoverView.as_view(), name="handover-confirm"),

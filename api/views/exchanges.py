@@ -25,9 +25,10 @@ from exchanges.services import (
     file_append_request,
     send_inquiry,
 )
+from flags import access_log
 from institutions.models import Institution
 from members import catalogue_cache as catalogue
-from members.models import InfoItem, Member, Procedure, Replica
+from members.models import InfoItem, Member, Person, Procedure, Replica
 from members.selectors import member_by_branch
 
 MAX_BATCH = 100
@@ -112,6 +113,12 @@ class InquiryIn(FieldsOnce, serializers.Serializer):
                   "（加害者など）には、指定がなくても（false でも）自動で設定される。",
     )
 
+    access_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="",
+        help_text="照会の理由（1行）。対象者が保護の対象者（設定対象者・要注意照会対象者）で、呼出し元の職員がその担当で"
+                  "ない場合は必須（省略すると 400 access_reason）。閲覧記録に残る。",
+    )
+
     def validate(self, attrs):
         if bool(attrs["member"]) == bool(attrs["sim_id"]):
             raise serializers.ValidationError({"member": ["member と sim_id のどちらか一方を指定してください。"]})
@@ -124,13 +131,21 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
         member = member_by_branch(request.user, data["member"])
         if member is None:
             raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
-    record = send_inquiry(
-        actor=request.user,
-        request=InquiryRequest(
-            procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
-            sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
-        ),
-    )
+    # Issue 17: an inquiry about a protected person or a linked one is an access; not 担当 → a reason first.
+    person_id = member.person_id if member else Person.objects.filter(
+        sim_id=(data["sim_id"] or "").strip().upper()).values_list("pk", flat=True).first()
+    access = access_log.inquiry_access(request.user, person_id=person_id, reason=data.get("access_reason", "")) \
+        if person_id else None
+    with transaction.atomic():  # the inquiry and its access entries commit together
+        record = send_inquiry(
+            actor=request.user,
+            request=InquiryRequest(
+                procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
+                sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
+            ),
+        )
+        if access is not None:
+            access.record(actor=request.user, person_id=person_id)
     return record, member
 
 

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from exchanges.models import ExchangeRecord
+from exchanges.sweep import Rejections, rejections_summary
 from flags.models import ClearingRequest, ClearingRequestState, Setting
 from flags.policy import SETTING_LABELS, SettingKind
 from institutions.models import Staff
@@ -58,6 +59,7 @@ class Dashboard:
     chart_max: int
     total_14: int
     hidden_14: int
+    rejected_appends: Rejections | None = None  # 差戻し not yet filed again (issue 17 point 4)
 
 
 def _bars(counts: dict[datetime.date, tuple[int, int]], days: list[datetime.date]) -> tuple[list[DayBar], int]:
@@ -118,4 +120,5 @@ def dashboard(user, *, now: datetime.datetime | None = None) -> Dashboard:
         chart_max=peak,
         total_14=sum(b.total for b in bars),
         hidden_14=sum(b.hidden for b in bars),
+        rejected_appends=rejections_summary(user, now=now),
     )

@@ -24,6 +24,7 @@ NAV = [
     ("職員", "console:staff_list", {"supervisor", "auditor"}),
     ("設定CSV", "/settings-csv/", {"supervisor"}),
     ("監査証跡", "console:audit_trail", {"auditor"}),
+    ("閲覧記録", "console:access_digest", {"auditor"}),
 ]
 
 
