@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import record as audit
 from flags.models import CaseLinkedPerson, CaseStaff, ProtectionCase, Setting
+from flags.policy import SettingKind
 from institutions.access import require_changer
 from members.models import Member
 
@@ -126,13 +127,19 @@ def is_in_charge(user, member: Member) -> bool:
     cases = protected_cases(user, member)
     if cases:
         return any(user.pk in in_charge_ids(c) for c in cases)
-    setters = Setting.objects.visible_to(user).active().filter(member=member).values_list("set_by_id", flat=True)
+    setters = Setting.objects.visible_to(user).active().filter(member=member, kind__in=GLASS_KINDS).values_list(
+        "set_by_id", flat=True)
     return user.pk in set(setters)
 
 
+# Settings that mark a DV / abuse victim without a case; 自動応答不可 alone (e.g. a late 副本, 別紙3 ③) does not.
+GLASS_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO)
+
+
 def is_protected(user, member: Member) -> bool:
+    """Behind the glass: an open case, or an active 不開示該当 / 自己情報提供不可 setting."""
     return bool(protected_cases(user, member)) or Setting.objects.visible_to(user).active().filter(
-        member=member).exists()
+        member=member, kind__in=GLASS_KINDS).exists()
 
 
 def needs_reason(user, member: Member, *, case: ProtectionCase | None = None) -> bool:
