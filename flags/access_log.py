@@ -19,6 +19,7 @@ from audit.services import record as audit
 from flags.models import CaseLinkedPerson, CaseStaff, ProtectionCase, Setting
 from flags.policy import SettingKind
 from institutions.access import require_changer
+from institutions.models import Staff
 from members.models import Member
 
 VIEWED = "protected.viewed"
@@ -48,8 +49,6 @@ class InCharge:
 
 def staff_in_charge(case: ProtectionCase) -> list[InCharge]:
     """The case's 担当 for display, the registering clerk first."""
-    from institutions.models import Staff
-
     ids = in_charge_ids(case)
     live = {row.staff_id: row for row in CaseStaff.objects.in_force().filter(case=case)}
     staff = Staff.objects.filter(pk__in=ids, institution_id=case.institution_id).in_bulk()
