@@ -24,6 +24,7 @@ def test_a_colleague_breaks_the_glass_and_the_auditor_reads_it_in_the_digest(
     page.wait_for_url(f"**/cases/{case.pk}/")
     assert "佐藤 花子" in page.inner_text("h1")
     assert "本人から電話で給付の問合せ" in page.inner_text("#access-log")
+    page.screenshot(path="/tmp/console-case-access.png", full_page=True)
 
     alice_page = page_for(alice)  # 担当: straight in, recorded as 担当
     alice_page.goto(live_server.url + reverse("console:member_detail", args=[victim.pk]))
