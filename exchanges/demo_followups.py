@@ -30,6 +30,7 @@ def seed(world) -> None:
     [filed] = file_sweep_append_requests(actor=staff["a_clerk"], case=case, record_ids=[record.pk],
                                          reason="要注意照会対象者の登録前の照会（別紙2 §4）")
     reject_append_request(request_id=filed.pk, reason="依頼に記録の照会日時が記載されていません（シミュレーション）")
+    world.followups = {"rejected": record}  # for tests (exchanges.demo's world.exchanges stays its own)
 
     # Who looked at her: her 担当 (a_clerk, who registered the case) and a colleague who is not (a_clerk2).
     access_log.record_access(actor=staff["a_clerk"], member=victim, channel="設定対象者詳細")

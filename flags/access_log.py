@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -136,9 +137,10 @@ GLASS_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO)
 
 
 def is_protected(user, member: Member) -> bool:
-    """Behind the glass: an open case, or an active 不開示該当 / 自己情報提供不可 setting."""
-    return bool(protected_cases(user, member)) or Setting.objects.visible_to(user).active().filter(
-        member=member, kind__in=GLASS_KINDS).exists()
+    """Behind the glass: an open case, or an active 不開示該当 / 自己情報提供不可 setting (one query)."""
+    cases = ProtectionCase.objects.visible_to(user).filter(member=member, closed_at__isnull=True)
+    settings = Setting.objects.visible_to(user).active().filter(member=member, kind__in=GLASS_KINDS)
+    return Member.objects.filter(pk=member.pk).filter(Exists(cases) | Exists(settings)).exists()
 
 
 def needs_reason(user, member: Member, *, case: ProtectionCase | None = None) -> bool:
@@ -149,11 +151,11 @@ def needs_reason(user, member: Member, *, case: ProtectionCase | None = None) ->
     return is_protected(user, member) and not is_in_charge(user, member)
 
 
-def inquiry_protected_members(user, person_id: int) -> list[Member]:
+def inquiry_protected_members(user, person_id: int, *, member: Member | None = None) -> list[Member]:
     """The protected members an inquiry about this person touches: herself if she is our protected member, and
-    every member whose open case links him (要注意照会対象). Empty for anyone else."""
+    every member whose open case links him (要注意照会対象). Empty for anyone else. `member`: ours, when known."""
     members = []
-    own = Member.objects.visible_to(user).filter(person_id=person_id).first()
+    own = member or Member.objects.visible_to(user).filter(person_id=person_id).first()
     if own is not None and is_protected(user, own):
         members.append(own)
     links = (CaseLinkedPerson.objects.visible_to(user).in_force()
@@ -184,10 +186,10 @@ class InquiryAccess:
                           reason=self.reason if outside else "", in_charge=not outside)
 
 
-def inquiry_access(user, *, person_id: int, reason: str | None = None) -> InquiryAccess:
+def inquiry_access(user, *, person_id: int, reason: str | None = None, member: Member | None = None) -> InquiryAccess:
     """The access an inquiry about `person_id` would be. With `reason` given (at sending), it is checked: required
     (ValidationError on `access_reason`) when the sender is not 担当 of one of the persons touched."""
-    members = inquiry_protected_members(user, person_id)
+    members = inquiry_protected_members(user, person_id, member=member)
     outside = [m for m in members if not is_in_charge(user, m)]
     access = InquiryAccess(members=members, outside=outside)
     if reason is not None and outside:

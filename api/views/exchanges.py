@@ -1,5 +1,7 @@
 """情報照会 (single and batch, through exchanges.services.send_inquiry), 情報提供等記録, 手動応答, 追記依頼."""
 
+from contextlib import nullcontext
+
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -134,9 +136,10 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     # Issue 17: an inquiry about a protected person or a linked one is an access; not 担当 → a reason first.
     person_id = member.person_id if member else Person.objects.filter(
         sim_id=(data["sim_id"] or "").strip().upper()).values_list("pk", flat=True).first()
-    access = access_log.inquiry_access(request.user, person_id=person_id, reason=data.get("access_reason", "")) \
-        if person_id else None
-    with transaction.atomic():  # the inquiry and its access entries commit together
+    access = access_log.inquiry_access(request.user, person_id=person_id, reason=data.get("access_reason", ""),
+                                       member=member) if person_id else None
+    # The inquiry and its access entries commit together; nothing to record (the usual case): no extra savepoint.
+    with transaction.atomic() if access is not None and access.members else nullcontext():
         record = send_inquiry(
             actor=request.user,
             request=InquiryRequest(
@@ -144,7 +147,7 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
                 sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
             ),
         )
-        if access is not None:
+        if access is not None and access.members:
             access.record(actor=request.user, person_id=person_id)
     return record, member
 

@@ -20,7 +20,9 @@ from tests.api.conftest import client_for
 # (one round trip, two statements) | INSERT record | chain lock+last hash | INSERT audit | RELEASE | RELEASE.
 # The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
 # production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
-API_POST = 10
+# Issue 17 adds two before sending: is she behind the glass (open case or setting, one query) and is the subject a
+# linked person (one query): who must give a reason, and whose access to record.
+API_POST = 12
 # SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | chain lock+last hash | one INSERT of both
 # entries | RELEASE
 SEND_TO_TENANT = 6
@@ -30,7 +32,7 @@ def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_ten_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_twelve_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
