@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.docs import redoc_script
 from api.views import (
+    access,
     account,
     batch,
     cases,
@@ -58,6 +59,8 @@ v1 = [
     path("cases/<str:pk>/exposure/", sweep.ExposureSweepView.as_view(), name="case-exposure"),
     path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
          name="case-exposure-append"),
+    path("cases/<str:pk>/access-log/", access.CaseAccessLogView.as_view(), name="case-access-log"),
+    path("access-digest/", access.AccessDigestView.as_view(), name="access-digest"),
     path("cases/<str:pk>/handover/", handovers.OfferHandoverView.as_view(), name="case-handover-offer"),
     path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
     path("handovers/<str:pk>/confirm/", handovers.ConfirmHandoverView.as_view(), name="handover-confirm"),

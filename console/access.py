@@ -27,14 +27,17 @@ AUDITORS = frozenset({AUDITOR})
 OVERSEERS = frozenset({SUPERVISOR, AUDITOR})
 
 
-def console_view(*, read: Iterable[str] = (), write: Iterable[str] = (), own_account: bool = False) -> Callable:
+def console_view(
+    *, read: Iterable[str] = (), write: Iterable[str] = (), own_account: bool = False, reading: bool = False
+) -> Callable:
     """Decorate a console view: sign-in required, insurer staff only, GET/HEAD for `read`, POST for `write`.
 
     An auditor's POST is refused with 403 everywhere (they change nothing of the insurer's), except on a page that
-    changes only the caller's own account (`own_account`: the 表示設定, e.g. 和暦 or 西暦).
+    changes only the caller's own account (`own_account`: the 表示設定, e.g. 和暦 or 西暦) or only records why the
+    caller reads (`reading`: the break-the-glass reason).
     """
     read_roles, write_roles = frozenset(read), frozenset(write)
-    assert own_account or not (write_roles & AUDITORS), "監査者は変更できない"
+    assert own_account or reading or not (write_roles & AUDITORS), "監査者は変更できない"
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)

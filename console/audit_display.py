@@ -40,6 +40,8 @@ KEY_LABELS = {
     "clearing_request": "解除依頼", "override_reason": "手続完了前の解除の理由", "operator": "運用者",
     "role_before": "変更前の役割", "new_account": "新規登録",
     "filename": "ファイル名", "file_errors": "ファイルの誤り", "original": "元の内容", "replaced_rows": "置換した行",
+    # issue 17: who looked at her (閲覧の記録, 担当, 週次の閲覧記録) and 差戻しの再依頼
+    "channel": "閲覧の経路", "in_charge": "担当", "refiled_rejections": "再依頼した差戻し", "week": "週",
     # issue 11: 追記依頼 as a request to NWS, the exposure sweep, the handover
     "append_requests": "追記依頼", "status": "状態", "handover": "引継ぎ", "to": "引継ぎ先", "from": "引継ぎ元",
     "kinds": "引き継ぐ設定", "consent_on": "本人の同意を確認した日", "case": "設定対象者",

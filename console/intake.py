@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from console.forms import DATE_ERRORS, ChecklistForm, ProtectionCaseForm, split_sim_ids
+from console.fields import JapaneseDateField
+from console.forms import ChecklistForm, ProtectionCaseForm, split_sim_ids
 from console.selectors import normalize
 from exchanges.models import AppendRequest
 from exchanges.sweep import SweepLine, exposure_sweep, file_sweep_append_requests
@@ -75,12 +76,9 @@ def find_persons(*, user, member: Member, typed: list[str]) -> list[Found]:
     return found
 
 
-def _date_field(label: str, *, required: bool = False) -> forms.DateField:
-    # TODO(csvdate): replace with the console's shared date field (和暦 input) once merged; one place to switch.
-    return forms.DateField(
-        label=label, required=required, input_formats=["%Y-%m-%d", "%Y/%m/%d"], error_messages=DATE_ERRORS,
-        widget=forms.TextInput(attrs={"placeholder": "2026-12-05", "inputmode": "numeric", "autocomplete": "off"}),
-    )
+def _date_field(label: str, *, required: bool = False) -> JapaneseDateField:
+    """The console's one date field (和暦 or 西暦, the 和暦 shown beside it); days that have happened."""
+    return JapaneseDateField(label=label, required=required, past_only=True)
 
 
 class IntakeForm(ProtectionCaseForm):

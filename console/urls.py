@@ -6,6 +6,7 @@ from console.views import (
     auditor,
     cases,
     exchanges,
+    glass,
     handovers,
     home,
     inquiries,
@@ -13,6 +14,7 @@ from console.views import (
     links,
     members,
     supervisor,
+    sweep,
 )
 
 app_name = "console"
@@ -32,7 +34,9 @@ urlpatterns = [
     path("settings/<int:pk>/request-clearing/", members.setting_request_clearing, name="setting_request_clearing"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
-    path("cases/<int:pk>/exposure/", cases.case_exposure, name="case_exposure"),
+    path("members/<int:pk>/reason/", glass.glass, name="glass"),
+    path("cases/<int:pk>/exposure/", sweep.case_exposure, name="case_exposure"),
+    path("cases/<int:pk>/staff/", glass.case_staff, name="case_staff"),
     path("cases/<int:pk>/handover/", handovers.handover_offer, name="handover_offer"),
     path("cases/<int:pk>/review-date/", cases.case_review_date, name="case_review_date"),
     path("cases/<int:pk>/close/", cases.case_close_request, name="case_close_request"),
@@ -60,4 +64,6 @@ urlpatterns = [
     # 監査者
     path("audit-trail/", auditor.audit_trail, name="audit_trail"),
     path("audit-trail/csv/", auditor.audit_trail_csv, name="audit_trail_csv"),
+    path("access-digest/", auditor.access_digest, name="access_digest"),
+    path("access-digest/csv/", auditor.access_digest_csv, name="access_digest_csv"),
 ]

@@ -22,7 +22,7 @@ DEMO_PASSWORD = "nakama-demo-2026"
 OPERATOR = ("ops", "nakama-ops-2026")
 
 # Modules with a seed(world) function, run in this order after the base world is built.
-EXTENSIONS = ["exchanges.demo", "demo.walkin", "portal_sim.demo"]
+EXTENSIONS = ["exchanges.demo", "exchanges.demo_followups", "demo.walkin", "portal_sim.demo"]
 
 
 @dataclass

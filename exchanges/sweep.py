@@ -9,14 +9,16 @@ that would tell the wrong person where she is.
 shown_in_portal_q, derived from flags.policy.shown_in_history): the rule the portal itself applies, never a copy.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import record as audit
-from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord
+from exchanges.models import LIVE_APPEND_STATUSES, AppendRequest, AppendRequestStatus, ExchangeRecord
 from exchanges.selectors import is_shown_in_portal, shown_in_portal_q
 from exchanges.services import file_append_request
 from flags import selectors as flag_selectors
@@ -35,10 +37,21 @@ class SweepLine:
     who_can_see: str  # in Japanese
     reveals: str  # what the line shows, in Japanese: the names as the portal prints them
     pending: AppendRequest | None  # our 追記依頼 waiting for NWS: 依頼中, not selectable again
+    rejected: AppendRequest | None = None  # our latest 追記依頼 NWS turned down (差戻し), not filed again yet
 
     @property
     def selectable(self) -> bool:
         return self.pending is None
+
+    @property
+    def rejected_age(self) -> datetime.timedelta | None:
+        """How long ago NWS turned our request down: the time the line has waited for someone to act."""
+        return timezone.now() - self.rejected.processed_at if self.rejected and self.rejected.processed_at else None
+
+    @property
+    def status(self) -> str:
+        """new (未依頼), pending (依頼中) or rejected (差戻し: filing again is the work left)."""
+        return "pending" if self.pending else "rejected" if self.rejected else "new"
 
 
 def _names_institution(record: ExchangeRecord, institution) -> bool:
@@ -91,15 +104,59 @@ def exposure_sweep(*, user, case) -> list[SweepLine]:
                     who_can_see=f"{link.person.name}さん（要注意照会対象者）本人のマイナポータル",
                     reveals=_reveals(r), pending=None,
                 ))
-    pending = {
-        a.record_id: a for a in AppendRequest.objects.filter(
-            institution_id=user.institution_id, status=AppendRequestStatus.PENDING,
-            record_id__in=[line.record.pk for line in lines],
-        )
-    }
+    ours = AppendRequest.objects.filter(
+        institution_id=user.institution_id, record_id__in=[line.record.pk for line in lines],
+        status__in=(AppendRequestStatus.PENDING, AppendRequestStatus.REJECTED),
+    ).order_by("requested_at", "id")
+    pending, rejected = {}, {}
+    for a in ours:  # the latest rejection of each record wins
+        (pending if a.is_pending else rejected)[a.record_id] = a
     return [
-        SweepLine(**{**line.__dict__, "pending": pending.get(line.record.pk)}) for line in lines
+        SweepLine(**{
+            **line.__dict__, "pending": pending.get(line.record.pk),
+            "rejected": None if line.record.pk in pending else rejected.get(line.record.pk),
+        })
+        for line in lines
     ]
+
+
+def unresolved_rejections(user, *, filed_by=None) -> QuerySet[AppendRequest]:
+    """差戻し still to be dealt with: our 追記依頼 that NWS turned down, for a record we have not asked again about
+    (no later request of ours) and that nothing has hidden since. Oldest rejection first. Nothing for anyone
+    without an insurer; `filed_by` narrows to one staff member's own requests (a 担当者's home)."""
+    institution_id = getattr(user, "institution_id", None)
+    if not institution_id:
+        return AppendRequest.objects.none()
+    # A request of ours for the same record that is live, or filed after this one (a re-filing rejected again).
+    later = AppendRequest.objects.filter(institution_id=institution_id, record_id=OuterRef("record_id")).filter(
+        Q(status__in=LIVE_APPEND_STATUSES) | Q(requested_at__gt=OuterRef("requested_at"))
+    )
+    rows = (
+        AppendRequest.objects.filter(institution_id=institution_id, status=AppendRequestStatus.REJECTED)
+        .exclude(Exists(later))
+        .filter(record__appended_nondisclosure_at__isnull=True)  # another insurer's request may have hidden it
+    )
+    if filed_by is not None:
+        rows = rows.filter(requested_by=filed_by)
+    return rows.select_related("record", "record__item", "record__subject").order_by("processed_at", "id")
+
+
+@dataclass(frozen=True)
+class Rejections:
+    """差戻し as work: how many, the oldest's age since NWS turned it down, and the oldest few with NWS's reason."""
+
+    count: int
+    oldest_age: datetime.timedelta | None
+    oldest: list[AppendRequest]
+
+
+def rejections_summary(user, *, filed_by=None, limit: int = 10, now=None) -> Rejections:
+    now = now or timezone.now()
+    rows = unresolved_rejections(user, filed_by=filed_by)
+    oldest = list(rows[:limit])
+    for a in oldest:
+        a.rejected_age = now - a.processed_at
+    return Rejections(count=rows.count(), oldest_age=oldest[0].rejected_age if oldest else None, oldest=oldest)
 
 
 def file_sweep_append_requests(*, actor, case, record_ids, reason: str) -> list[AppendRequest]:
@@ -128,8 +185,9 @@ def file_sweep_append_requests(*, actor, case, record_ids, reason: str) -> list[
             file_append_request(actor=actor, record=lines[pk].record, reason=reason)
             for pk in sorted(wanted, key=lambda pk: list(lines).index(pk))
         ]
-        audit(
-            actor=actor, action="case.exposure_sweep_filed", target=case,
-            after={"append_requests": [str(a.pk) for a in filed], "count": len(filed)}, message=reason.strip(),
-        )
+        refiled = [str(lines[pk].rejected.pk) for pk in wanted if lines[pk].rejected is not None]
+        after = {"append_requests": [str(a.pk) for a in filed], "count": len(filed)}
+        if refiled:  # 差戻し filed again: the rejected requests this answers
+            after["refiled_rejections"] = sorted(refiled)
+        audit(actor=actor, action="case.exposure_sweep_filed", target=case, after=after, message=reason.strip())
     return filed

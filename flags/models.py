@@ -381,3 +381,37 @@ class Handover(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == HandoverState.PENDING
+
+
+class CaseStaff(models.Model):
+    """担当: a staff member in charge of a case (issue 17 point 6). Anyone else of the insurer who opens her pages,
+    previews her portal or sends an inquiry about her or a linked person gives a reason first (break the glass).
+
+    The registering clerk (opened_by) is 担当 by default, without a row; a 責任者 adds others or removes anyone
+    (a removal of the registering clerk is a row with removed_at). Rows are history: a removal sets removed_at.
+    """
+
+    case = models.ForeignKey(ProtectionCase, verbose_name="設定対象者", on_delete=models.PROTECT, related_name="staff")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="担当者", on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField("追加日時")
+    added_by_name = models.CharField("追加者名", max_length=150, blank=True)
+    removed_at = models.DateTimeField("外した日時", null=True, blank=True)
+    removed_by_name = models.CharField("外した者の名前", max_length=150, blank=True)
+
+    objects = CaseLinkedPersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "担当"
+        verbose_name_plural = "担当"
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "staff"], condition=models.Q(removed_at__isnull=True), name="one_live_case_staff"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"担当（設定対象者 第{self.case_id}号）"

@@ -2,6 +2,7 @@
 form (RefuseControlCharactersMixin). A NUL breaks PostgreSQL (a 500 on 副本 content), the others hide text from
 staff or reorder it on screen (bidi overrides), and none belongs in a name, a reason or a 副本 value."""
 
+import datetime
 import unicodedata
 
 from django import forms
@@ -57,3 +58,17 @@ class RefuseControlCharactersMixin:
 
 class TextForm(RefuseControlCharactersMixin, forms.Form):
     """forms.Form with the control-character check: the base of every console and portal form."""
+
+
+def format_age(value) -> str:
+    """A waiting time in Japanese: 「2日3時間」「45分」 (the console's `age` filter and the NWS command's listing)."""
+    if not isinstance(value, datetime.timedelta):
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}日{hours}時間"
+    if hours:
+        return f"{hours}時間{mins}分"
+    return f"{mins}分"

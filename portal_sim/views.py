@@ -6,14 +6,18 @@ never called here).
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from flags import access_log
 from flags.links import record_links_viewed
 from nakama.routers import replica_reads
 from portal_sim import selectors, services
@@ -189,6 +193,9 @@ def act_self(request: HttpRequest) -> HttpResponse:
     return redirect("portal_sim:index")
 
 
+PREVIEW_PAGE = "マイナポータル表示の確認（職員用プレビュー）"
+
+
 @login_required
 @require_GET
 def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
@@ -196,7 +203,16 @@ def staff_preview(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = selectors.case_for_preview(user=request.user, case_pk=case_pk)
     if case is None:
         return render(request, "portal_sim/staff_not_found.html", status=404)
-    services.record_staff_preview(actor=request.user, case=case)
+    # Issue 17: staff who are not 担当 give a reason first (the console's prompt), kept on the access entry.
+    in_charge = not access_log.needs_reason(request.user, case.member, case=case)
+    reason = "" if in_charge else access_log.granted_reason(request.session, case.member_id)
+    if not in_charge and not reason:
+        query = urlencode({"page": PREVIEW_PAGE, "next": request.get_full_path()})
+        return redirect(f"{reverse('console:glass', kwargs={'pk': case.member_id})}?{query}")
+    with transaction.atomic():
+        services.record_staff_preview(actor=request.user, case=case)
+        access_log.record_access(actor=request.user, member=case.member, channel=PREVIEW_PAGE, reason=reason,
+                                 in_charge=in_charge)
     person = case.member.person
     linked = selectors.linked_records_for_preview(user=request.user, case=case)
     if linked:

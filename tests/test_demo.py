@@ -49,8 +49,18 @@ def test_seed_demo_is_deterministic_and_prints_logins():
         inst.full_clean()  # every demo 保険者番号 has a valid 検証番号
     assert authenticate(RequestFactory().post("/login/"), username="a_clerk", password="nakama-demo-2026") is not None
     victim = Member.objects.get(person__sim_id="SIM-HANA-KOSA")
-    [link] = victim.protection_cases.get().linked_persons.all()  # 要注意照会対象, linked after case ②'s danger
-    assert link.person.sim_id == "SIM-TARO-KOSA" and link.is_in_force
+    links = {link.person.sim_id: link for link in victim.protection_cases.get().linked_persons.all()}
+    link = links["SIM-TARO-KOSA"]  # 要注意照会対象, linked after case ②'s danger
+    assert link.is_in_force
+    # Issue 17: his brother, linked later; NWS turned the 追記依頼 for the record naming Ａ健保 down (差戻し), and a
+    # colleague who is not 担当 looked her up with a reason.
+    from audit.models import AuditEntry
+    from exchanges.models import AppendRequest
+
+    assert "SIM-JIRO-KOSA" in links
+    assert AppendRequest.objects.filter(status="rejected", record__subject__sim_id="SIM-JIRO-KOSA").exists()
+    looked = AuditEntry.objects.filter(action="protected.viewed", actor__username="a_clerk2").get()
+    assert looked.after["in_charge"] is False and looked.after["reason"]
 
 
 @pytest.mark.django_db(transaction=True)

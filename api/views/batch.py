@@ -29,7 +29,8 @@ from api.views.common import ApiView, valid
 from api.views.exchanges import InquiryIn
 from exchanges.batch import CHUNK, BatchLine, send_inquiries
 from exchanges.services import InquiryRequest
-from members.models import Member
+from flags import access_log
+from members.models import Member, Person
 
 MAX_BATCH = 100
 MAX_STREAMED = 10_000
@@ -44,23 +45,51 @@ class BatchResultOut(serializers.Serializer):
     error = ErrorSerializer(allow_null=True, help_text="送信しなかった理由（送信した場合は null）")
 
 
-def _requests(user, lines: list[dict]) -> tuple[list[InquiryRequest | Exception], dict[int, str]]:
-    """The service's requests, the members of all lines found in one read; an unknown 枝番 is that line's error."""
+def _requests(user, lines: list[dict]):
+    """The service's requests, the members of all lines found in one read; an unknown 枝番 is that line's error, and
+    so is a missing access_reason where the line touches a protected person the sender is not 担当 of (issue 17, as
+    for one inquiry). Returns the requests, the 枝番 by person, and each line's access to record once it is sent."""
     branches = {line["member"] for line in lines if line["member"]}
     members = {m.branch_number: m for m in Member.objects.visible_to(user).filter(branch_number__in=branches)
                .select_related("person")}
+    sim_ids = {(line["sim_id"] or "").strip().upper() for line in lines if not line["member"] and line["sim_id"]}
+    persons = dict(Person.objects.filter(sim_id__in=sim_ids).values_list("sim_id", "pk")) if sim_ids else {}
+    person_of = [
+        (members[line["member"]].person_id if line["member"] in members else None) if line["member"]
+        else persons.get((line["sim_id"] or "").strip().upper())
+        for line in lines
+    ]
+    touched = access_log.touched_persons(user, {p for p in person_of if p is not None})
     requests: list[InquiryRequest | Exception] = []
-    for line in lines:
+    accesses: dict[int, tuple[access_log.InquiryAccess, int]] = {}
+    for index, (line, person_id) in enumerate(zip(lines, person_of, strict=True)):
         member = members.get(line["member"]) if line["member"] else None
         if line["member"] and member is None:
             requests.append(ValidationError({"member": UNKNOWN_MEMBER}))
             continue
+        if person_id in touched:
+            try:
+                access = access_log.inquiry_access(user, person_id=person_id, reason=line.get("access_reason", ""),
+                                                   member=member)
+            except ValidationError as exc:
+                requests.append(exc)
+                continue
+            if access.members:
+                accesses[index] = (access, person_id)
         requests.append(InquiryRequest(
             procedure=line["procedure"], item=line["item"], provider=line["provider"], member=member,
             sim_id=line["sim_id"] or None, nondisclosure_code=line["nondisclosure_code"],
         ))
     branch_by_person = {m.person_id: m.branch_number for m in members.values()}
-    return requests, branch_by_person
+    return requests, branch_by_person, accesses
+
+
+def _record_accesses(user, lines: list[BatchLine], accesses: dict) -> None:
+    """In the sending transaction: the access entries of the lines that were sent (as for one inquiry)."""
+    for line in lines:
+        if line.sent and line.index in accesses:
+            access, person_id = accesses[line.index]
+            access.record(actor=user, person_id=person_id)
 
 
 def _results(request, lines: list[BatchLine], branch_by_person: dict[int, str]) -> list[dict]:
@@ -97,8 +126,9 @@ class BatchInquiryView(ApiView):
     @idempotent
     def post(self, request):
         data = valid(self.Input, request)
-        requests, branch_by_person = _requests(request.user, data["inquiries"])
+        requests, branch_by_person, accesses = _requests(request.user, data["inquiries"])
         lines = send_inquiries(actor=request.user, requests=requests)
+        _record_accesses(request.user, lines, accesses)
         return Response({"results": _results(request, lines, branch_by_person)})
 
 
@@ -165,8 +195,9 @@ class BatchInquiryStreamView(ApiView):
                                                                 request_hash=fingerprint, status_code=0, body={})
                 except IntegrityError:  # a concurrent retry of the same chunk committed first
                     return IdempotencyKey.objects.get(staff=request.user, key=chunk_key).body["results"]
-            requests, branch_by_person = _requests(request.user, chunk)
+            requests, branch_by_person, accesses = _requests(request.user, chunk)
             done = send_inquiries(actor=request.user, requests=requests)
+            _record_accesses(request.user, done, accesses)
             results = _results(request, [BatchLine(start + line.index, line.record, line.error) for line in done],
                                branch_by_person)
             results = json.loads(json.dumps(results, ensure_ascii=False, default=str))

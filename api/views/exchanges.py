@@ -1,8 +1,11 @@
 """情報照会 (one, through exchanges.services.send_inquiry; the batch is api/views/batch.py), 情報提供等記録, 手動応答,
 追記依頼."""
 
+from contextlib import nullcontext
+
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -24,9 +27,10 @@ from exchanges.services import (
     file_append_request,
     send_inquiry,
 )
+from flags import access_log
 from institutions.models import Institution
 from members import catalogue_cache as catalogue
-from members.models import InfoItem, Member, Procedure, Replica
+from members.models import InfoItem, Member, Person, Procedure, Replica
 from members.selectors import member_by_branch
 
 
@@ -109,6 +113,12 @@ class InquiryIn(FieldsOnce, serializers.Serializer):
                   "（加害者など）には、指定がなくても（false でも）自動で設定される。",
     )
 
+    access_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="",
+        help_text="照会の理由（1行）。対象者が保護の対象者（設定対象者・要注意照会対象者）で、呼出し元の職員がその担当で"
+                  "ない場合は必須（省略すると 400 access_reason）。閲覧記録に残る。",
+    )
+
     def validate(self, attrs):
         if bool(attrs["member"]) == bool(attrs["sim_id"]):
             raise serializers.ValidationError({"member": ["member と sim_id のどちらか一方を指定してください。"]})
@@ -121,13 +131,22 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
         member = member_by_branch(request.user, data["member"])
         if member is None:
             raise ValidationError({"member": "この被保険者枝番の被保険者は見つかりません。"})
-    record = send_inquiry(
-        actor=request.user,
-        request=InquiryRequest(
-            procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
-            sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
-        ),
-    )
+    # Issue 17: an inquiry about a protected person or a linked one is an access; not 担当 → a reason first.
+    person_id = member.person_id if member else Person.objects.filter(
+        sim_id=(data["sim_id"] or "").strip().upper()).values_list("pk", flat=True).first()
+    access = access_log.inquiry_access(request.user, person_id=person_id, reason=data.get("access_reason", ""),
+                                       member=member) if person_id else None
+    # The inquiry and its access entries commit together; nothing to record (the usual case): no extra savepoint.
+    with transaction.atomic() if access is not None and access.members else nullcontext():
+        record = send_inquiry(
+            actor=request.user,
+            request=InquiryRequest(
+                procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
+                sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
+            ),
+        )
+        if access is not None and access.members:
+            access.record(actor=request.user, person_id=person_id)
     return record, member
 
 

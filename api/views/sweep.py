@@ -1,6 +1,7 @@
 """Exposure sweep over the API (issue 11 points 1 and 4): the records still shown in マイナポータル that would tell
-the wrong person where she is, and one 追記依頼 for each chosen record with one reason. Scoped like the console:
-another insurer's case answers 404."""
+the wrong person where she is, and one 追記依頼 for each chosen record with one reason. A line whose 追記依頼 NWS
+turned down says so (status rejected, with NWS's reason) and is filed again the same way (issue 17 point 4). Scoped
+like the console: another insurer's case answers 404."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -30,6 +31,19 @@ class SweepLineOut(serializers.Serializer):
         source="pending.pk", allow_null=True, default=None, help_text="情報提供NWSの処理待ちの追記依頼（あれば選択不可）"
     )
     selectable = serializers.BooleanField(help_text="追記依頼を行える")
+    status = serializers.ChoiceField(
+        choices=["new", "pending", "rejected"],
+        help_text="new: 未依頼 / pending: 依頼中（情報提供NWSの処理待ち） / rejected: 差戻し（再依頼が必要。選択すると再依頼）",
+    )
+    rejected_append_request = serializers.UUIDField(
+        source="rejected.pk", allow_null=True, default=None, help_text="差し戻された追記依頼（差戻しの場合）"
+    )
+    rejection_reason = serializers.CharField(
+        source="rejected.rejection_reason", allow_null=True, default=None, help_text="情報提供NWSの差戻し理由"
+    )
+    rejected_at = serializers.DateTimeField(
+        source="rejected.processed_at", allow_null=True, default=None, help_text="差戻しの日時"
+    )
 
 
 class SweepOut(serializers.Serializer):

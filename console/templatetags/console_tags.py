@@ -1,12 +1,12 @@
 """Display helpers for console templates: the per-role navigation, ages, and values shown in Japanese."""
 
-import datetime
 import json
 
 from django import template
 from django.urls import reverse
 
 from console.templatetags.jdates import format_date, viewer_style
+from nakama.text import format_age
 
 register = template.Library()
 
@@ -24,6 +24,7 @@ NAV = [
     ("職員", "console:staff_list", {"supervisor", "auditor"}),
     ("設定CSV", "/settings-csv/", {"supervisor"}),
     ("監査証跡", "console:audit_trail", {"auditor"}),
+    ("閲覧記録", "console:access_digest", {"auditor"}),
 ]
 
 
@@ -46,16 +47,7 @@ def console_nav(context):
 @register.filter
 def age(value) -> str:
     """A waiting time in Japanese: 「2日3時間」「45分」."""
-    if not isinstance(value, datetime.timedelta):
-        return ""
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 60 * 24)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}日{hours}時間"
-    if hours:
-        return f"{hours}時間{mins}分"
-    return f"{mins}分"
+    return format_age(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,7 +1,8 @@
-"""監査者: the audit trail, filterable, in keyset pages, and as a CSV of the same filter; reading and downloading it
-are themselves audited."""
+"""監査者: the audit trail, filterable, in keyset pages, and as a CSV of the same filter; the weekly digest of accesses
+to protected persons (閲覧記録), page and CSV. Reading and downloading each is itself audited."""
 
 import csv
+import datetime
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -14,6 +15,7 @@ from console.forms import AuditFilterForm
 from console.services import record_audit_read
 from console.templatetags.jdates import WAREKI, format_date
 from flagcsv.columns import guard_formula
+from flags import access_log
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, dict | None]:
@@ -92,4 +94,63 @@ def audit_trail_csv(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(_csv_lines(entries), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+    return response
+
+
+# 閲覧記録（週次）: every access to a protected person in a chosen week (issue 17 point 6).
+
+DIGEST_CSV_HEADER = ["週", "設定対象者 枝番", "設定対象者 氏名", "職員", "担当", "回数", "最初", "最後", "何を", "理由"]
+
+
+def _week(request: HttpRequest):
+    """The chosen day (?week=YYYY-MM-DD, any day of the week); today by default; None when it is not a date."""
+    text = (request.GET.get("week") or "").strip()
+    if not text:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@console_view(read=AUDITORS)
+def access_digest(request: HttpRequest) -> HttpResponse:
+    """The auditor's weekly digest: by person and staff member, accesses by staff who were not 担当 first.
+    Reading it is audited."""
+    day = _week(request)
+    if day is None:
+        return render(request, "console/access_digest.html", {
+            "error": "週は YYYY-MM-DD の形式の日付で指定してください。", "digest": None, "week": request.GET.get("week"),
+        }, status=400)
+    digest = access_log.weekly_digest(request.user, day=day)
+    access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="画面")
+    return render(request, "console/access_digest.html", {
+        "digest": digest, "week": digest.monday.isoformat(),
+        "previous": (digest.monday - datetime.timedelta(days=7)).isoformat(),
+        "next": (digest.monday + datetime.timedelta(days=7)).isoformat(),
+    })
+
+
+@console_view(read=AUDITORS)
+def access_digest_csv(request: HttpRequest) -> HttpResponse:
+    day = _week(request)
+    if day is None:
+        return render(request, "console/access_digest.html", {
+            "error": "週は YYYY-MM-DD の形式の日付で指定してください。", "digest": None, "week": request.GET.get("week"),
+        }, status=400)
+    digest = access_log.weekly_digest(request.user, day=day)
+    access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="CSV")
+    writer_target = _Echo()
+    writer = csv.writer(writer_target, lineterminator="\r\n")
+    lines = ["\ufeff", writer.writerow(DIGEST_CSV_HEADER)]
+    for row in digest.rows:
+        lines.append(writer.writerow([_cell(v) for v in (
+            digest.monday.isoformat(), row.member.branch_number if row.member else "",
+            row.member.name if row.member else "", row.actor_name, "担当" if row.in_charge else "担当外", row.count,
+            timezone.localtime(row.first_at).isoformat(timespec="seconds"),
+            timezone.localtime(row.last_at).isoformat(timespec="seconds"),
+            "／".join(row.channels), "／".join(row.reasons),
+        )]))
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="access-digest-{digest.monday:%Y%m%d}.csv"'
     return response

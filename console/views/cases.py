@@ -13,9 +13,9 @@ from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, OVERSEERS, SUPERVISORS, case_for, console_view, member_for
 from console.forms import CaseClosureForm, ChecklistForm, ClearingDecisionForm, ProtectionCaseForm, ReviewDateForm
 from console.intake import portal_preview
-from console.services import record_protected_view
 from console.views.common import add_service_errors
-from exchanges.sweep import LINKED, exposure_sweep, file_sweep_append_requests
+from console.views.glass import glass_gate
+from exchanges.sweep import exposure_sweep
 from flags import selectors as flag_selectors
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
 from flags.links import record_links_viewed
@@ -158,7 +158,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "カード停止等手続の状況を更新しました。")
                 return redirect("console:case_detail", pk=case.pk)
         return render(request, "console/case_detail.html", _case_context(request, case, form=form), status=400)
-    record_protected_view(actor=request.user, member=case.member, page="設定対象者詳細")
+    gate = glass_gate(request, member=case.member, page="設定対象者詳細", case=case)  # issue 17: break the glass
+    if gate.response is not None:
+        return gate.response
+    gate.record_view(actor=request.user, member=case.member)
     context = _case_context(request, case)
     context["preview"] = portal_preview(user=request.user, case=case)  # issue 19: 加害者から見える内容, inline
     if context["links"]:
@@ -254,65 +257,3 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "own_request": closure.requested_by_id == request.user.pk,
         "can_decide": request.user.is_supervisor and closure.state == ClearingRequestState.PENDING,
     }, status=status)
-
-
-@console_view(read=ALL_ROLES, write=CHANGERS)
-def case_exposure(request: HttpRequest, pk: int) -> HttpResponse:
-    """Exposure sweep (issue 11): the records still shown in マイナポータル that would tell the wrong person where she
-    is; selected lines get one 追記依頼 each, with one reason, after a confirmation step."""
-    case = case_for(request.user, pk)
-    lines = exposure_sweep(user=request.user, case=case)
-    selected = request.POST.getlist("records") if request.method == "POST" else []
-    reason = (request.POST.get("reason", "") if request.method == "POST" else _sweep_reason(case)).strip()
-    errors: list[str] = []
-    if request.method == "POST" and case.is_open:
-        step = confirm.step(request)
-        chosen = [line for line in lines if str(line.record.pk) in selected and line.selectable]
-        if not chosen:
-            errors.append("追記依頼を行う記録を選んでください。")
-        if not reason:
-            errors.append("追記依頼の理由を入力してください。")
-        if not errors and step == confirm.ASK:
-            return confirm.render_confirmation(request, _sweep_confirmation(case, chosen, reason))
-        if not errors and step == confirm.EXECUTE:
-            try:
-                filed = file_sweep_append_requests(actor=request.user, case=case, record_ids=selected, reason=reason)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-            else:
-                messages.success(request, f"{len(filed)}件の追記依頼を行いました。情報提供NWSが処理するまで、"
-                                          "記録はマイナポータルに表示されたままです。")
-                return redirect("console:case_exposure", pk=case.pk)
-    record_protected_view(actor=request.user, member=case.member, page="表示中の記録の確認")
-    linked = {line.person for line in lines if line.about == LINKED}
-    if linked:
-        record_links_viewed(actor=request.user, case=case, links=[
-            link for link in flag_selectors.links_of(request.user, case) if link.person in linked
-        ], channel="表示中の記録の確認")
-    return render(request, "console/case_exposure.html", {
-        "case": case, "lines": lines, "errors": errors, "selected": selected, "reason": reason,
-        "can_change": request.user.can_change and case.is_open,
-        "selectable_count": sum(1 for line in lines if line.selectable),
-    }, status=400 if errors else 200)
-
-
-def _sweep_reason(case) -> str:
-    """The sweep's reason starts from the case's own (issue 19): the reason its protections were set with."""
-    first = case.settings.order_by("set_at", "pk").first()
-    return f"設定対象者の保護のため（登録時の理由: {first.reason}）" if first else "設定対象者の保護のため"
-
-
-def _sweep_confirmation(case, lines, reason: str) -> confirm.Confirmation:
-    her = case.member.name
-    return confirm.Confirmation(
-        title="表示中の記録の追記依頼",
-        lead=f"選んだ{len(lines)}件の記録について、情報提供NWSに不開示の追記依頼を行います。",
-        details=[("理由", reason)] + [(line.who_can_see, line.reveals) for line in lines],
-        effects=[
-            f"情報提供NWSが処理すると、これらの記録は{her}さんのマイナポータル（カードを持つ人・代理人を含む）と、"
-            "要注意照会対象者本人のマイナポータルのやりとり履歴に表示されなくなります。",
-            "処理されるまでの間は、記録は表示されたままです。処理の状況はこの画面と追記依頼の一覧で確認できます。",
-            "追記依頼は取り下げられません。",
-        ],
-        button=f"{len(lines)}件の追記依頼を行う",
-    )

@@ -10,6 +10,7 @@ from console.forms import PreferencesForm
 from console.services import set_date_style
 from console.views.common import add_service_errors
 from exchanges.selectors import pending_appends_for
+from exchanges.sweep import rejections_summary
 from flags.models import ClearingRequest, ClearingRequestState, ProtectionCase
 from institutions.models import Role
 
@@ -21,6 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_cases": ProtectionCase.objects.visible_to(user).filter(closed_at__isnull=True).count(),
         "manual_count": len(selectors.manual_queue(user)),
         "pending_appends": pending_appends_for(user, filed_by_user=user.role == Role.CLERK),
+        # Issue 17 point 4: 差戻し is work (a 担当者 sees her own, others the insurer's).
+        "rejected_appends": rejections_summary(user, filed_by=user if user.role == Role.CLERK else None),
         "pending_clearing": ClearingRequest.objects.visible_to(user).filter(state=ClearingRequestState.PENDING).count(),
         "demo_tour": settings.NAKAMA_DEMO,  # the guided tour of the seeded world (scripts/demo only)
     }

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -9,7 +10,9 @@ from console import selectors
 from console.access import CHANGERS, console_view, member_for
 from console.forms import InquiryForm
 from console.views.common import add_service_errors
+from console.views.glass import granted_reason
 from exchanges.services import InquiryNotSent, InquiryRequest, send_inquiry
+from flags import access_log
 from flags.links import record_links_viewed
 from members.models import Member, Person
 
@@ -54,7 +57,12 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
         return render(request, "console/inquiry_form.html", {"form": form}, status=400)
     data = form.cleaned_data
     preview = selectors.inquiry_preview(user, person=person, item=data["item"])
-    context = {"form": form, "preview": preview, "data": data}
+    # Issue 17: about a protected person or a linked one, a sender who is not 担当 gives a reason first.
+    access = access_log.inquiry_access(user, person_id=person.pk)
+    reason = request.POST.get("access_reason", "").strip() or next(
+        (r for m in access.outside if (r := granted_reason(request, m.pk))), "")
+    context = {"form": form, "preview": preview, "data": data, "needs_reason": access.needs_reason,
+               "access_reason": reason}
     if step == "edit":
         return render(request, "console/inquiry_form.html", {"form": form, "preview": preview if member else None})
     if step != "send":
@@ -68,13 +76,20 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
     code = data["nondisclosure_code"]
     context["code_checked"] = code
     try:
-        record = send_inquiry(
-            actor=user,
-            request=InquiryRequest(
-                procedure=data["procedure"], item=data["item"], provider=data["provider"],
-                member=member, sim_id=None if member else person.sim_id, nondisclosure_code=code,
-            ),
-        )
+        access = access_log.inquiry_access(user, person_id=person.pk, reason=reason)
+    except ValidationError as exc:
+        context["access_error"] = exc.messages[0]
+        return render(request, "console/inquiry_confirm.html", context, status=400)
+    try:
+        with transaction.atomic():  # the inquiry and its access entries commit together
+            record = send_inquiry(
+                actor=user,
+                request=InquiryRequest(
+                    procedure=data["procedure"], item=data["item"], provider=data["provider"],
+                    member=member, sim_id=None if member else person.sim_id, nondisclosure_code=code,
+                ),
+            )
+            access.record(actor=user, person_id=person.pk)
     except InquiryNotSent as exc:
         context["not_sent"] = exc.message
         return render(request, "console/inquiry_confirm.html", context, status=503)

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, member_for, setting_for
 from console.forms import ClearingRequestForm, MemberSearchForm, SettingForm
-from console.services import record_protected_view
 from console.views.common import add_service_errors
+from console.views.glass import SEARCH_PAGE, glass_gate, granted_reason
 from exchanges.models import ExchangeRecord
+from flags import access_log
 from flags.handover import pending_handover_persons
 from flags.models import ProtectionCase
 from flags.policy import (
@@ -36,8 +37,12 @@ def member_search(request: HttpRequest) -> HttpResponse:
         for m in results:
             m.is_protected = m.pk in protected
             m.handover_pending = m.person_id in handover
+            # Issue 17: a protected person is shown masked (「保護対象者」) to anyone not 担当 until a reason is given.
+            m.masked = m.is_protected and not granted_reason(request, m.pk) and access_log.needs_reason(
+                request.user, m)
     return render(request, "console/member_search.html", {
         "form": form, "results": results, "truncated": truncated, "limit": selectors.SEARCH_LIMIT,
+        "search_page": SEARCH_PAGE,
     })
 
 
@@ -81,9 +86,12 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"{label}（{scope}）を設定しました。")
                 return redirect("console:member_detail", pk=member.pk)
         return render(request, "console/member_detail.html", _member_context(request, member, form), status=400)
+    gate = glass_gate(request, member=member, page="被保険者詳細")  # issue 17: break the glass
+    if gate.response is not None:
+        return gate.response
     context = _member_context(request, member)
     if context["is_protected"]:
-        record_protected_view(actor=request.user, member=member, page="被保険者詳細")
+        gate.record_view(actor=request.user, member=member)
     return render(request, "console/member_detail.html", context)
 
 

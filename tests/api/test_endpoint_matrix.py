@@ -141,7 +141,9 @@ V1 = {
                                     outsider_role=SUPERVISOR),
     "inquiry-send": Endpoint(
         "post", "/api/v1/inquiries/", 201, CHANGERS,
-        body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}"},
+        # access_reason: a 責任者 is not 担当 of her case (issue 17: break the glass).
+        body={"procedure": "kenpo_benefit", "item": "local_tax", "provider": "{city}", "member": "{branch}",
+              "access_reason": "給付の確認"},
         bad_body={"procedure": "no_such", "item": "local_tax", "provider": "{city}"}, outsider="400",
     ),
     "inquiry-batch": Endpoint(
@@ -170,6 +172,10 @@ V1 = {
     "append-request-detail": Endpoint("get", "/api/v1/append-requests/{append}/", 200),
     "audit-list": Endpoint("get", "/api/v1/audit/", 200, (AUDITOR,), outsider="empty", outsider_role=AUDITOR),
     "audit-detail": Endpoint("get", "/api/v1/audit/{audit}/", 200, (AUDITOR,), outsider_role=AUDITOR),
+    # Issue 17: who looked at her (auditors only; another insurer's auditor: 404 / an empty week).
+    "case-access-log": Endpoint("get", "/api/v1/cases/{case}/access-log/", 200, (AUDITOR,), outsider_role=AUDITOR),
+    "access-digest": Endpoint("get", "/api/v1/access-digest/", 200, (AUDITOR,), outsider="empty",
+                              outsider_role=AUDITOR),
 }
 
 SIM = {

@@ -30,6 +30,7 @@ class Page:
     markers: tuple = field(default=("佐藤 花子", "A0000001", "鈴木 一郎", "佐藤 太郎"))
     methods: str = "GET POST"  # the HTTP methods the URL answers; the other gets 405 from everyone signed in
     own_account: bool = False  # the page changes only the caller's own account (表示設定, APIトークン): auditors may POST
+    reading: bool = False  # the POST only records why the caller reads (break the glass): auditors may POST
     download: bool = False  # a file (CSV), not a page: the browser test does not render it
 
     @property
@@ -61,6 +62,9 @@ PAGES = {
         Page("console:case_list", ALL),
         Page("console:case_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:case_exposure", ALL, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        # Issue 17: the break-the-glass reason (every role; an auditor gives one too) and 担当 (責任者).
+        Page("console:glass", ALL, ALL, kwargs=lambda s: {"pk": s.victim.pk}, reading=True),
+        Page("console:case_staff", NONE, frozenset({S}), kwargs=lambda s: {"pk": s.case.pk}),
         # 引継ぎ: offered by staff of the old insurer; confirmed or declined by the new insurer's 責任者.
         Page("console:handover_offer", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:handover_list", frozenset({S, A})),
@@ -93,6 +97,8 @@ PAGES = {
         ),
         Page("console:audit_trail", frozenset({A})),
         Page("console:audit_trail_csv", frozenset({A}), download=True),
+        Page("console:access_digest", frozenset({A})),
+        Page("console:access_digest_csv", frozenset({A}), download=True),
         # 設定CSV (renewal ③): 責任者 only.
         Page("flagcsv:export", frozenset({S}), frozenset({S})),
         Page("flagcsv:download", NONE, frozenset({S}), methods="POST"),

@@ -15,6 +15,7 @@ from flags.policy import SettingKind
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
 from signin.policy import needs_second_factor
+from tests.access_helpers import break_glass_in_browser
 from tests.conftest import totp_code
 from tests.console.permission_matrix import PAGES
 
@@ -203,6 +204,7 @@ def test_case_1_flags_cleared_after_dated_card_procedures_and_the_case_closed_fo
     assert "自己情報提供不可フラグ（全体）を解除します" in other.inner_text("main")
     check_page(other, "flow-closure-confirm")
     other.click("#confirm-execute")
+    break_glass_in_browser(other, "終了の承認後の確認")  # sue is not 担当 of the case (issue 17)
     other.wait_for_selector("#case-closed")
     check_page(other, "flow-case-closed")
     case.refresh_from_db()

@@ -16,6 +16,7 @@ from flags.services import open_protection_case, set_setting
 from portal_sim import services as portal
 from signin.policy import needs_second_factor
 from tests import factories as f
+from tests.access_helpers import break_glass_in_browser
 from tests.conftest import totp_code
 from tests.console.test_browser import PASSWORD, check_page, items, procedures  # noqa: F401 (live-server catalogue fixtures)
 
@@ -196,6 +197,7 @@ def test_staff_link_a_person_on_the_case_page_and_another_supervisor_approves_th
 
     sup = open_page(sam)
     sup.goto(live_server.url + reverse("console:case_detail", args=[case.pk]))
+    break_glass_in_browser(sup, "削除依頼の承認のため")  # not 担当 of the case (issue 17)
     sup.click("#linked-persons >> text=削除依頼（承認待ち）")
     check_page(sup, "linked-removal-decide")
     sup.click("button:has-text('承認して削除する')")

@@ -13,6 +13,7 @@ from flags.models import ClearingRequest, ProtectionCase, Setting
 from flags.policy import SettingKind
 from flags.services import update_case_checklist
 from tests import factories as f
+from tests.access_helpers import give_reason
 
 CASE = {"victim_confirmed": "on", "fled_confirmed": "on", "requested_by_person": "on", "wants_non_disclosure": "on",
         "reason": "本人の申出"}
@@ -134,5 +135,6 @@ def test_approving_a_closure_asks_first_then_the_case_page_shows_it_closed(scene
     assert as_user(sam).post(url, {"decision": "approve", "note": "", "confirmed": "1"}).status_code == 302
     case.refresh_from_db()
     assert not case.is_open
+    give_reason(as_user(sam), case.member)  # sam is not 担当 of the case (issue 17)
     body = as_user(sam).get(reverse("console:case_detail", args=[case.pk])).content.decode()
     assert 'id="case-closed"' in body and "記録と設定の履歴は残ります" in body

@@ -10,6 +10,7 @@ from audit.models import AuditEntry
 from flags.models import ProtectionCase, Setting
 from flags.policy import SettingKind
 from tests import factories as f
+from tests.access_helpers import give_reason
 
 CASE_OK = {
     "victim_confirmed": "on", "fled_confirmed": "on", "requested_by_person": "on", "request_date": "2026-04-03",
@@ -106,9 +107,11 @@ def test_case_detail_links_portal_preview_and_shows_cards_and_proxies(scene, ali
 
 
 def test_viewing_a_case_is_audited(scene, audrey, as_user):
-    as_user(audrey).get(reverse("console:case_detail", args=[scene.case.pk]))
+    client = as_user(audrey)
+    give_reason(client, scene.victim, reason="監査のため")  # not 担当: a reason first (issue 17)
+    client.get(reverse("console:case_detail", args=[scene.case.pk]))
     entry = AuditEntry.objects.get(action="protected.viewed")
-    assert entry.actor == audrey and entry.message == "設定対象者詳細"
+    assert entry.actor == audrey and entry.message == "設定対象者詳細" and entry.after["reason"] == "監査のため"
 
 
 def _opened_on(case, day: datetime.date) -> None:
@@ -151,7 +154,9 @@ def test_case_list_shows_our_cases(scene, alice, as_user):
 
 
 def test_case_page_lists_linked_persons_and_the_view_is_audited(scene, audrey, as_user):
-    body = as_user(audrey).get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+    client = as_user(audrey)
+    give_reason(client, scene.victim)
+    body = client.get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
     assert "要注意照会対象者（加害者など）" in body and "佐藤 太郎" in body and "佐藤 次郎" in body
     entry = AuditEntry.objects.get(action="case.links_viewed")
     assert entry.actor == audrey and entry.message == "設定対象者詳細"

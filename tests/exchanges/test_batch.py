@@ -185,3 +185,21 @@ def test_the_json_batch_goes_through_the_set_based_path(world, alice, monkeypatc
     monkeypatch.setattr(flag_selectors, "both_sides_many", spy)
     response = client_for(alice).post("/api/v1/inquiries/batch/", _body(world, 8), format="json")
     assert response.status_code == 200 and seen == [6]
+
+
+def test_a_batch_line_about_her_by_a_colleague_needs_the_reason_and_is_recorded(world, dept_a):
+    """Issue 17 ⑥ on the batch path: a clerk who is not 担当 of her case gives a reason per line, as for one
+    inquiry; the line without one is refused (nothing sent), the line with one is sent and its access recorded."""
+    from institutions.models import Role
+
+    colleague = f.StaffFactory(department=dept_a, role=Role.CLERK)
+    line = {"procedure": "kenpo_benefit", "item": "local_tax", "provider": world["ko"].pk,
+            "member": world["victim"].branch_number}
+    plain = {**line, "member": world["plain"].branch_number}
+    response = client_for(colleague).post("/api/v1/inquiries/batch/", {"inquiries": [
+        line, {**line, "access_reason": "本人から保険料の問合せ"}, plain]}, format="json")
+    results = response.json()["results"]
+    assert [r["sent"] for r in results] == [False, True, True]
+    assert "access_reason" in results[0]["error"]["fields"]
+    viewed = AuditEntry.objects.filter(action="protected.viewed", actor=colleague)
+    assert [e.after["reason"] for e in viewed] == ["本人から保険料の問合せ"]

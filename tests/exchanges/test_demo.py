@@ -36,7 +36,7 @@ def test_demo_has_every_kind_of_exchange(world):
         "walkin_danger": (P, "", "", False),  # demo.walkin: the husband of the walk-in, asked about without a code
     }
     assert ex["case_3_corrected"].provided_content["資格喪失日"] == "2026-07-01" and ex["case_3_corrected"].content_corrected
-    assert ExchangeRecord.objects.count() == len(ex)
+    assert ExchangeRecord.objects.count() == len(ex) + len(world.followups)  # + 差戻し (exchanges.demo_followups)
 
 
 def test_demo_portal_views(world):
@@ -57,5 +57,6 @@ def test_demo_queue_and_append_requests(world):
     assert list(manual_queue_for(b_clerk)) == []
     # One processed by the simulated NWS, one still pending (the record still shown).
     appends = {r.record: r.status for r in append_requests_for(a_clerk)}
-    assert appends == {world.exchanges["appended"]: "processed", world.exchanges["case_2_danger"]: "pending"}
+    assert appends == {world.exchanges["appended"]: "processed", world.exchanges["case_2_danger"]: "pending",
+                       world.followups["rejected"]: "rejected"}
     assert list(append_requests_for(b_clerk)) == []

@@ -21,7 +21,10 @@ from tests.api.conftest import client_for
 # audit/chain_sql.py) | RELEASE | RELEASE.
 # The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
 # production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
-API_POST = 9
+# Issue 17 adds two before sending: is she behind the glass (open case or setting, one query) and is the subject a
+# linked person (one query): who must give a reason, and whose access to record. Issue 18 took one away (the chain
+# head is read by the audit table's insert trigger).
+API_POST = 11
 # SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | one INSERT of both entries (chained by its
 # trigger) | RELEASE
 SEND_TO_TENANT = 5
@@ -31,7 +34,7 @@ def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_nine_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:

@@ -12,6 +12,7 @@ from flags.links import link_person
 from flags.services import open_protection_case
 from portal_sim import services
 from tests import factories as f
+from tests.access_helpers import give_reason
 from tests.portal.helpers import HISTORY, SELF_INFO, between, card_for, page, signed_in
 
 
@@ -53,7 +54,10 @@ def test_url_name():
 def test_every_role_of_the_insurer_may_preview_and_each_use_is_audited(case, who, request):
     user = request.getfixturevalue(who)
     before = AuditEntry.objects.filter(action="portal.preview").count()
-    response = _staff(user).get(_url(case))
+    client = _staff(user)
+    if user.pk != case.opened_by_id:  # not 担当: the reason first (issue 17; tests/console/test_access_log.py)
+        give_reason(client, case.member)
+    response = client.get(_url(case))
     assert response.status_code == 200
     entry = AuditEntry.objects.filter(action="portal.preview").latest("id")
     assert AuditEntry.objects.filter(action="portal.preview").count() == before + 1

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from console.templatetags.console_tags import age
 from exchanges import nws
 from exchanges.models import AppendRequest, AppendRequestStatus
+from nakama.text import format_age
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             now = timezone.now()
             pending = AppendRequest.objects.filter(status=AppendRequestStatus.PENDING).order_by("requested_at")
             for request in pending:
-                self.stdout.write(f"{request.pk} 依頼中 {age(now - request.requested_at)}経過")
+                self.stdout.write(f"{request.pk} 依頼中 {format_age(now - request.requested_at)}経過")
             self.stdout.write(f"依頼中: {pending.count()}件")
             return
         try:
