@@ -62,6 +62,12 @@ def gate_for(setting: Setting) -> tuple[ProtectionCase | None, CardGate]:
     return case, case_gate(case, person_id=setting.person_id, kind=setting.kind)
 
 
+def gate_display(case: ProtectionCase, gate: CardGate) -> dict:
+    """What the console's card-procedure panel shows (console/_card_procedures.html)."""
+    return {"case": case, "missing": list(gate.missing), "contradicted": list(gate.contradicted),
+            "refused": gate.refused}
+
+
 def gate_summary(gate: CardGate) -> str:
     """「未記録: …／中間サーバーの記録: …」, for messages."""
     parts = []

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.services import record
 from flags.case_lifecycle import set_review_date
+from flags.family import carry_companions, offer_companions
 from flags.models import Handover, HandoverState, ProtectionCase, Setting
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.services import open_protection_case
@@ -63,6 +64,7 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
             offered_at=timezone.now(), offered_by=actor,
         )
         handover.linked_persons.set([link.person_id for link in case.linked_persons.filter(removed_at__isnull=True)])
+        offer_companions(handover=handover, case=case)  # 同伴者 travel with her (flags.family)
         record(actor=actor, action="handover.offered", target=case,
                after={"handover": handover.pk, "to": to_institution.name, "kinds": "、".join(kinds_labels(handover)),
                       "consent_on": consent_on.isoformat()})
@@ -128,6 +130,7 @@ def confirm_handover(*, actor, handover: Handover) -> ProtectionCase:
             linked_persons=list(handover.linked_persons.all()),
             reason="他の保険者からの引継ぎ（本人の同意あり）",
         )
+        carry_companions(actor=actor, handover=handover, case=case)  # 同伴者 who are our members join the case
         if handover.review_on > timezone.localdate() and handover.review_on != case.review_on:
             set_review_date(actor=actor, case=case, review_on=handover.review_on, reason="引継ぎ元の見直し日")
         handover.state, handover.decided_at, handover.decided_by = HandoverState.CONFIRMED, timezone.now(), actor

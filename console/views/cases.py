@@ -16,19 +16,19 @@ from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.sweep import LINKED, exposure_sweep, file_sweep_append_requests
 from flags import selectors as flag_selectors
+from flags.card_gate import case_gate, gate_display
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
-from flags.links import record_links_viewed
-from flags.models import CaseClosure, ClearingRequestState, ProtectionCase
-from flags.policy import SETTING_EFFECTS, SETTING_LABELS, card_procedures_missing
-from flags.services import (
+from flags.cases import (
     CHECKLIST_FIELDS,
     OpenCaseExists,
-    card_procedures_of,
     case_settings_to_set,
     default_review_date,
     open_protection_case,
     update_case_checklist,
 )
+from flags.links import record_links_viewed
+from flags.models import CaseClosure, ClearingRequestState, ProtectionCase
+from flags.policy import SETTING_EFFECTS, SETTING_LABELS
 from members.models import Person
 from portal_sim.selectors import card_status
 
@@ -118,16 +118,18 @@ def _case_context(request, case, **forms) -> dict:
     return {
         "case": case,
         "links": flag_selectors.links_of(user, case),
-        "form": forms.get("form") or ChecklistForm(
-            initial={**{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes}
-        ),
+        "form": forms.get("form") or ChecklistForm(initial={
+            **{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes,
+            "card_suspension_not_applicable": case.card_suspension_not_applicable,
+            "card_suspension_not_applicable_reason": case.card_suspension_not_applicable_reason,
+        }),
         "review_form": forms.get("review_form") or ReviewDateForm(initial={"review_on": case.review_on}),
         "closure_form": forms.get("closure_form") or CaseClosureForm(initial={"clear_settings": bool(in_force)}),
         "settings": list(selectors.member_settings(user, case.member)),
         "effects": selectors.setting_effects(),
         "card_status": card_status(case.member.person),
         "portal_preview_url": reverse("portal_sim:staff_preview", kwargs={"case_pk": case.pk}),
-        "gate": {"case": case, "missing": card_procedures_missing(card_procedures_of(case))},
+        "gate": gate_display(case, case_gate(case)),
         "in_force": in_force,
         "pending_closure": pending_closure,
         "closures": case.closures.all(),
@@ -245,8 +247,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "console/closure_detail.html", {
         "closure": closure, "case": case, "form": form, "in_force": in_force,
-        "gate": {"case": case, "missing": card_procedures_missing(card_procedures_of(case))}
-        if case.case_card_or_proxy else None,
+        "gate": gate_display(case, case_gate(case)) if case.case_card_or_proxy else None,
         "own_request": closure.requested_by_id == request.user.pk,
         "can_decide": request.user.is_supervisor and closure.state == ClearingRequestState.PENDING,
     }, status=status)
