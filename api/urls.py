@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from api.views import account, common, exchanges, flags, handovers, members, sim, sweep
+from api.views import account, common, exchanges, family, flags, handovers, members, sim, sweep
 
 app_name = "api"
 
@@ -16,6 +16,7 @@ router.register("settings", flags.SettingViewSet, basename="setting")
 router.register("clearing-requests", flags.ClearingRequestViewSet, basename="clearing-request")
 router.register("cases", flags.ProtectionCaseViewSet, basename="case")
 router.register("link-removals", flags.LinkRemovalViewSet, basename="link-removal")
+router.register("companion-removals", family.CompanionRemovalViewSet, basename="companion-removal")
 router.register("exchanges", exchanges.ExchangeViewSet, basename="exchange")
 router.register("manual-responses", exchanges.ManualQueueViewSet, basename="manual-response")
 router.register("append-requests", exchanges.AppendRequestViewSet, basename="append-request")
@@ -51,6 +52,11 @@ v1 = [
     path("linked-persons/<str:pk>/removal-requests/", flags.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),
     path("link-removals/<str:pk>/decision/", flags.DecideLinkRemovalView.as_view(), name="link-removal-decide"),
+    path("cases/<str:pk>/companions/", family.AddCompanionView.as_view(), name="case-add-companion"),
+    path("companions/<str:pk>/removal-requests/", family.RequestCompanionRemovalView.as_view(),
+         name="companion-request-removal"),
+    path("companion-removals/<str:pk>/decision/", family.DecideCompanionRemovalView.as_view(),
+         name="companion-removal-decide"),
     path("inquiries/", exchanges.InquiryView.as_view(), name="inquiry-send"),
     path("inquiries/batch/", exchanges.BatchInquiryView.as_view(), name="inquiry-batch"),
     path("exchanges/<str:pk>/append-requests/", exchanges.FileAppendRequestView.as_view(), name="exchange-append"),

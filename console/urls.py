@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import auditor, cases, exchanges, handovers, home, inquiries, links, members, supervisor
+from console.views import auditor, cases, companions, exchanges, handovers, home, inquiries, links, members, supervisor
 
 app_name = "console"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("cases/<int:pk>/linked-persons/new/", links.link_new, name="link_new"),
     path("linked-persons/<int:pk>/request-removal/", links.link_request_removal, name="link_request_removal"),
     path("link-removals/<int:pk>/", links.link_removal_detail, name="link_removal_detail"),
+    path("cases/<int:pk>/companions/new/", companions.companion_new, name="companion_new"),
+    path("companions/<int:pk>/request-removal/", companions.companion_request_removal,
+         name="companion_request_removal"),
+    path("companion-removals/<int:pk>/", companions.companion_removal_detail, name="companion_removal_detail"),
     path("inquiries/new/", inquiries.inquiry_new, name="inquiry_new"),
     path("exchanges/", exchanges.exchange_list, name="exchange_list"),
     path("exchanges/<uuid:pk>/", exchanges.exchange_detail, name="exchange_detail"),

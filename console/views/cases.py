@@ -111,6 +111,16 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     return render(request, "console/case_new.html", context, status=status)
 
 
+def companions_of(case) -> list:
+    """同伴者 of the case (in force first, then removed ones as history), with any pending removal request."""
+    companions = list(case.companions.select_related("member").prefetch_related("removal_requests"))
+    for c in companions:
+        c.pending_removal = next(
+            (r for r in c.removal_requests.all() if r.state == ClearingRequestState.PENDING), None
+        )
+    return sorted(companions, key=lambda c: (not c.is_in_force, c.added_at, c.pk))
+
+
 def _case_context(request, case, **forms) -> dict:
     user = request.user
     pending_closure = case.closures.filter(state=ClearingRequestState.PENDING).first()
@@ -118,6 +128,7 @@ def _case_context(request, case, **forms) -> dict:
     return {
         "case": case,
         "links": flag_selectors.links_of(user, case),
+        "companions": companions_of(case),
         "form": forms.get("form") or ChecklistForm(initial={
             **{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes,
             "card_suspension_not_applicable": case.card_suspension_not_applicable,
