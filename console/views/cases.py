@@ -221,7 +221,8 @@ def _closure_confirmation(closure: CaseClosure, in_force) -> confirm.Confirmatio
     effects = []
     if closure.clear_settings and in_force:
         for s in in_force:
-            effects.append(f"{s}を解除します: {confirm.CLEARING_EFFECTS[s.kind]}")
+            whose = f"（同伴者 {s.member.name}さん）" if s.member_id != closure.case.member_id else ""
+            effects.append(f"{s}{whose}を解除します: {confirm.CLEARING_EFFECTS[s.kind]}")
     effects.append("設定対象者は「終了」になります。要注意照会対象者（加害者など）に係る照会に、この設定対象者を理由として不開示コードが自動で付くことはなくなります。")
     effects.append("これまでの記録・設定の履歴は残ります。再び保護が必要になった場合は、新たに登録します。")
     return confirm.Confirmation(
