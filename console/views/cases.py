@@ -16,7 +16,7 @@ from console.services import record_protected_view
 from console.views.common import add_service_errors
 from exchanges.sweep import LINKED, exposure_sweep, file_sweep_append_requests
 from flags import selectors as flag_selectors
-from flags.card_gate import case_gate, gate_display
+from flags.card_gate import case_facts, case_gate, gate_display
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
 from flags.cases import (
     CHECKLIST_FIELDS,
@@ -118,6 +118,8 @@ def companions_of(case) -> list:
         c.pending_removal = next(
             (r for r in c.removal_requests.all() if r.state == ClearingRequestState.PENDING), None
         )
+        # Nakama's own record: a linked person (the abuser) is still this companion's 代理人.
+        c.linked_proxy = c.is_in_force and case.is_open and case_facts(case, person_id=c.member.person_id).linked_proxy
     return sorted(companions, key=lambda c: (not c.is_in_force, c.added_at, c.pk))
 
 

@@ -46,6 +46,10 @@ def test_clerk_adds_a_companion_and_the_case_protections_are_set_on_them(scene, 
         "non_disclosure", "no_self_info"}
     body = client.get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
     assert 'id="companions"' in body and "佐藤 さくら" in body and "保護中" in body
+    assert "companion-linked-proxy" not in body
+    name_proxy(principal=child.person, agent=scene.link.person)  # the abuser is the child's 代理人
+    body = client.get(reverse("console:case_detail", args=[scene.case.pk])).content.decode()
+    assert "要注意照会対象者が代理人に設定されています" in body
 
 
 def test_another_insurers_member_cannot_be_named_and_their_staff_get_404(scene, alice, bob, as_user, insurer_b):
