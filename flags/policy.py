@@ -196,8 +196,8 @@ class CardProxyFacts:
     """What Nakama's own data (the simulated card and 代理人 records) says about one protected person, as plain values.
 
     known: the facts could be read (False when no provider answered: the gate then fails closed).
-    card_not_stopped: a card she held when suspension was advised (any card, if no date was recorded) is neither
-      suspended nor replaced — a lock is not a suspension, the holder can have it lifted.
+    card_not_stopped: a card issued before the day suspension was advised (any card, if no date was recorded) is
+      neither suspended nor replaced — a lock is not a suspension, the holder can have it lifted.
     linked_proxy: a linked person of the case (the abuser and others) is still her active 代理人.
     """
 

@@ -32,7 +32,7 @@ class AddCompanionView(ApiView):
     @extend_schema(summary="同伴者の追加", request=Input, parameters=[id_param("設定対象者ID")],
                    description="設定対象者に設定されている保護（ケース①なら少なくとも不開示該当・自己情報提供不可）を"
                    "この方にも全体で設定します。要注意照会対象者の登録はこの方にも及びます。",
-                   responses=write_responses(CompanionOut, status=201, extra=(409,)), tags=TAGS)
+                   responses=write_responses(CompanionOut, status=201, extra=(409, 422)), tags=TAGS)
     @idempotent
     def post(self, request, pk: str):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user).select_related("member"), pk=pk)
@@ -60,7 +60,7 @@ class RequestCompanionRemovalView(ApiView):
     @extend_schema(summary="同伴者の削除依頼", request=Input, parameters=[id_param("同伴者ID")],
                    description="ケース①で手続の完了（中間サーバーの記録を含む）が確認できない場合は 409 "
                    "card_procedures_incomplete。責任者は override_reason を付けて依頼できます。",
-                   responses=write_responses(CompanionRemovalOut, status=201, extra=(409,)), tags=TAGS)
+                   responses=write_responses(CompanionRemovalOut, status=201, extra=(409, 422)), tags=TAGS)
     @idempotent
     def post(self, request, pk: str):
         companion = get_scoped(CaseCompanion.objects.visible_to(request.user).select_related("case"), pk=pk)
@@ -98,7 +98,7 @@ class DecideCompanionRemovalView(ApiView):
                                      help_text="承認・却下メモ（却下には必須）")
 
     @extend_schema(summary="同伴者の削除の承認・却下", request=Input, parameters=[id_param("削除依頼ID")],
-                   responses=write_responses(CompanionRemovalOut, extra=(409,)), tags=TAGS)
+                   responses=write_responses(CompanionRemovalOut, extra=(409, 422)), tags=TAGS)
     @idempotent
     def post(self, request, pk: str):
         removal = get_scoped(CompanionRemovalRequest.objects.visible_to(request.user), pk=pk)
