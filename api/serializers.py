@@ -9,17 +9,18 @@ from rest_framework import serializers
 from audit.models import AuditEntry
 from exchanges.models import AppendRequest, AppendRequestStatus, ExchangeRecord
 from exchanges.selectors import is_shown_in_portal
+from flags.card_gate import case_gate
 from flags.models import (
     CaseClosure,
+    CaseCompanion,
     CaseLinkedPerson,
     ClearingRequest,
     ClearingRequestState,
+    CompanionRemovalRequest,
     LinkRemovalRequest,
     ProtectionCase,
     Setting,
 )
-from flags.policy import card_procedures_missing
-from flags.services import card_procedures_of
 from members.models import Member, Replica
 
 
@@ -190,6 +191,42 @@ class LinkRemovalOut(FourEyesRequestOut):
         fields = ["id", "link", "case", "reason", *FourEyesRequestOut.FIELDS]
 
 
+class CompanionOut(serializers.ModelSerializer):
+    """同伴者: a member of this insurer who fled with the protected person; the case's protections are set on them."""
+
+    id = serializers.IntegerField(help_text="同伴者ID")
+    case = serializers.IntegerField(source="case_id", help_text="設定対象者ID")
+    member = serializers.CharField(source="member.branch_number", help_text="被保険者枝番")
+    relation = serializers.CharField(help_text="続柄（子など）")
+    reason = serializers.CharField(help_text="登録理由")
+    added_at = serializers.DateTimeField(help_text="登録日時")
+    in_force = serializers.BooleanField(source="is_in_force", help_text="有効なら true（削除の承認後は false）")
+    pending_removal = serializers.SerializerMethodField(help_text="承認待ちの削除依頼ID（なければ null）")
+
+    class Meta:
+        model = CaseCompanion
+        fields = ["id", "case", "member", "relation", "reason", "added_at", "in_force", "pending_removal"]
+
+    def get_pending_removal(self, obj) -> int | None:
+        return obj.removal_requests.filter(state=ClearingRequestState.PENDING).values_list("pk", flat=True).first()
+
+
+class CompanionRemovalOut(serializers.ModelSerializer):
+    """同伴者の削除依頼（依頼者以外の責任者が承認するまで、同伴者の保護は続く）."""
+
+    id = serializers.IntegerField(help_text="削除依頼ID")
+    companion = serializers.IntegerField(source="companion_id", help_text="同伴者ID")
+    state = serializers.CharField(help_text="pending=承認待ち, approved=承認済, rejected=却下")
+    reason = serializers.CharField(help_text="削除理由")
+    override_reason = serializers.CharField(help_text="ケース①の手続完了前の削除理由（責任者）")
+    requested_at = serializers.DateTimeField(help_text="依頼日時")
+    decided_at = serializers.DateTimeField(allow_null=True, help_text="承認・却下日時")
+
+    class Meta:
+        model = CompanionRemovalRequest
+        fields = ["id", "companion", "state", "reason", "override_reason", "requested_at", "decided_at"]
+
+
 class ProtectionCaseOut(serializers.ModelSerializer):
     """設定対象者（別紙2 §2–3）."""
 
@@ -213,8 +250,14 @@ class ProtectionCaseOut(serializers.ModelSerializer):
                                                      help_text="個人番号の変更・カード再交付を案内した日（必要な場合）")
     number_change_confirmed_on = serializers.DateField(allow_null=True,
                                                        help_text="個人番号の変更・カード再交付の完了を確認した日")
+    card_suspension_not_applicable = serializers.BooleanField(help_text="カード停止は対象外（代理人設定のみが問題）")
+    card_suspension_not_applicable_reason = serializers.CharField(help_text="カード停止を対象外とする理由")
     card_procedures_missing = serializers.SerializerMethodField(
-        help_text="ケース①で、フラグ解除の前に完了確認が必要な手続のうち未記録のもの（空なら解除を依頼できる）")
+        help_text="ケース①で、フラグ解除の前に完了確認が必要な手続のうち未記録のもの")
+    card_facts_contradicting = serializers.SerializerMethodField(
+        help_text="ケース①で、中間サーバーの記録（カード・代理人設定）が手続の完了と食い違う点。"
+                  "card_procedures_missing と共に空なら解除を依頼できる（それ以外は責任者が理由を付けた場合のみ）")
+    companions = serializers.SerializerMethodField(help_text="同伴者（有効なもの）")
     review_on = serializers.DateField(help_text="見直し日（過ぎても自動では何も解除されない）")
     closed_at = serializers.DateTimeField(allow_null=True, help_text="終了日時")
     close_reason = serializers.CharField(help_text="終了理由")
@@ -228,11 +271,25 @@ class ProtectionCaseOut(serializers.ModelSerializer):
                   "requested_by_person", "need_evident", "case_card_or_proxy", "case_inquiry_about_abuser",
                   "no_auto_response_wanted", "card_suspension_advised_on", "card_suspension_confirmed_on",
                   "proxy_cancel_advised_on", "proxy_cancel_confirmed_on", "number_change_advised_on",
-                  "number_change_confirmed_on", "card_procedures_missing", "notes", "opened_at", "review_on",
+                  "number_change_confirmed_on", "card_suspension_not_applicable",
+                  "card_suspension_not_applicable_reason", "card_procedures_missing", "card_facts_contradicting",
+                  "companions", "notes", "opened_at", "review_on",
                   "closed_at", "close_reason", "pending_closure"]
 
     def get_card_procedures_missing(self, obj) -> list[str]:
-        return card_procedures_missing(card_procedures_of(obj)) if obj.case_card_or_proxy else []
+        return list(self._gate(obj).missing)
+
+    def get_card_facts_contradicting(self, obj) -> list[str]:
+        return list(self._gate(obj).contradicted)
+
+    def _gate(self, obj):
+        if not hasattr(obj, "_card_gate"):
+            obj._card_gate = case_gate(obj)
+        return obj._card_gate
+
+    @extend_schema_field(CompanionOut(many=True))
+    def get_companions(self, obj) -> list[dict]:
+        return CompanionOut(obj.companions.in_force().select_related("member"), many=True).data
 
     def get_pending_closure(self, obj) -> int | None:
         if hasattr(obj, "pending_closures"):  # prefetched by the list

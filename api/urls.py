@@ -15,6 +15,7 @@ from api.views import (
     clearing,
     common,
     exchanges,
+    family,
     flag_settings,
     handovers,
     links,
@@ -31,6 +32,7 @@ router.register("settings", flag_settings.SettingViewSet, basename="setting")
 router.register("clearing-requests", clearing.ClearingRequestViewSet, basename="clearing-request")
 router.register("cases", cases.ProtectionCaseViewSet, basename="case")
 router.register("link-removals", links.LinkRemovalViewSet, basename="link-removal")
+router.register("companion-removals", family.CompanionRemovalViewSet, basename="companion-removal")
 router.register("exchanges", exchanges.ExchangeViewSet, basename="exchange")
 router.register("manual-responses", exchanges.ManualQueueViewSet, basename="manual-response")
 router.register("append-requests", exchanges.AppendRequestViewSet, basename="append-request")
@@ -69,6 +71,11 @@ v1 = [
     path("linked-persons/<str:pk>/removal-requests/", links.RequestLinkRemovalView.as_view(),
          name="linked-person-request-removal"),
     path("link-removals/<str:pk>/decision/", links.DecideLinkRemovalView.as_view(), name="link-removal-decide"),
+    path("cases/<str:pk>/companions/", family.AddCompanionView.as_view(), name="case-add-companion"),
+    path("companions/<str:pk>/removal-requests/", family.RequestCompanionRemovalView.as_view(),
+         name="companion-request-removal"),
+    path("companion-removals/<str:pk>/decision/", family.DecideCompanionRemovalView.as_view(),
+         name="companion-removal-decide"),
     path("inquiries/", exchanges.InquiryView.as_view(), name="inquiry-send"),
     path("inquiries/batch/", batch.BatchInquiryView.as_view(), name="inquiry-batch"),
     path("inquiries/batch/stream/", batch.BatchInquiryStreamView.as_view(), name="inquiry-batch-stream"),

@@ -68,6 +68,15 @@ GUARDED: dict[str, Guard] = {
     ),
     # knox: tokens are made and deleted, never changed (REST_KNOX AUTO_REFRESH is off).
     "knox_authtoken": Guard(revoke=("UPDATE", "TRUNCATE"), secrets=("digest", "token_key")),
+    # 担当 of a case (issue 17 ⑥): added as rows; the one change is a removal, once.
+    "flags_casestaff": Guard(revoke=("UPDATE", "DELETE", "TRUNCATE"),
+                             update_columns=("removed_at", "removed_by_name"), set_once=("removed_at",)),
+    # 同伴者 (issue 17 ⑤): removed only through their four-eyes request, once.
+    "flags_casecompanion": Guard(revoke=("UPDATE", "DELETE", "TRUNCATE"), update_columns=("removed_at",),
+                                 set_once=("removed_at",)),
+    "flags_companionremovalrequest": Guard(immutable=(*FOUR_EYES_IMMUTABLE, "companion_id"), set_once=("decided_at",),
+                                           check="nakama_four_eyes"),
+    "flags_handovercompanion": Guard(revoke=("UPDATE", "DELETE", "TRUNCATE")),
     # Who made each token (issue 18 ③): written once with the token, never changed; deleted with it (CASCADE).
     "signin_apitokenprovenance": Guard(revoke=("UPDATE", "TRUNCATE")),
 }

@@ -160,6 +160,10 @@ class ChecklistForm(TextForm):
                                                  required=False, past_only=True)
     number_change_confirmed_on = JapaneseDateField(label="個人番号の変更・カード再交付の完了を確認した日",
                                                    required=False, past_only=True)
+    card_suspension_not_applicable = forms.BooleanField(
+        label="カード停止は対象外（カードは加害者の手元になく、代理人設定のみが問題）", required=False)
+    card_suspension_not_applicable_reason = forms.CharField(
+        label="対象外とする理由", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000)
     notes = forms.CharField(label="備考", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
 
     DATE_FIELDS = ("card_suspension_advised_on", "card_suspension_confirmed_on", "proxy_cancel_advised_on",

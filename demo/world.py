@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from flags.family import add_companion
 from flags.handover import offer_handover
 from flags.policy import SettingKind
 from flags.services import open_protection_case, set_setting, update_case_checklist
@@ -168,6 +169,9 @@ def build_world() -> World:
     victim = _person(world, "victim", "SIM-HANA-KOSA", "佐藤 花子", "サトウ ハナコ", datetime.date(1990, 5, 12))
     _person(world, "abuser", "SIM-TARO-KOSA", "佐藤 太郎", "サトウ タロウ", datetime.date(1987, 2, 3))
     _member(world, "victim", a_clerk, victim, "A0000001", "記号12 番号3456", datetime.date(2026, 4, 1), base)
+    # 同伴者: her daughter fled with her and joined Ａ健保 as her dependant (別紙2 §2 covers 虐待 victims too).
+    child = _person(world, "child", "SIM-SAKU-KOSA", "佐藤 さくら", "サトウ サクラ", datetime.date(2016, 9, 1))
+    _member(world, "child", a_clerk, child, "A0000020", "記号12 番号3457", datetime.date(2026, 4, 1), base)
     for n, (name, kana, year) in enumerate(ORDINARY_A, start=2):
         person = _person(world, f"a{n}", f"SIM-AAAA-{chr(64 + n)}{chr(64 + n)}AA", name, kana, datetime.date(year, 1 + n % 12, 10))
         _member(world, f"a{n}", a_clerk, person, f"A{n:07d}", f"記号12 番号{1000 + n}", datetime.date(2020, 4, 1), base)
@@ -196,6 +200,9 @@ def build_world() -> World:
     advised = timezone.localdate()
     update_case_checklist(actor=a_clerk, case=world.members["victim"].protection_cases.get(),
                           card_suspension_advised_on=advised, proxy_cancel_advised_on=advised)
+    # Her daughter is named on the case: the same protections are set on her (the abuser is her 代理人 too).
+    add_companion(actor=a_clerk, case=world.members["victim"].protection_cases.get(), member=world.members["child"],
+                  relation="子", reason="母と共に避難（甲市から）。父（加害者）が子の代理人に設定されている。")
     # An item-level setting on an ordinary member, so the CSV and the queue show both scopes.
     set_setting(
         actor=a_clerk,

@@ -2,6 +2,7 @@
 that would tell the wrong person where she is.
 
 - records about her: whoever holds her card or is her proxy sees them in her やりとり履歴;
+- records about each 同伴者 on her case (who fled with her): the same, in their やりとり履歴;
 - records about each person linked to her case (要注意照会対象) that name our insurer or its department
   (別紙3 ④): he sees them in his own やりとり履歴.
 
@@ -26,13 +27,13 @@ from institutions.access import require_changer
 from members.models import Person
 from nakama.wareki import format_wareki
 
-HER, LINKED = "her", "linked"
+HER, LINKED, COMPANION = "her", "linked", "companion"
 
 
 @dataclass(frozen=True)
 class SweepLine:
     record: ExchangeRecord
-    about: str  # HER or LINKED
+    about: str  # HER, COMPANION or LINKED
     person: Person  # whose やりとり履歴 shows it
     who_can_see: str  # in Japanese
     reveals: str  # what the line shows, in Japanese: the names as the portal prints them
@@ -94,6 +95,13 @@ def exposure_sweep(*, user, case) -> list[SweepLine]:
                 who_can_see=f"{her.name}さんのマイナポータル：カードを持つ人・代理人",
                 reveals=_reveals(r), pending=None,
             ))
+    for companion in case.companions.in_force().select_related("member__person"):  # 同伴者 (flags.family)
+        person = companion.member.person
+        lines.extend(
+            SweepLine(record=r, about=COMPANION, person=person, reveals=_reveals(r), pending=None,
+                      who_can_see=f"{person.name}さん（同伴者・{companion.relation}）のマイナポータル：カードを持つ人・代理人")
+            for r in _shown_rows(user, person.pk) if is_shown_in_portal(r)
+        )
     for link in flag_selectors.links_of(user, case):
         if not link.is_in_force:
             continue

@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import record
+from flags.card_gate import card_procedure_gate
 from flags.models import CaseClosure, ClearingRequest, ClearingRequestState, ProtectionCase, Setting
 from flags.selectors import lock_person_settings
-from flags.services import _mark_cleared, _setting_snapshot, card_procedure_gate
+from flags.setting_changes import mark_cleared, setting_snapshot
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Role
 
@@ -161,12 +162,12 @@ def decide_case_closure(*, actor, closure: CaseClosure, approve: bool, note: str
             for setting in settings_in_force(case):
                 lock_person_settings(institution_id=setting.institution_id, person_id=setting.person_id)
                 setting = Setting.objects.select_for_update().get(pk=setting.pk)
-                before = _setting_snapshot(setting)
-                _mark_cleared(setting, approver=actor, requester=closure.requested_by,
+                before = setting_snapshot(setting)
+                mark_cleared(setting, approver=actor, requester=closure.requested_by,
                               requester_name=closure.requested_by_name,
                               reason=f"設定対象者の終了: {closure.reason}", now=now)
                 record(actor=actor, action="setting.cleared", target=setting, before=before,
-                       after=_setting_snapshot(setting), message=f"設定対象者の終了に伴う解除（承認: {actor}）")
+                       after=setting_snapshot(setting), message=f"設定対象者の終了に伴う解除（承認: {actor}）")
             case.closed_at = now
             case.closed_by = actor
             case.closed_by_name = str(actor)

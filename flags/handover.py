@@ -19,11 +19,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import record
+from flags.family import carry_companions, offer_companions
 from flags.links import write_link
 from flags.models import CaseLinkedPerson, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.selectors import lock_person_settings
-from flags.services import write_setting
+from flags.setting_changes import write_setting
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution
 from members.models import Member
@@ -78,6 +79,7 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
             offered_at=timezone.now(), offered_by=actor, **{name: getattr(case, name) for name in CARRIED_FIELDS},
         )
         handover.linked_persons.set([link.person_id for link in case.linked_persons.filter(removed_at__isnull=True)])
+        offer_companions(handover=handover, case=case)  # 同伴者 travel with her (flags.family)
         record(actor=actor, action="handover.offered", target=case,
                after={"handover": handover.pk, "to": to_institution.name, "kinds": "、".join(kinds_labels(handover)),
                       "consent_on": consent_on.isoformat()})
@@ -227,6 +229,8 @@ def confirm_handover(*, actor, handover: Handover) -> ProtectionCase:
                     "この方は当保険者の被保険者として登録されていません。加入を登録すると、その時点で引き継いだ保護が"
                     "仮設定されます。加入の登録後に確認してください。", code="not_member")
             _apply_provisionally(handover=handover, member=member)
+        # 同伴者 who are our members join the case (flags.family)
+        carry_companions(actor=actor, handover=handover, case=ProtectionCase.objects.get(pk=handover.new_case_id))
         handover.state, handover.decided_at, handover.decided_by = HandoverState.CONFIRMED, timezone.now(), actor
         handover.save(update_fields=["state", "decided_at", "decided_by"])
         record(actor=actor, action="handover.confirmed", target=handover, after={"case": handover.new_case_id})

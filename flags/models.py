@@ -179,6 +179,9 @@ class ProtectionCase(models.Model):
     number_change_confirmed_on = models.DateField(
         "個人番号の変更・カード再交付の完了を確認した日", null=True, blank=True
     )
+    # 「対象外」: only the proxy was the threat (her card was never with him), so no suspension is asked; why is kept.
+    card_suspension_not_applicable = models.BooleanField("カード停止は対象外（代理人設定のみが問題）", default=False)
+    card_suspension_not_applicable_reason = models.TextField("カード停止を対象外とする理由", blank=True)
     notes = models.TextField("備考", blank=True)
     opened_at = models.DateTimeField("登録日時")
     opened_by = models.ForeignKey(
@@ -415,3 +418,91 @@ class CaseStaff(models.Model):
 
     def __str__(self) -> str:
         return f"担当（設定対象者 第{self.case_id}号）"
+
+
+class CaseCompanionQuerySet(SettingQuerySet):
+    def in_force(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class CaseCompanion(models.Model):
+    """同伴者: a member of our insurer who fled with the protected person (a child or another; 別紙2 §2 covers 虐待
+    victims too). The case's protections are set on them, its linked persons apply to them, and the sweep and the
+    handover cover them (flags.family). Removed only through a CompanionRemovalRequest (four eyes)."""
+
+    case = models.ForeignKey(ProtectionCase, verbose_name="設定対象者", on_delete=models.PROTECT,
+                             related_name="companions")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, verbose_name="同伴者（被保険者）", on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField("続柄", max_length=20)
+    reason = models.TextField("登録理由")
+    added_at = models.DateTimeField("登録日時")
+    added_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, verbose_name="登録者", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    added_by_name = models.CharField("登録者名", max_length=150, blank=True)
+    removed_at = models.DateTimeField("削除日時", null=True, blank=True)
+
+    objects = CaseCompanionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "同伴者"
+        verbose_name_plural = "同伴者"
+        ordering = ["added_at", "id"]
+        indexes = [models.Index(fields=["institution", "member", "removed_at"], name="companion_lookup_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "member"], condition=models.Q(removed_at__isnull=True),
+                                    name="one_companion_per_case_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"同伴者（設定対象者 第{self.case_id}号）"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.removed_at is None
+
+
+class CompanionRemovalRequest(FourEyesRequest):
+    """A request to take a 同伴者 off a case — it removes their protection, so a supervisor other than the requester
+    approves it (four eyes), and case ①'s card-procedure gate is asked as for any clearing."""
+
+    companion = models.ForeignKey(CaseCompanion, verbose_name="同伴者", on_delete=models.PROTECT,
+                                  related_name="removal_requests")
+    institution = models.ForeignKey(Institution, verbose_name="保険者", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("削除理由")
+    override_reason = models.TextField("手続完了前の解除理由（責任者）", blank=True)
+    override_by_name = models.CharField("手続完了前の解除を判断した責任者", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "同伴者の削除依頼"
+        verbose_name_plural = "同伴者の削除依頼"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["companion"], condition=models.Q(state="pending"),
+                                    name="one_pending_removal_per_companion")
+        ]
+
+    def __str__(self) -> str:
+        return f"削除依頼: {self.companion}"
+
+
+class HandoverCompanion(models.Model):
+    """A 同伴者 an offered handover names (flags.family.offer_companions); the new insurer adds the ones who are its
+    members to the new case when it confirms (flags.family.carry_companions)."""
+
+    handover = models.ForeignKey(Handover, verbose_name="引継ぎ", on_delete=models.PROTECT,
+                                 related_name="companions")
+    person = models.ForeignKey(Person, verbose_name="同伴者", on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField("続柄", max_length=20)
+
+    class Meta:
+        verbose_name = "引継ぎの同伴者"
+        verbose_name_plural = "引継ぎの同伴者"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["handover", "person"], name="one_handover_companion")]
+
+    def __str__(self) -> str:
+        return f"引継ぎの同伴者（{self.relation}）"
+

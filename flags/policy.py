@@ -167,6 +167,8 @@ class CardProcedures:
     proxy_cancel_confirmed_on: object = None
     number_change_advised_on: object = None  # a new number / reissue is needed only where it was advised
     number_change_confirmed_on: object = None
+    # 「対象外」: only the proxy was the threat (her card was never with him); recorded with a reason on the case.
+    card_suspension_not_applicable: bool = False
 
 
 CARD_PROCEDURE_KINDS = frozenset({SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO})
@@ -180,7 +182,7 @@ def clearing_waits_for_card_procedures(kind: SettingKind | str, *, case_card_or_
 def card_procedures_missing(procedures: CardProcedures) -> list[str]:
     """What is not yet confirmed complete, in the console's words; empty when clearing may be requested."""
     missing = []
-    if not procedures.card_suspension_confirmed_on:
+    if not procedures.card_suspension_confirmed_on and not procedures.card_suspension_not_applicable:
         missing.append("カード停止の完了確認日")
     if procedures.number_change_advised_on and not procedures.number_change_confirmed_on:
         missing.append("個人番号の変更・カード再交付の完了確認日")
@@ -241,3 +243,75 @@ def checklist_date_problems(dates: dict, *, today) -> dict[str, str]:
         elif c and a and c < a:
             problems.setdefault(confirmed, "完了を確認した日は、案内した日以後の日付にしてください。")
     return problems
+
+
+@dataclass(frozen=True)
+class CardProxyFacts:
+    """What Nakama's own data (the simulated card and 代理人 records) says about one protected person, as plain values.
+
+    known: the facts could be read (False when no provider answered: the gate then fails closed).
+    card_not_stopped: a card issued before the day suspension was advised (any card, if no date was recorded) is
+      neither suspended nor replaced — a lock is not a suspension, the holder can have it lifted.
+    linked_proxy: a linked person of the case (the abuser and others) is still her active 代理人.
+    """
+
+    known: bool = True
+    card_not_stopped: bool = False
+    linked_proxy: bool = False
+
+
+FACTS_UNKNOWN = CardProxyFacts(known=False)
+
+
+def card_facts_contradicting(procedures: CardProcedures, facts: CardProxyFacts) -> list[str]:
+    """別紙2 §3 ① asks that completion be *confirmed*: what Nakama's own data shows against it, whatever was typed."""
+    if not facts.known:
+        return ["カード・代理人設定の状況（中間サーバーの記録）を確認できません"]
+    contradicted = []
+    if facts.card_not_stopped and not procedures.card_suspension_not_applicable:
+        contradicted.append("カード停止を案内した時点のカードが、停止されずに使える状態です")
+    if facts.linked_proxy:
+        contradicted.append("要注意照会対象者（加害者など）が代理人に設定されたままです")
+    return contradicted
+
+
+@dataclass(frozen=True)
+class CardGate:
+    """The card-procedure gate's answer for clearing one setting: what is not recorded and what the facts contradict.
+    Refused unless both are empty; a 責任者 may still ask, stating why (the override is recorded and audited)."""
+
+    applies: bool
+    missing: tuple[str, ...] = ()
+    contradicted: tuple[str, ...] = ()
+
+    @property
+    def refused(self) -> bool:
+        return self.applies and bool(self.missing or self.contradicted)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [*self.missing, *self.contradicted]
+
+
+def card_procedure_gate(
+    kind: SettingKind | str, *, case_card_or_proxy: bool, procedures: CardProcedures, facts: CardProxyFacts
+) -> CardGate:
+    """Clearing 不開示該当 / 自己情報提供不可 of a case ① (or closing it with them) waits for the dated checklist AND
+    for Nakama's own data to agree: her old card stopped (unless 「対象外」) and no linked person still her 代理人."""
+    if not clearing_waits_for_card_procedures(kind, case_card_or_proxy=case_card_or_proxy):
+        return CardGate(applies=False)
+    return CardGate(
+        applies=True,
+        missing=tuple(card_procedures_missing(procedures)),
+        contradicted=tuple(card_facts_contradicting(procedures, facts)),
+    )
+
+
+def companion_setting_kinds(her_kinds: Iterable[SettingKind | str], *, case_card_or_proxy: bool) -> list[SettingKind]:
+    """同伴者 (who fled with her) get the case's protections: the whole-member settings in force on her, and at least
+    case ①'s two (別紙2 §3 ①: whoever holds the card or is the proxy must learn nothing), in a fixed order."""
+    wanted = {SettingKind(kind) for kind in her_kinds}
+    if case_card_or_proxy:
+        wanted |= CARD_PROCEDURE_KINDS
+    return [kind for kind in SettingKind if kind in wanted]
+

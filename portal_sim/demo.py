@@ -6,7 +6,7 @@
 from portal_sim import services
 
 # Fixed PINs, so the printed notes and a walkthrough stay the same on every run.
-FIXED_PINS = {"victim": "1111", "abuser": "2222"}
+FIXED_PINS = {"victim": "1111", "abuser": "2222", "child": "3333"}
 SUSPENDED = "c2"  # 清水 恵: her card is suspended (カード停止)
 
 
@@ -28,12 +28,15 @@ def seed(world) -> None:
         if key == SUSPENDED:
             services.suspend_card(card=card, reason="デモ: 停止済みのカード")
             state = "（停止中: ログインできません）"
-        role = {"victim": "（被害者・設定対象者）", "abuser": "（加害者・被害者の代理人）"}.get(key, "")
+        role = {"victim": "（被害者・設定対象者）", "abuser": "（加害者・被害者と子の代理人）",
+                "child": "（被害者の子・同伴者）"}.get(key, "")
         lines.append(f"  {card.card_number:<16} {pin}  {person.name}{role}{state}")
     # ケース①: the victim named the abuser as her proxy before she fled.
     services.name_proxy(principal=world.persons["victim"], agent=world.persons["abuser"])
+    if "child" in world.persons:  # 同伴者: he is their daughter's 代理人 as well
+        services.name_proxy(principal=world.persons["child"], agent=world.persons["abuser"])
     lines.append(
-        f"  {world.persons['abuser'].name} は {world.persons['victim'].name} の代理人です"
-        "（代理人ページで切り替えると、被害者と同じ画面が見えます）。"
+        f"  {world.persons['abuser'].name} は {world.persons['victim'].name} と子の代理人です"
+        "（代理人ページで切り替えると、本人と同じ画面が見えます。子は同伴者として保護されています）。"
     )
     world.notes.extend(lines)

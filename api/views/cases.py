@@ -165,6 +165,10 @@ class CaseChecklistView(ApiView):
                                                          help_text="個人番号の変更・カード再交付を案内した日（必要な場合）")
         number_change_confirmed_on = serializers.DateField(required=False, allow_null=True,
                                                            help_text="個人番号の変更・カード再交付の完了を確認した日")
+        card_suspension_not_applicable = serializers.BooleanField(
+            required=False, help_text="カード停止は対象外（代理人設定のみが問題。カード停止の日付は空欄にする）")
+        card_suspension_not_applicable_reason = serializers.CharField(
+            max_length=1000, required=False, allow_blank=True, help_text="カード停止を対象外とする理由（対象外なら必須）")
         notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="備考")
 
     @extend_schema(summary="カード停止等手続の記録（日付）", request=Input, parameters=[id_param("設定対象者ID")],
@@ -174,7 +178,11 @@ class CaseChecklistView(ApiView):
         data = valid(self.Input, request)
         notes = data.pop("notes", None)
         dates = {k: v for k, v in data.items() if k in CHECKLIST_FIELDS}
-        case = update_case_checklist(actor=request.user, case=case, notes=notes, **dates)
+        case = update_case_checklist(
+            actor=request.user, case=case, notes=notes, **dates,
+            card_suspension_not_applicable=data.get("card_suspension_not_applicable"),
+            card_suspension_not_applicable_reason=data.get("card_suspension_not_applicable_reason"),
+        )
         return Response(_case_out(request, case))
 
 

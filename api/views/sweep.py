@@ -23,7 +23,8 @@ class SweepLineOut(serializers.Serializer):
     """表示されたままの記録の1行."""
 
     record = serializers.UUIDField(source="record.pk", help_text="情報提供等記録ID")
-    about = serializers.ChoiceField(choices=["her", "linked"], help_text="her: 本人の記録 / linked: 要注意照会対象者の記録")
+    about = serializers.ChoiceField(choices=["her", "companion", "linked"],
+                                    help_text="her: 本人の記録 / companion: 同伴者の記録 / linked: 要注意照会対象者の記録")
     person_sim_id = serializers.CharField(source="person.sim_id", help_text="やりとり履歴に表示される人の個人識別子")
     who_can_see = serializers.CharField(help_text="見ることができる人")
     reveals = serializers.CharField(help_text="表示される内容（照会機関・部署・提供機関）")

@@ -17,19 +17,19 @@ from console.views.common import add_service_errors
 from console.views.glass import glass_gate
 from exchanges.sweep import exposure_sweep
 from flags import selectors as flag_selectors
+from flags.card_gate import case_facts, case_gate, gate_display
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
-from flags.links import record_links_viewed
-from flags.models import CaseClosure, ClearingRequestState, ProtectionCase
-from flags.policy import SETTING_EFFECTS, SETTING_LABELS, card_procedures_missing
-from flags.services import (
+from flags.cases import (
     CHECKLIST_FIELDS,
     OpenCaseExists,
-    card_procedures_of,
     case_settings_to_set,
     default_review_date,
     open_protection_case,
     update_case_checklist,
 )
+from flags.links import record_links_viewed
+from flags.models import CaseClosure, ClearingRequestState, ProtectionCase
+from flags.policy import SETTING_EFFECTS, SETTING_LABELS
 from members.models import Person
 from nakama.wareki import format_wareki
 from portal_sim.selectors import card_status
@@ -114,6 +114,18 @@ def case_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     return render(request, "console/case_new.html", context, status=status)
 
 
+def companions_of(case) -> list:
+    """同伴者 of the case (in force first, then removed ones as history), with any pending removal request."""
+    companions = list(case.companions.select_related("member").prefetch_related("removal_requests"))
+    for c in companions:
+        c.pending_removal = next(
+            (r for r in c.removal_requests.all() if r.state == ClearingRequestState.PENDING), None
+        )
+        # Nakama's own record: a linked person (the abuser) is still this companion's 代理人.
+        c.linked_proxy = c.is_in_force and case.is_open and case_facts(case, person_id=c.member.person_id).linked_proxy
+    return sorted(companions, key=lambda c: (not c.is_in_force, c.added_at, c.pk))
+
+
 def _case_context(request, case, **forms) -> dict:
     user = request.user
     pending_closure = case.closures.filter(state=ClearingRequestState.PENDING).first()
@@ -121,16 +133,19 @@ def _case_context(request, case, **forms) -> dict:
     return {
         "case": case,
         "links": flag_selectors.links_of(user, case),
-        "form": forms.get("form") or ChecklistForm(
-            initial={**{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes}
-        ),
+        "companions": companions_of(case),
+        "form": forms.get("form") or ChecklistForm(initial={
+            **{f: getattr(case, f) for f in CHECKLIST_FIELDS}, "notes": case.notes,
+            "card_suspension_not_applicable": case.card_suspension_not_applicable,
+            "card_suspension_not_applicable_reason": case.card_suspension_not_applicable_reason,
+        }),
         "review_form": forms.get("review_form") or ReviewDateForm(initial={"review_on": case.review_on}),
         "closure_form": forms.get("closure_form") or CaseClosureForm(initial={"clear_settings": bool(in_force)}),
         "settings": list(selectors.member_settings(user, case.member)),
         "effects": selectors.setting_effects(),
         "card_status": card_status(case.member.person),
         "portal_preview_url": reverse("portal_sim:staff_preview", kwargs={"case_pk": case.pk}),
-        "gate": {"case": case, "missing": card_procedures_missing(card_procedures_of(case))},
+        "gate": gate_display(case, case_gate(case)),
         "in_force": in_force,
         "pending_closure": pending_closure,
         "closures": case.closures.all(),
@@ -215,7 +230,8 @@ def _closure_confirmation(closure: CaseClosure, in_force) -> confirm.Confirmatio
     effects = []
     if closure.clear_settings and in_force:
         for s in in_force:
-            effects.append(f"{s}を解除します: {confirm.CLEARING_EFFECTS[s.kind]}")
+            whose = f"（同伴者 {s.member.name}さん）" if s.member_id != closure.case.member_id else ""
+            effects.append(f"{s}{whose}を解除します: {confirm.CLEARING_EFFECTS[s.kind]}")
     effects.append("設定対象者は「終了」になります。要注意照会対象者（加害者など）に係る照会に、この設定対象者を理由として不開示コードが自動で付くことはなくなります。")
     effects.append("これまでの記録・設定の履歴は残ります。再び保護が必要になった場合は、新たに登録します。")
     return confirm.Confirmation(
@@ -252,8 +268,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "console/closure_detail.html", {
         "closure": closure, "case": case, "form": form, "in_force": in_force,
-        "gate": {"case": case, "missing": card_procedures_missing(card_procedures_of(case))}
-        if case.case_card_or_proxy else None,
+        "gate": gate_display(case, case_gate(case)) if case.case_card_or_proxy else None,
         "own_request": closure.requested_by_id == request.user.pk,
         "can_decide": request.user.is_supervisor and closure.state == ClearingRequestState.PENDING,
     }, status=status)

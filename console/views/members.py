@@ -12,16 +12,11 @@ from console.views.common import add_service_errors
 from console.views.glass import SEARCH_PAGE, glass_gate, granted_reason
 from exchanges.models import ExchangeRecord
 from flags import access_log
+from flags.card_gate import gate_display, gate_for
 from flags.handover import pending_handover_persons
 from flags.models import ProtectionCase
-from flags.policy import (
-    SETTING_EFFECTS,
-    SETTING_LABELS,
-    SettingKind,
-    card_procedures_missing,
-    clearing_waits_for_card_procedures,
-)
-from flags.services import card_procedure_case, card_procedures_of, request_clearing, set_setting
+from flags.policy import SETTING_EFFECTS, SETTING_LABELS, SettingKind
+from flags.services import request_clearing, set_setting
 
 
 @console_view(read=ALL_ROLES)
@@ -136,7 +131,5 @@ def setting_request_clearing(request: HttpRequest, pk: int) -> HttpResponse:
 
 def card_procedure_status(setting) -> dict | None:
     """For the clearing pages: the case ① holding this setting back, its dated checklist and what is missing."""
-    case = card_procedure_case(setting)
-    if case is None or not clearing_waits_for_card_procedures(setting.kind, case_card_or_proxy=True):
-        return None
-    return {"case": case, "missing": card_procedures_missing(card_procedures_of(case))}
+    case, gate = gate_for(setting)  # the typed checklist and Nakama's own card and proxy facts (flags.card_gate)
+    return gate_display(case, gate) if gate.applies else None

@@ -15,6 +15,7 @@ from api.views.batch import UNKNOWN_MEMBER
 from audit.models import AuditEntry
 from exchanges.services import InquiryRequest, file_append_request, receive_inquiry, send_inquiry
 from flags.case_lifecycle import request_case_closure
+from flags.family import add_companion, request_companion_removal
 from flags.handover import offer_handover
 from flags.links import link_person, request_link_removal
 from flags.policy import SettingKind
@@ -139,6 +140,16 @@ V1 = {
     "link-removal-decide": Endpoint("post", "/api/v1/link-removals/{removal}/decision/", 200, (SUPERVISOR,),
                                     body={"approve": True, "note": "確認済"}, bad_body={"approve": "たぶん"},
                                     outsider_role=SUPERVISOR),
+    "case-add-companion": Endpoint("post", "/api/v1/cases/{case}/companions/", 201, CHANGERS,
+                                   body={"member": "{child_branch}", "relation": "子", "reason": "母と共に避難"},
+                                   bad_body={"member": "", "relation": "", "reason": ""}),
+    "companion-request-removal": Endpoint("post", "/api/v1/companions/{companion}/removal-requests/", 201,
+                                          CHANGERS, body={"reason": "父方の祖父母の元へ"}, bad_body={"reason": ""}),
+    "companion-removal-list": Endpoint("get", "/api/v1/companion-removals/", 200, outsider="empty"),
+    "companion-removal-detail": Endpoint("get", "/api/v1/companion-removals/{companion_removal}/", 200),
+    "companion-removal-decide": Endpoint("post", "/api/v1/companion-removals/{companion_removal}/decision/", 200,
+                                         (SUPERVISOR,), body={"approve": True, "note": "確認済"},
+                                         bad_body={"approve": "たぶん"}, outsider_role=SUPERVISOR),
     "inquiry-send": Endpoint(
         "post", "/api/v1/inquiries/", 201, CHANGERS,
         # access_reason: a 責任者 is not 担当 of her case (issue 17: break the glass).
@@ -269,6 +280,12 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
                  SUPERVISOR: f.StaffFactory(department=bob.department, role=Role.SUPERVISOR),
                  AUDITOR: f.StaffFactory(department=bob.department, role=Role.AUDITOR)}
     card = issue_card(person=victim.person, pin="1234")
+    # 同伴者: a child on the case with alice's removal request pending, a second one without, a third to add.
+    removing = add_companion(actor=alice, case=case, member=f.MemberFactory(insurer=alice.institution),
+                             relation="子", reason="避難")
+    companion_removal = request_companion_removal(actor=alice, companion=removing, reason="祖父母の元へ")
+    companion = add_companion(actor=alice, case=case, member=f.MemberFactory(insurer=alice.institution),
+                              relation="子", reason="避難")
     ids = {
         "branch": victim.branch_number, "setting": nd.pk, "clearing": clearing.pk, "case": case.pk,
         "exchange": exchange.pk, "unappended": unappended.pk, "manual": manual.pk, "append": append.pk, "audit": audit.pk, "city": city_ko.pk,
@@ -279,6 +296,8 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "link": link.pk, "removal": removal.pk, "sweep_record": sweep_record.pk,
         "leaving_case": leaving_case.pk, "insurer_b": bob.institution_id, "today": timezone.localdate().isoformat(),
         "handover": received.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
+        "companion": companion.pk, "companion_removal": companion_removal.pk,
+        "child_branch": f.MemberFactory(insurer=alice.institution).branch_number,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

@@ -44,6 +44,21 @@ def _handover(scene):
     return received_handover(scene)
 
 
+def _companion_removal(scene):
+    """A child on the protected person's case, with alice's removal request pending. Made on first use, kept."""
+    if getattr(scene, "_companion_removal", None) is None:
+        from flags.family import add_companion, request_companion_removal
+        from tests import factories as f
+
+        child = f.MemberFactory(insurer=scene.victim.insurer, person=f.PersonFactory(name="佐藤 さくら"),
+                                branch_number="A0000007")
+        companion = add_companion(actor=scene.case.opened_by, case=scene.case, member=child, relation="子",
+                                  reason="母と共に避難")
+        scene._companion_removal = request_companion_removal(actor=scene.case.opened_by, companion=companion,
+                                                             reason="父方の祖父母の元へ")
+    return scene._companion_removal
+
+
 PAGES = {
     p.name: p
     for p in [
@@ -76,6 +91,12 @@ PAGES = {
         Page("console:link_new", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
         Page("console:link_request_removal", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.link.pk}),
         Page("console:link_removal_detail", frozenset({S, A}), frozenset({S}), kwargs=lambda s: {"pk": s.link_removal.pk}),
+        # 同伴者: added and asked to be removed by clerks and supervisors; removal decided by a supervisor.
+        Page("console:companion_new", CHANGERS, CHANGERS, kwargs=lambda s: {"pk": s.case.pk}),
+        Page("console:companion_request_removal", CHANGERS, CHANGERS,
+             kwargs=lambda s: {"pk": _companion_removal(s).companion_id}),
+        Page("console:companion_removal_detail", frozenset({S, A}), frozenset({S}),
+             kwargs=lambda s: {"pk": _companion_removal(s).pk}),
         Page("console:inquiry_new", CHANGERS, CHANGERS),
         Page("console:exchange_list", ALL),
         Page("console:exchange_detail", ALL, CHANGERS, kwargs=lambda s: {"pk": s.abuser_record.pk}),

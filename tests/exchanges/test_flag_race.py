@@ -11,6 +11,7 @@ from django.db import connection
 
 from exchanges.models import CodeSource
 from flags import services as flag_services
+from flags import setting_changes
 from flags.policy import SettingKind
 from members.catalogue import ensure_catalogue
 from members.models import InfoItem, Procedure
@@ -27,7 +28,7 @@ def test_inquiry_waits_for_a_flag_being_set_and_leaves_with_the_code(
     requires_postgres, victim, city_ko, city_data, alice, sam, ask, monkeypatch
 ):
     setter_inside, release, results = threading.Event(), threading.Event(), {}
-    real_record = flag_services.record
+    real_record = setting_changes.record
 
     def record_holding_the_setter(**kwargs):
         # The setting row is written; its transaction stays open until the inquiry has started.
@@ -36,7 +37,7 @@ def test_inquiry_waits_for_a_flag_being_set_and_leaves_with_the_code(
             release.wait(timeout=30)
         return real_record(**kwargs)
 
-    monkeypatch.setattr(flag_services, "record", record_holding_the_setter)
+    monkeypatch.setattr(setting_changes, "record", record_holding_the_setter)
 
     def set_flag():
         try:

@@ -1,0 +1,40 @@
+"""Where the card-procedure gate learns what Nakama's own data says about a person's card and 代理人.
+
+Cards and proxies live in portal_sim, a floor above flags: flags never imports it. portal_sim registers its
+provider here in its AppConfig.ready (as Django's admin registry works); the gate asks `facts_for`. With no
+provider registered the answer is FACTS_UNKNOWN, and flags.policy fails closed on it (a 責任者 must state why).
+"""
+
+import datetime
+from collections.abc import Callable, Collection
+
+from flags.policy import FACTS_UNKNOWN, CardProxyFacts
+
+# person_id, linked person ids of the case, the date card suspension was advised (or None) → the facts.
+FactProvider = Callable[[int, Collection[int], datetime.date | None], CardProxyFacts]
+
+_providers: list[FactProvider] = []
+
+
+def register_fact_provider(provider: FactProvider) -> None:
+    """Called once by the app that holds cards and proxies (portal_sim.apps). Registering twice is harmless."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def has_fact_provider() -> bool:
+    return bool(_providers)
+
+
+def facts_for(
+    *, person_id: int, linked_person_ids: Collection[int], card_advised_on: datetime.date | None
+) -> CardProxyFacts:
+    """Every provider's facts about one person, combined: a threat any of them reports counts."""
+    if not _providers:
+        return FACTS_UNKNOWN
+    answers = [provider(person_id, linked_person_ids, card_advised_on) for provider in _providers]
+    return CardProxyFacts(
+        known=all(a.known for a in answers),
+        card_not_stopped=any(a.card_not_stopped for a in answers),
+        linked_proxy=any(a.linked_proxy for a in answers),
+    )
