@@ -21,7 +21,7 @@ from django.utils import timezone
 from audit.services import record
 from flags.family import carry_companions, offer_companions
 from flags.links import write_link
-from flags.models import CaseLinkedPerson, Handover, HandoverState, ProtectionCase, Setting, SettingSource
+from flags.models import CaseLinkedPerson, CaseStaff, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
 from flags.selectors import lock_person_settings
 from flags.setting_changes import write_setting
@@ -109,7 +109,21 @@ def protect_on_enrolment(*, actor, member: Member) -> None:
                .filter(to_institution_id=member.insurer_id, person_id=member.person_id, state=HandoverState.PENDING,
                        new_case__isnull=True).order_by("offered_at", "pk"))
     for handover in pending:
-        _apply_provisionally(handover=handover, member=member)
+        case = _apply_provisionally(handover=handover, member=member)
+        _enrolling_clerk_in_charge(actor=actor, case=case)
+
+
+def _enrolling_clerk_in_charge(*, actor, case: ProtectionCase) -> None:
+    """The staff member who registered her 加入 is 担当 of the provisional case (issue 17 ⑥: the registering clerk
+    by default); everyone else at the new insurer gives a reason before seeing her, as for any case."""
+    from flags.access_log import in_charge_ids
+
+    if getattr(actor, "institution_id", None) != case.institution_id or actor.pk in in_charge_ids(case):
+        return
+    CaseStaff.objects.create(case=case, institution_id=case.institution_id, staff=actor, added_at=timezone.now(),
+                             added_by_name=PROVISIONAL_REASON)
+    record(actor=None, institution=case.institution, action="case.staff_added", target=case,
+           after={"staff": actor.pk, "name": str(actor)}, message="加入を登録した職員（引継ぎによる仮設定）")
 
 
 def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCase:

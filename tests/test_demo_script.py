@@ -148,9 +148,9 @@ def test_each_row_of_the_guided_tour_links_to_its_page(alice, client, settings):
     body = client.get(reverse("console:home")).content.decode()
     tour = body[body.index("デモの歩き方"):body.index("</table>", body.index("デモの歩き方"))]
     rows = re.findall(r"<tr><td class=\"nowrap\">.*?</tr>", tour, re.DOTALL)
-    assert len(rows) == 5
+    assert len(rows) == 6
     expected = [reverse("console:exchange_list"), reverse("console:inquiry_new"), reverse("portal_sim:login"),
-                reverse("console:manual_queue"), reverse("console:inquiry_new")]
+                reverse("console:manual_queue"), reverse("console:inquiry_new"), reverse("console:member_search")]
     for row, url in zip(rows, expected, strict=True):
         assert f'href="{url}"' in row, row
     for url in set(expected):

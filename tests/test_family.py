@@ -137,12 +137,12 @@ def test_the_sweep_lists_the_childs_records_still_shown(alice, case_1, child, ci
 
 
 def test_handover_carries_the_child_to_the_new_insurer(alice, bob, case_1, child, victim, insurer_b):
+    b_super = f.StaffFactory(department=bob.department, role=Role.SUPERVISOR)  # a 責任者 before the offer (issue 18)
     add_companion(actor=alice, case=case_1, member=child, relation="子", reason="避難")
     record_loss(actor=alice, member=victim, lost_on=timezone.localdate())
     handover = offer_handover(actor=alice, case=case_1, to_institution=insurer_b, consent_on=timezone.localdate())
     f.MemberFactory(insurer=insurer_b, person=victim.person, branch_number="B0000009")
     child_at_b = f.MemberFactory(insurer=insurer_b, person=child.person, branch_number="B0000010")
-    b_super = f.StaffFactory(department=bob.department, role=Role.SUPERVISOR)
     new_case = confirm_handover(actor=b_super, handover=handover)
     assert list(new_case.companions.in_force().values_list("member", flat=True)) == [child_at_b.pk]
     assert _kinds(child_at_b) == CASE_1_KINDS

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from audit.chain import GENESIS, entry_hash
+
 BEFORE = [("institutions", "0003_staff_date_style"), ("audit", "0004_chain_head_function")]
 AFTER = [("institutions", "0004_staff_provenance")]
 
@@ -35,8 +37,13 @@ def test_existing_accounts_get_the_provenance_the_database_knows():
         RoleGrantRequest.objects.create(institution=insurer, staff=granted, is_new_account=True, username="granted",
                                         display_name="granted", role="supervisor", reason="増員", state="approved",
                                         requested_at=now, requested_by=boss)
-        AuditEntry.objects.create(actor=boss, institution=insurer, action="staff.created",
-                                  target_type="institutions.Staff", target_id=str(clerk.pk))
+        # Chained as the Python chain of that state did (audit 0005 checks it before moving the chain into the DB).
+        last = AuditEntry.objects.order_by("-id").first()
+        entry = AuditEntry(actor=boss, institution=insurer, action="staff.created", at=now,
+                           target_type="institutions.Staff", target_id=str(clerk.pk))
+        entry.prev_hash = last.entry_hash if last else GENESIS
+        entry.entry_hash = entry_hash(entry, entry.prev_hash)
+        entry.save()
         new = _migrate(AFTER)
         Staff = new.get_model("institutions", "Staff")
         made = {s.username: (s.created_by_id, s.created_via) for s in Staff.objects.all()}

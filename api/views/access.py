@@ -5,6 +5,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -77,7 +78,7 @@ class AccessDigestView(ApiView):
 
     @extend_schema(
         summary="保護対象者の閲覧記録（週次・監査者のみ）",
-        parameters=[OpenApiParameter("week", str, description="その週の任意の日（YYYY-MM-DD、省略時は今週）")],
+        parameters=[OpenApiParameter("week", OpenApiTypes.DATE, description="その週の任意の日（YYYY-MM-DD、省略時は今週）")],
         responses=read_responses(DigestOut, extra=(400,)), tags=TAGS,
     )
     def get(self, request):
@@ -86,6 +87,8 @@ class AccessDigestView(ApiView):
             day = datetime.date.fromisoformat(text) if text else timezone.localdate()
         except ValueError:
             raise DrfValidationError({"week": ["週は YYYY-MM-DD の形式の日付で指定してください。"]}) from None
+        if not datetime.date(1900, 1, 8) <= day <= datetime.date(2100, 12, 24):  # the week's bounds stay dates
+            raise DrfValidationError({"week": ["週は1900年から2100年までの日付で指定してください。"]})
         digest = access_log.weekly_digest(request.user, day=day)
         with transaction.atomic():
             access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows),

@@ -10,7 +10,7 @@ from tests.console.test_browser import page_for  # noqa: F401 (fixture)
 
 
 def test_a_colleague_breaks_the_glass_and_the_auditor_reads_it_in_the_digest(
-    page_for, live_server, alice, audrey, victim, dept_a  # noqa: F811
+    flushed_catalogue, page_for, live_server, alice, audrey, victim, dept_a  # noqa: F811
 ):
     case = open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
                                 requested_by_person=True, reason="本人の申出")

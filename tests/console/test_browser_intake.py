@@ -176,7 +176,7 @@ def test_errors_come_back_at_once_beside_their_fields_with_focus_on_the_summary(
         assert "イ（加害者の下から避難していること）の確認が必要です。" in page.inner_text("#conditions")
         assert "設定を要することが明らかな場合に限ります" in page.inner_text("#conditions")
         assert "該当する方が見つかりません: SIM-NONE-XXXX" in page.inner_text("#cases")
-        assert "日付は" in page.inner_text("#card-procedures")
+        assert "「12/05/2026」は日付として読めません" in page.inner_text("#card-procedures")
         assert "設定理由を入力してください。" in page.inner_text("#protections")
         check_page(page, "intake-errors")
         assert not ProtectionCase.objects.filter(member=her).exists()

@@ -15,8 +15,8 @@ from tests.console.test_browser import check_page, items, page_for, procedures  
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 # Every list page: a page of the matrix that needs no object and is not a file or a form.
-FORMS = {"console:inquiry_new", "console:staff_new", "console:preferences", "flagcsv:export", "flagcsv:import",
-         "flagcsv:import_preview"}
+FORMS = {"console:inquiry_new", "console:staff_new", "console:preferences", "console:api_tokens", "flagcsv:export",
+         "flagcsv:import", "flagcsv:import_preview"}
 LIST_PAGES = sorted(name for name, p in PAGES.items()
                     if p.read and not p.kwargs and not p.download and name not in FORMS and name != "console:home")
 

@@ -16,7 +16,7 @@ def test_case_with_only_a_ticked_does_not_reach_the_confirmation(victim, alice, 
     for message in ("イ（加害者の下から避難していること）の確認が必要です。",
                     "ウ（本人の申出）がない場合は、設定を要することが明らかな場合に限ります。",
                     "個人識別子に該当する個人が見つかりません: SIM-NONE-XXXX",
-                    "日付は 2026-04-01 のような形式で入力してください。"):
+                    "「2026/13/45」という日はありません。"):  # the console's one date field (nakama/dates.py)
         assert message in body, message
     assert not ProtectionCase.objects.exists()
 

@@ -39,7 +39,8 @@ def test_ids_of_one_millisecond_differ_and_sort_by_time():
     assert all(later > ids.record_id(moment) for _ in range(50))
 
 
-@pytest.mark.parametrize("other", [uuid.uuid4(), "not-a-uuid", None, 42, str(uuid.uuid1())])
+@pytest.mark.parametrize("other", [uuid.uuid4(), "not-a-uuid", None, 42, str(uuid.uuid1())],
+                         ids=["uuid4", "not-a-uuid", "none", "int", "uuid1"])
 def test_other_ids_get_no_month(other):
     assert ids.month_filter(other) == {}
 

@@ -21,7 +21,7 @@ from audit.db_roles import EXTENSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The suites that prove what the roles guarantee; each runs against the database made by the documented steps.
-GUARANTEE_SUITES = ["tests/exchanges/test_database_guarantees.py"]
+GUARANTEE_SUITES = ["tests/exchanges/test_database_guarantees.py", "tests/test_db_guard.py"]
 
 
 def _server() -> dict:

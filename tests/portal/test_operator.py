@@ -186,6 +186,6 @@ def test_demo_seed_is_deterministic(db):
     start = next(i for i, line in enumerate(notes) if line.startswith("  CARD-"))
     assert notes[start:start + 3] == [
         "  CARD-HANA-KOSA   1111  佐藤 花子（被害者・設定対象者）",
-        "  CARD-TARO-KOSA   2222  佐藤 太郎（加害者・被害者の代理人）",
-        "  CARD-AAAA-BBAA   6474  鈴木 一郎",
+        "  CARD-TARO-KOSA   2222  佐藤 太郎（加害者・被害者と子の代理人）",
+        "  CARD-SAKU-KOSA   3333  佐藤 さくら（被害者の子・同伴者）",
     ]
