@@ -87,9 +87,10 @@ class AccessDigestView(ApiView):
             day = datetime.date.fromisoformat(text) if text else timezone.localdate()
         except ValueError:
             raise DrfValidationError({"week": ["週は YYYY-MM-DD の形式の日付で指定してください。"]}) from None
-        if not datetime.date(1900, 1, 8) <= day <= datetime.date(2100, 12, 24):  # the week's bounds stay dates
-            raise DrfValidationError({"week": ["週は1900年から2100年までの日付で指定してください。"]})
-        digest = access_log.weekly_digest(request.user, day=day)
+        try:
+            digest = access_log.weekly_digest(request.user, day=day)
+        except (OverflowError, ValueError):  # the first and last weeks of the calendar: no instant bounds them
+            raise DrfValidationError({"week": ["この週の閲覧記録は表示できません。別の日付を指定してください。"]}) from None
         with transaction.atomic():
             access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows),
                                           channel="API")

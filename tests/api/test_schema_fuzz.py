@@ -54,7 +54,8 @@ FREE_FORM = {"content"}
 STATE_FIELDS = {"insurer_number", "procedure", "item", "provider", "member", "members", "sim_id", "to_institution", "records",
                 "review_on", "inquiries", "person", "setting", "branch_number", "card_number", "institution",
                 "insurer", "department", "linked_person", "proxy", "lost_on", "note", "override_reason", "content",
-                "rows"}
+                "rows",
+                "week"}  # access digest: only the calendar's first and last weeks (no datetime bounds them)
 
 
 def _declared_names(schema) -> set[str]:
