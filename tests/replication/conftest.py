@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pgpair import PgPair, free_port
+from tests.support.pgpair import PgPair, free_port, pg_bin
 
 ROOT = Path(__file__).resolve().parents[2]
 SIM_KEY = "replication-test-simulation-key-0123456789"
@@ -54,6 +54,16 @@ def seed(pair: PgPair) -> str:
     manage("seed_demo", env=env)
     out = manage("create_api_token", "a_clerk", env=env).stdout
     return out.strip()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _server_binaries():
+    """These tests start clusters of their own: they need PostgreSQL's server binaries (initdb, pg_ctl), which a
+    machine with only a client may lack (skipped then; .ci/run forbids skips)."""
+    try:
+        pg_bin()
+    except RuntimeError as exc:
+        pytest.skip(f"needs PostgreSQL server binaries: {exc}")
 
 
 @pytest.fixture(scope="module")
