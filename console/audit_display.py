@@ -19,6 +19,7 @@ from console.templatetags.jdates import WAREKI, format_date
 from members.catalogue import ITEM_FIELDS, ITEMS
 
 KEY_LABELS = {
+    "staff": "職員ID", "name": "氏名",
     "kind": "設定種別", "scope": "範囲", "state": "状態", "member": "枝番", "item": "特定個人情報",
     "inquiry_code": "照会時の不開示コード", "inquiry_code_source": "照会時のコード設定",
     "provision_code": "提供時の不開示コード", "source": "コード設定", "content": "提供内容",
