@@ -24,6 +24,7 @@ from api.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, as in the IETF draft's examples (UUIDs etc.)
 REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_REUSED = "この Idempotency-Key は別の内容のリクエストに使われています。新しいキーを使ってください。"
 PENDING = 0  # status of a claimed key whose act has not committed yet (never visible to another transaction)
 
 
@@ -36,7 +37,7 @@ def request_hash(request) -> str:
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
         raise ApiError(code="idempotency_key_reused", status_code=422,
-                       message="この Idempotency-Key は別の内容のリクエストに使われています。新しいキーを使ってください。")
+                       message=KEY_REUSED)
     return Response(stored.body, status=stored.status_code, headers={REPLAYED_HEADER: "true"})
 
 

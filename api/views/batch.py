@@ -20,7 +20,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from api.errors import ApiError, exception_handler
-from api.idempotency import HEADER, KEY_PATTERN, idempotent
+from api.idempotency import HEADER, KEY_PATTERN, KEY_REUSED, idempotent
 from api.models import IdempotencyKey
 from api.permissions import IsInsurerStaff
 from api.schema import ErrorSerializer, write_responses
@@ -209,7 +209,7 @@ class BatchInquiryStreamView(ApiView):
 
 def _refused(index: int, code: str) -> dict:
     return {"index": index, "sent": False, "record": None, "error": {
-        "code": code, "message": "この Idempotency-Key は別の内容のリクエストに使われています。新しいキーを使ってください。",
+        "code": code, "message": KEY_REUSED,
         "fields": {}}}
 
 
