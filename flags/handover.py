@@ -15,11 +15,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.services import record
-from flags.family import carry_companions, offer_companions
+from flags.family import carry_companions, offer_companions, protect_offered_companions
 from flags.links import write_link
 from flags.models import CaseLinkedPerson, CaseStaff, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
@@ -32,7 +32,8 @@ from members.models import Member
 CASE_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE)
 PROVISIONAL_REASON = "引継ぎによる仮設定"
 PENDING_LABEL = "引継ぎ確認待ち"
-SUBJECT, LINKED = "subject", "linked"  # her / an offered linked person, in pending_handover_persons
+# her / an offered linked person / an offered 同伴者, in pending_handover_persons
+SUBJECT, LINKED, COMPANION = "subject", "linked", "companion"
 # What of the old case travels (issue 17 point 2); nothing else of it reaches the new insurer.
 CARRIED_FIELDS = (
     "requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
@@ -92,6 +93,8 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
         member = _active_member(institution_id=to_institution.pk, person_id=handover.person_id)
         if member is not None:  # she is already the new insurer's member: protected from this moment
             _apply_provisionally(handover=handover, member=member)
+        else:  # a 同伴者 already the new insurer's member is protected now; she joins later
+            protect_offered_companions(handover=handover, case=None)
     return handover
 
 
@@ -111,6 +114,15 @@ def protect_on_enrolment(*, actor, member: Member) -> None:
     for handover in pending:
         case = _apply_provisionally(handover=handover, member=member)
         _enrolling_clerk_in_charge(actor=actor, case=case)
+    # A 同伴者 an offer names (a child who fled with her), enrolled before or after her: protected now too, and on
+    # her case if it is open here (a confirmed handover's case as well: the child may enrol after the decision).
+    naming = (Handover.objects.select_for_update(of=("self",))
+              .filter(to_institution_id=member.insurer_id, companions__person_id=member.person_id)
+              .filter(Q(state=HandoverState.PENDING)
+                      | Q(state=HandoverState.CONFIRMED, new_case__closed_at__isnull=True))
+              .order_by("offered_at", "pk"))  # one row a handover: a person is offered once (one_handover_companion)
+    for handover in naming:
+        protect_offered_companions(handover=handover, case=handover.new_case, person_ids=[member.person_id])
 
 
 def _enrolling_clerk_in_charge(*, actor, case: ProtectionCase) -> None:
@@ -167,6 +179,7 @@ def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCas
                           source=SettingSource.HANDOVER, case=case)
     handover.new_case = case
     handover.save(update_fields=["new_case"])
+    protect_offered_companions(handover=handover, case=case)  # the 同伴者 who are (already) our members join her case
     record(actor=None, institution=member.insurer, action="handover.provisional", target=handover,
            after={"case": case.pk, "member": member.branch_number, "kinds": "、".join(kinds_labels(handover))},
            message=PROVISIONAL_REASON)
@@ -193,14 +206,16 @@ def handovers_offered(user) -> QuerySet[Handover]:
 
 def pending_handover_persons(user, person_ids) -> dict[int, str]:
     """Of these persons, those a handover still waiting for the user's insurer's decision names, each with its role
-    in it: SUBJECT (her) or LINKED (an offered linked person). Every screen of the new insurer that shows one says
-    引継ぎ確認待ち. Two queries, whatever the number of persons."""
+    in it: SUBJECT (her), COMPANION (an offered 同伴者) or LINKED (an offered linked person). Every screen of the new
+    insurer that shows one says 引継ぎ確認待ち. Three queries, whatever the number of persons."""
     person_ids = {pk for pk in person_ids if pk}
     if not getattr(user, "institution_id", None) or not person_ids:
         return {}
     pending = Handover.objects.filter(to_institution_id=user.institution_id, state=HandoverState.PENDING)
     found = dict.fromkeys(
         pending.filter(linked_persons__in=person_ids).values_list("linked_persons", flat=True), LINKED)
+    found.update(dict.fromkeys(pending.filter(companions__person_id__in=person_ids)
+                               .values_list("companions__person_id", flat=True), COMPANION))
     found.update(dict.fromkeys(pending.filter(person_id__in=person_ids).values_list("person_id", flat=True), SUBJECT))
     return {pk: role for pk, role in found.items() if pk in person_ids}
 

@@ -5,7 +5,15 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import CharField, IntegerField, JSONField, Value
 
-from flags.models import CaseLinkedPerson, ClearingRequestState, Handover, HandoverState, ProtectionCase, Setting
+from flags.models import (
+    CaseLinkedPerson,
+    ClearingRequestState,
+    Handover,
+    HandoverCompanion,
+    HandoverState,
+    ProtectionCase,
+    Setting,
+)
 from flags.policy import ActiveSetting
 from members.models import Replica
 from members.selectors import latest_replicas
@@ -50,7 +58,7 @@ class BothSides:
     provider: list[ActiveSetting]
     linked_cases: list[int]
     replica: Replica | None | object = NOT_READ
-    # A handover waiting at the inquirer names the subject (her, or an offered linked person): coded like a link
+    # A handover waiting at the inquirer names the subject (her, an offered 同伴者 or linked person): coded like a link
     # even before she is the inquirer's member (issue 17: no window).
     handover_named: bool = False
 
@@ -154,14 +162,23 @@ def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: i
                   no_content=no_content)
         .values_list("handover__to_institution_id", "row_kind", "no_item", "ref", "no_content")
     )
+    named_companion = (  # an offered 同伴者 (a child who fled with her) of such a handover
+        HandoverCompanion.objects
+        .filter(handover__to_institution_id=inquirer_id, person_id=person_id,
+                **{f"handover__{k}": v for k, v in pending.items()})
+        .order_by()
+        .annotate(row_kind=handover_kind, no_item=Value(None, output_field=CharField()), ref=no_ref,
+                  no_content=no_content)
+        .values_list("handover__to_institution_id", "row_kind", "no_item", "ref", "no_content")
+    )
     if replica_item_id is None:
-        return settings.union(links, named, named_linked, all=True)
+        return settings.union(links, named, named_linked, named_companion, all=True)
     replica = (
         latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
         .annotate(row_kind=Value(_REPLICA, output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "row_kind", "no_item", "id", "content")[:1]
     )
-    return settings.union(links, named, named_linked, replica, all=True)
+    return settings.union(links, named, named_linked, named_companion, replica, all=True)
 
 
 # _read, compiled by Django once and prepared once per database connection (compiling and planning the UNION cost
@@ -276,6 +293,9 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
     pending = {"to_institution_id": inquirer_id, "state": HandoverState.PENDING}
     named = set(Handover.objects.filter(person_id__in=persons, **pending).values_list("person_id", flat=True))
     named |= set(Handover.linked_persons.through.objects.filter(
+        person_id__in=persons, **{f"handover__{k}": v for k, v in pending.items()},
+    ).values_list("person_id", flat=True))
+    named |= set(HandoverCompanion.objects.filter(
         person_id__in=persons, **{f"handover__{k}": v for k, v in pending.items()},
     ).values_list("person_id", flat=True))
     replicas = _latest_replicas_of(lines)
