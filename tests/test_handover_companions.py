@@ -164,3 +164,25 @@ def test_bs_pages_say_handover_pending_for_the_child(offered, bob, child):
     html = Template("{% load handover_tags %}{% handover_pending_notice person_id %}").render(
         Context({"request": request, "person_id": child.person_id}))
     assert "引継ぎ確認待ち" in html and "同伴者" in html
+
+
+def test_the_childs_provisional_protection_waits_for_the_carried_card_procedures(
+    offered, bob, child, client
+):
+    """Before she is B's member the child's protection has no case at B: the pending handover's case ① governs
+    it, so clearing waits for the carried checklist and Nakama's facts, as on her case (別紙2 §3 ①)."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from flags.services import request_clearing
+
+    child_at_b = _enrol(bob, child, "B0000010")
+    setting = Setting.objects.active().get(member=child_at_b, kind="non_disclosure")
+    with pytest.raises(ValidationError) as refused:
+        request_clearing(actor=bob, setting=setting, reason="転居のため")
+    assert refused.value.code == "card_procedures_incomplete"
+
+    client.force_login(bob)
+    page = client.get(reverse("console:setting_request_clearing", args=[setting.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="card-procedures-handover"' in html and "未確認" in html
