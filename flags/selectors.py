@@ -15,25 +15,22 @@ from flags.models import (
     Setting,
 )
 from flags.policy import ActiveSetting
+from members.locks import lock_person_settings  # noqa: F401 (re-exported: flags' callers ask it here)
 from members.models import Replica
 from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
 
 
-def lock_person_settings(*, institution_id: int, person_id: int) -> None:
-    """Serialise, until commit, setting changes and exchange decisions about one person at one institution.
-
-    Without it an inquiry could read the flags just before a concurrent set_setting commits and complete without
-    不開示コード while the flag is already set. A PostgreSQL advisory lock held to the end of the transaction; the
-    (rare) deadlock between two institutions asking each other about the same person aborts one side, which the
-    exchange services turn into a fail-closed refusal. SQLite serialises writers by itself.
-    """
-    if connection.vendor != "postgresql":
+def lock_persons_settings(*, institution_id: int, person_ids) -> None:
+    """lock_person_settings for several persons at one institution, in one statement, in person order (the order
+    a batch takes them in): an act that touches her, her linked persons and her 同伴者 takes them all before its
+    first audit entry, as an inquiry takes its person's lock before its insurer's chain lock."""
+    ordered = sorted({pk for pk in person_ids if pk})
+    if connection.vendor != "postgresql" or not ordered:
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [institution_id & 0x7FFFFFFF, person_id & 0x7FFFFFFF]
-        )
+        cursor.execute(f"SELECT {', '.join(['pg_advisory_xact_lock(%s, %s)'] * len(ordered))}",
+                       [key for pk in ordered for key in (institution_id & 0x7FFFFFFF, pk & 0x7FFFFFFF)])
 
 
 def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, list[int]]:
