@@ -26,13 +26,14 @@ class PeerReplicaView(SimView):
     class Output(serializers.Serializer):
         registered = serializers.BooleanField(help_text="登録した")
 
-    @extend_schema(summary="他機関（市町村など）の副本登録", request=Input, parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201),
+    @extend_schema(summary="他機関（市町村など）の副本登録", request=Input,
+                   parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
     def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)
-        sim_services.register_peer_replica(institution=institution, person=person_by_sim_id(data["sim_id"]), item=data["item"],
-                                           content=data["content"])
+        sim_services.register_peer_replica(institution=institution, person=person_by_sim_id(data["sim_id"]),
+                                           item=data["item"], content=data["content"])
         return Response({"registered": True}, status=status.HTTP_201_CREATED)
 
 
@@ -59,8 +60,9 @@ class PeerInquiryView(SimView):
                                             help_text="特定個人情報のコード")
         nondisclosure_code = serializers.BooleanField(default=False, help_text="不開示コードを手動で設定する")
 
-    @extend_schema(summary="他機関からの情報照会", request=Input, parameters=[id_param("照会する機関ID（Nakama利用保険者以外）")], responses=sim_responses(SimExchangeOut, status=201),
-                   tags=TAGS)
+    @extend_schema(summary="他機関からの情報照会", request=Input,
+                   parameters=[id_param("照会する機関ID（Nakama利用保険者以外）")],
+                   responses=sim_responses(SimExchangeOut, status=201), tags=TAGS)
     def post(self, request, pk: str):
         inquirer = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)
@@ -73,8 +75,8 @@ class PeerInquiryView(SimView):
         if provider is None:
             raise invalid("provider", "照会先の機関が見つかりません。")
         record = receive_inquiry(inquirer=inquirer, department=department, provider=provider,
-                                 subject=person_by_sim_id(data["sim_id"]), procedure=data["procedure"], item=data["item"],
-                                 nondisclosure_code=data["nondisclosure_code"])
+                                 subject=person_by_sim_id(data["sim_id"]), procedure=data["procedure"],
+                                 item=data["item"], nondisclosure_code=data["nondisclosure_code"])
         return Response(SimExchangeOut(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,7 +95,8 @@ class PeerSettingView(SimView):
         kind = serializers.CharField(help_text="設定種別")
         active = serializers.BooleanField(help_text="設定中")
 
-    @extend_schema(summary="他機関のフラグ設定", request=Input, parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201), tags=TAGS)
+    @extend_schema(summary="他機関のフラグ設定", request=Input,
+                   parameters=[id_param("機関ID（Nakama利用保険者以外）")], responses=sim_responses(Output, status=201), tags=TAGS)
     def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.filter(is_tenant=False), pk=pk)
         data = valid(self.Input, request)

@@ -28,7 +28,8 @@ class SuspendCardView(SimView):
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
                                        help_text="停止の理由")
 
-    @extend_schema(summary="カード停止", request=Input, parameters=[str_param("card_number", "カード識別子")], responses=sim_responses(CardOut), tags=TAGS)
+    @extend_schema(summary="カード停止", request=Input,
+                   parameters=[str_param("card_number", "カード識別子")], responses=sim_responses(CardOut), tags=TAGS)
     def post(self, request, card_number: str):
         card = get_scoped(Card.objects.all(), card_number=card_number)
         data = valid(self.Input, request)
@@ -40,7 +41,8 @@ class ReissueCardView(SimView):
     class Input(serializers.Serializer):
         pin = serializers.RegexField(r"^[0-9]{4}$", help_text="新しいカードの暗証番号（数字4桁）")
 
-    @extend_schema(summary="カード再交付（旧カードは失効）", request=Input, parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(CardOut, status=201),
+    @extend_schema(summary="カード再交付（旧カードは失効）", request=Input,
+                   parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(CardOut, status=201),
                    tags=TAGS)
     def post(self, request, sim_id: str):
         person = get_scoped(Person.objects.all(), sim_id=sim_id.upper())

@@ -77,7 +77,8 @@ class CreateStaffView(SimView):
         role = serializers.CharField(help_text="役割")
         token = serializers.CharField(help_text="APIトークン（この応答でのみ表示。保存はハッシュのみ）")
 
-    @extend_schema(summary="職員の作成（APIトークンを発行）", request=Input, parameters=[id_param("保険者の機関ID")], responses=sim_responses(Output, status=201),
+    @extend_schema(summary="職員の作成（APIトークンを発行）", request=Input,
+                   parameters=[id_param("保険者の機関ID")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
     def post(self, request, pk: str):
         institution = get_scoped(Institution.objects.insurers().tenants(), pk=pk)
@@ -86,7 +87,8 @@ class CreateStaffView(SimView):
             institution=institution, username=data["username"], display_name=data["display_name"],
             department_name=data["department"], role=data["role"], password=data["password"] or None,
         )
-        return Response({"username": staff.username, "role": staff.role, "token": token}, status=status.HTTP_201_CREATED)
+        return Response({"username": staff.username, "role": staff.role, "token": token},
+                        status=status.HTTP_201_CREATED)
 
 
 class PersonOut(serializers.Serializer):
@@ -111,8 +113,9 @@ class CreatePersonView(SimView):
         data = valid(self.Input, request)
         if data.get("sim_id") and Person.objects.filter(sim_id=data["sim_id"]).exists():
             raise invalid("sim_id", "この個人識別子はすでに使われています。")
-        person, card = sim_services.createperson_by_sim_id(**data)
-        return Response({"sim_id": person.sim_id, "name": person.name, "card_number": card.card_number if card else None},
+        person, card = sim_services.create_person(**data)
+        card_number = card.card_number if card else None
+        return Response({"sim_id": person.sim_id, "name": person.name, "card_number": card_number},
                         status=status.HTTP_201_CREATED)
 
 
@@ -131,7 +134,8 @@ class EnrolPersonView(SimView):
         insurer = serializers.IntegerField(help_text="保険者の機関ID")
         branch_number = serializers.CharField(help_text="被保険者枝番")
 
-    @extend_schema(summary="個人を保険者に加入させる", request=Input, parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(Output, status=201),
+    @extend_schema(summary="個人を保険者に加入させる", request=Input,
+                   parameters=[str_param("sim_id", "個人識別子")], responses=sim_responses(Output, status=201),
                    tags=TAGS)
     def post(self, request, sim_id: str):
         person = get_scoped(Person.objects.all(), sim_id=sim_id.upper())
@@ -139,6 +143,6 @@ class EnrolPersonView(SimView):
         insurer = Institution.objects.insurers().filter(pk=data.pop("insurer")).first()
         if insurer is None:
             raise invalid("insurer", "保険者が見つかりません。")
-        member = sim_services.enrolperson_by_sim_id(insurer=insurer, person=person, **data)
+        member = sim_services.enrol_person(insurer=insurer, person=person, **data)
         return Response({"sim_id": person.sim_id, "insurer": insurer.pk, "branch_number": member.branch_number},
                         status=status.HTTP_201_CREATED)
