@@ -155,7 +155,7 @@ def phase(pair: PgPair, insurers: list[int], seconds: float) -> dict:
         "pair_cpu_ms": 1000 * pair_cpu / entries,
         "cpu_s": sum(r["cpu"] for r in rows) + pair_cpu,
         "p50_ms": 1000 * latencies[len(latencies) // 2], "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
-        "waits": {k: v / total_waits for k, v in waits.most_common(4)},
+        "waits": {k: round(v / total_waits, 3) for k, v in waits.most_common()},
     }
 
 
@@ -215,7 +215,11 @@ def main() -> None:
               f"{statistics.median([x['cpu_s'] for x in rs]):.1f} / {statistics.median([x['wall'] for x in rs]):.1f} |")
     print(f"\nratio spread / one (target ≥ 3): {fmt(ratios, 2)}; each round: {', '.join(f'{x:.2f}' for x in ratios)}")
     for name in labels:
-        print(f"where the {name} writers' backends were (share of samples, last round): {runs[name][-1]['waits']}")
+        shares = Counter()
+        for done in runs[name]:
+            shares.update({k: v / len(runs[name]) for k, v in done["waits"].items()})
+        where = ", ".join(f"{k} {v:.1%}" for k, v in shares.most_common())
+        print(f"where the {name} writers' backends were (pg_stat_activity samples, mean of rounds): {where}")
     print(f"verify_chain: ok={report.ok}, {report.checked} entries, {len(report.heads)} chains")
     print("verify_audit:", (audit.stdout + audit.stderr).strip().replace("\n", " / "))
 
