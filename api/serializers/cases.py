@@ -79,6 +79,8 @@ class CompanionOut(serializers.ModelSerializer):
         fields = ["id", "case", "member", "relation", "reason", "added_at", "in_force", "pending_removal"]
 
     def get_pending_removal(self, obj) -> int | None:
+        if hasattr(obj, "pending_removals"):  # prefetched by the case list
+            return obj.pending_removals[0].pk if obj.pending_removals else None
         return obj.removal_requests.filter(state=ClearingRequestState.PENDING).values_list("pk", flat=True).first()
 
 
@@ -102,7 +104,11 @@ class ProtectionCaseOut(serializers.ModelSerializer):
     """設定対象者（別紙2 §2–3）."""
 
     id = serializers.IntegerField(help_text="設定対象者ID")
-    member = serializers.CharField(source="member.branch_number", help_text="被保険者枝番")
+    member = serializers.CharField(source="member.branch_number", allow_null=True,
+                                   help_text="被保険者枝番（masked のときは null）")
+    masked = serializers.SerializerMethodField(
+        help_text="true: 「保護対象者」として伏せている（担当でない職員が理由をまだ入力していない）。"
+                  "被保険者枝番・同伴者・備考等の自由記述は空。POST /cases/{id}/access-reason/ で理由を入力すると表示")
     linked_persons = LinkedPersonOut(many=True, help_text="要注意照会対象者（加害者など。削除済を含む）")
     is_open = serializers.BooleanField(help_text="対応中なら true")
     victim_confirmed = serializers.BooleanField(help_text="ア DV・虐待等被害者である（確認済）")
@@ -138,7 +144,7 @@ class ProtectionCaseOut(serializers.ModelSerializer):
 
     class Meta:
         model = ProtectionCase
-        fields = ["id", "member", "linked_persons", "is_open", "victim_confirmed", "fled_confirmed",
+        fields = ["id", "member", "masked", "linked_persons", "is_open", "victim_confirmed", "fled_confirmed",
                   "requested_by_person", "need_evident", "case_card_or_proxy", "case_inquiry_about_abuser",
                   "no_auto_response_wanted", "card_suspension_advised_on", "card_suspension_confirmed_on",
                   "proxy_cancel_advised_on", "proxy_cancel_confirmed_on", "number_change_advised_on",
@@ -146,6 +152,18 @@ class ProtectionCaseOut(serializers.ModelSerializer):
                   "card_suspension_not_applicable_reason", "card_procedures_missing", "card_facts_contradicting",
                   "companions", "notes", "opened_at", "review_on",
                   "closed_at", "close_reason", "pending_closure"]
+
+    # Free text may name her or where she is: blank, like her 枝番, while she is masked.
+    MASKED_TEXT = ("notes", "close_reason", "card_suspension_not_applicable_reason")
+
+    def get_masked(self, obj) -> bool:
+        return obj.pk in self.context.get("masked", ())
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if data["masked"]:
+            data.update(member=None, companions=[], **dict.fromkeys(self.MASKED_TEXT, ""))
+        return data
 
     def get_card_procedures_missing(self, obj) -> list[str]:
         return list(self._gate(obj).missing)
@@ -160,6 +178,8 @@ class ProtectionCaseOut(serializers.ModelSerializer):
 
     @extend_schema_field(CompanionOut(many=True))
     def get_companions(self, obj) -> list[dict]:
+        if hasattr(obj, "companions_in_force"):  # prefetched by the case list
+            return CompanionOut(obj.companions_in_force, many=True).data
         return CompanionOut(obj.companions.in_force().select_related("member"), many=True).data
 
     def get_pending_closure(self, obj) -> int | None:
