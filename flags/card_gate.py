@@ -8,7 +8,7 @@ flags.policy.card_procedure_gate, which decides. Typed dates alone no longer ope
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from flags.facts import facts_for
+from flags.facts import FactQuestion, facts_for, facts_for_many
 from flags.models import Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import CardGate, CardProcedures, CardProxyFacts
 from flags.policy import card_procedure_gate as decide_gate
@@ -52,6 +52,19 @@ def case_gate(case: ProtectionCase, *, person_id: int | None = None, kind: str =
     """The gate's answer for the case as a whole (shown on the case page and in the API)."""
     return decide_gate(kind, case_card_or_proxy=case.case_card_or_proxy, procedures=card_procedures_of(case),
                        facts=case_facts(case, person_id=person_id))
+
+
+def case_gates(cases) -> dict[int, CardGate]:
+    """case_gate for each case of a list (their `linked_persons` and `member` fetched with them): the facts of all
+    of them asked at once."""
+    questions = [FactQuestion(c.member.person_id, tuple(link.person_id for link in c.linked_persons.all()
+                                                        if link.removed_at is None), c.card_suspension_advised_on)
+                 for c in cases]
+    return {
+        c.pk: decide_gate("non_disclosure", case_card_or_proxy=c.case_card_or_proxy,
+                          procedures=card_procedures_of(c), facts=facts)
+        for c, facts in zip(cases, facts_for_many(questions), strict=True)
+    }
 
 
 def pending_handover_case_1(setting: Setting) -> Handover | None:
