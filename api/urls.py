@@ -49,6 +49,8 @@ v1 = [
     path("catalogue/", exchanges.CatalogueView.as_view(), name="catalogue"),
     path("members/enrol/", members.EnrolView.as_view(), name="member-enrol"),
     path("members/<str:branch_number>/loss/", members.LossView.as_view(), name="member-loss"),
+    path("members/<str:branch_number>/access-reason/", members.MemberAccessReasonView.as_view(),
+         name="member-access-reason"),
     path("members/<str:branch_number>/replicas/", members.ReplicaView.as_view(), name="member-replica"),
     path("replicas/bulk/", members.BulkReplicaView.as_view(), name="replica-bulk"),
     path("settings/set/", flag_settings.SetSettingView.as_view(), name="setting-set"),

@@ -1,6 +1,7 @@
 """被保険者: read and search, 加入, 資格喪失, 副本登録 (one and bulk)."""
 
 import django_filters
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,8 +11,11 @@ from api.pagination import MemberCursor
 from api.permissions import IsInsurerStaff
 from api.schema import read_responses, str_param, write_responses
 from api.serializers import MemberOut, ReplicaOut, SettingOut
-from api.services import BulkRowError, ReplicaRow, register_replicas_bulk
+from api.services import BulkRowError, ReplicaRow, record_protected_views, register_replicas_bulk
+from api.views.account import AnyInsurerStaff
+from api.views.cases import granted_over_api
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from flags import access_log
 from flags.models import Setting
 from members.models import InfoItem, Member, Person, Replica
 from members.services import enrol_member, record_loss, register_replica
@@ -36,6 +40,8 @@ class MemberDetailOut(MemberOut):
 
     active_settings = serializers.SerializerMethodField(help_text="設定中の不開示該当フラグ等")
     latest_replicas = serializers.SerializerMethodField(help_text="特定個人情報ごとの最新の副本")
+
+    masked_lists = ("active_settings", "latest_replicas")
 
     class Meta(MemberOut.Meta):
         fields = MemberOut.Meta.fields + ["active_settings", "latest_replicas"]
@@ -73,8 +79,44 @@ class MemberViewSet(ScopedReadOnlyViewSet):
     def get_serializer_class(self):
         return MemberDetailOut if self.action == "retrieve" else MemberOut
 
+    def shown(self, objects) -> None:
+        # Issue 17 ⑥: the name search's rule (flags.access_log), with the API's grants (reasons given under this
+        # token); the protected members shown unmasked are recorded, the masked ones show nothing to record.
+        objects = list(objects)
+        self.masked = access_log.masked_member_ids(self.request.user, [m.pk for m in objects],
+                                                   granted=granted_over_api(self.request))
+        record_protected_views(actor=self.request.user, via=self.request.path,
+                               person_ids=[m.person_id for m in objects if m.pk not in self.masked])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "masked": getattr(self, "masked", set())}
+
     def person_ids_of(self, objects):
         return [m.person_id for m in objects]
+
+
+class MemberAccessReasonView(ApiView):
+    """閲覧理由の入力（break the glass）: 担当でない職員が理由を1行で入力すると、以後このトークンでは被保険者の
+    検索・参照で氏名等が表示される。理由は閲覧記録に残る。担当なら理由なしで表示される."""
+
+    permission_classes = [AnyInsurerStaff]  # 監査者 too: giving a reason only records why one reads
+
+    class Input(serializers.Serializer):
+        access_reason = serializers.CharField(max_length=access_log.REASON_MAX, help_text="閲覧の理由（1行）")
+
+    @extend_schema(summary="閲覧理由の入力（担当以外の職員）", request=Input,
+                   parameters=[str_param("branch_number", "被保険者枝番")],
+                   responses=write_responses(MemberDetailOut), tags=["被保険者"])
+    def post(self, request, branch_number: str):
+        member = get_scoped(Member.objects.visible_to(request.user).select_related("person"),
+                            branch_number=branch_number)
+        data = valid(self.Input, request)
+        if access_log.needs_reason(request.user, member):
+            reason = access_log.clean_reason(data["access_reason"])
+            with transaction.atomic():
+                access_log.record_access(actor=request.user, member=member, reason=reason, in_charge=False,
+                                         channel=f"API {request.path}（理由を入力して表示）")
+        return Response(MemberDetailOut(member, context={"request": request, "masked": set()}).data)
 
 
 class EnrolView(ApiView):

@@ -66,6 +66,8 @@ V1 = {
         body={"sim_id": "{new_sim_id}", "branch_number": "A0000099", "acquired_on": "2026-04-01"},
         bad_body={"sim_id": "", "branch_number": "枝番!", "acquired_on": "昨日"}, outsider="own",
     ),
+    "member-access-reason": Endpoint("post", "/api/v1/members/{branch}/access-reason/", 200,
+                                     body={"access_reason": "住所変更の届出の確認"}, bad_body={"access_reason": ""}),
     "member-loss": Endpoint("post", "/api/v1/members/{branch}/loss/", 200, CHANGERS, body={"lost_on": "2026-07-01"},
                             bad_body={"lost_on": "7月1日"}),
     "member-replica": Endpoint(
