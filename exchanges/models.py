@@ -201,6 +201,11 @@ class ExchangeRecord(models.Model):
         _INSERT.insert(self)
 
     @property
+    def state_label(self) -> str:
+        """状態 in Japanese: get_state_display as an attribute (DRF reads a callable source's signature each time)."""
+        return self.get_state_display()
+
+    @property
     def handle_with_care(self) -> bool:
         """「取り扱い注意」: the record carries 不開示コード on either side (別添 ①: 「不開示コードがある情報は取り扱い注意」),
         or NWS marked it 不開示 after the fact through a 追記依頼 (別紙2 §4) — it is then just as sensitive."""
