@@ -222,6 +222,12 @@ class InquiryAccess:
     def needs_reason(self) -> bool:
         return bool(self.outside)
 
+    def given(self, reason: str) -> "InquiryAccess":
+        """This access with the sender's reason, checked: required (ValidationError on `access_reason`) when the
+        sender is not 担当 of one of the persons touched."""
+        return InquiryAccess(members=self.members, outside=self.outside,
+                             reason=clean_reason(reason) if self.outside else "")
+
     def record(self, *, actor, person_id: int) -> None:
         """Call in the sending transaction, after send_inquiry."""
         for member in self.members:
@@ -236,12 +242,15 @@ def inquiry_access(user, *, person_id: int, reason: str | None = None, member: M
     (ValidationError on `access_reason`) when the sender is not 担当 of one of the persons touched."""
     if not touches_protected(user, person_id):  # the usual inquiry: one statement, nothing to check or record
         return InquiryAccess(members=[], outside=[])
+    access = protected_access(user, person_id=person_id, member=member)
+    return access.given(reason) if reason is not None else access
+
+
+def protected_access(user, *, person_id: int, member: Member | None = None) -> InquiryAccess:
+    """inquiry_access, read in full, for a person known to be touched (touched_persons): the 一括照会 reads it once
+    a person and checks each line's reason with InquiryAccess.given."""
     members = inquiry_protected_members(user, person_id, member=member)
-    outside = [m for m in members if not is_in_charge(user, m)]
-    access = InquiryAccess(members=members, outside=outside)
-    if reason is not None and outside:
-        access.reason = clean_reason(reason)
-    return access
+    return InquiryAccess(members=members, outside=[m for m in members if not is_in_charge(user, m)])
 
 
 def clean_reason(reason: str) -> str:
