@@ -30,13 +30,21 @@ class IsInsurerStaff(BasePermission):
 class IsSupervisor(IsInsurerStaff):
     """責任者 only (approving or rejecting a clearing request: four eyes)."""
 
+    refusal = "解除の承認は責任者のみが行えます。"
+
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
         if request.user.role == Role.SUPERVISOR:
             return True
-        self.message = "解除の承認は責任者のみが行えます。"
+        self.message = self.refusal
         return False
+
+
+class ManagesCaseStaff(IsSupervisor):
+    """責任者 only: a case's 担当 (issue 17 point 6), read and changed."""
+
+    refusal = "担当の参照・追加・削除は責任者のみが行えます。"
 
 
 class IsAuditor(IsInsurerStaff):

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import record
+from audit.models import AuditEntry
+from audit.services import append, entry, record
 from institutions.access import require_changer
 from members.models import InfoItem, Member, Replica
 
@@ -105,15 +106,19 @@ def protected_members(*, institution_id: int, person_ids: Iterable[int]) -> list
 
 def record_protected_views(*, actor, person_ids: Iterable[int], via: str) -> int:
     """Every view of a protected person's data by staff is recorded (SPEC rule 10), one entry per person."""
+    entries = protected_view_entries(actor=actor, person_ids=person_ids, via=via)
+    if entries:
+        with transaction.atomic():
+            append(*entries)
+    return len(entries)
+
+
+def protected_view_entries(*, actor, person_ids: Iterable[int], via: str) -> list[AuditEntry]:
+    """The entries record_protected_views writes, unwritten: a list page appends them with its others, at once."""
     if not getattr(actor, "institution_id", None):
-        return 0
+        return []
     members = protected_members(institution_id=actor.institution_id, person_ids=person_ids)
-    if not members:
-        return 0
-    with transaction.atomic():
-        for member in members:
-            record(actor=actor, action="protected.viewed", target=member, message=f"API参照: {via}")
-    return len(members)
+    return [entry(actor=actor, action="protected.viewed", target=m, message=f"API参照: {via}") for m in members]
 
 
 def revoke_token(*, actor, token) -> None:

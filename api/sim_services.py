@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import record
 from institutions.models import Department, Institution, InstitutionKind, Role, Staff, StaffOrigin
 from members.enrolment import run_enrolment_hooks
+from members.locks import lock_person_settings
 from members.models import InfoItem, Member, Person, Replica
 from portal_sim.models import Card
 from portal_sim.services import issue_card
@@ -119,6 +120,7 @@ def enrol_person(
                         acquired_on=acquired_on)
         member.full_clean()
         member.save()
+        lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)  # before the trail's
         record(actor=None, institution=insurer if insurer.is_tenant else None, action="sim.member.enrolled",
                target=member)
         run_enrolment_hooks(actor=None, member=member)  # 引継ぎによる仮設定, as at every 加入

@@ -11,6 +11,7 @@ from api.views import (
     access,
     account,
     batch,
+    case_staff,
     cases,
     clearing,
     common,
@@ -20,9 +21,11 @@ from api.views import (
     handovers,
     links,
     members,
-    sim,
     sweep,
 )
+from api.views.sim import peers as sim_peers
+from api.views.sim import portal as sim_portal
+from api.views.sim import world as sim_world
 
 app_name = "api"
 
@@ -62,6 +65,10 @@ v1 = [
     path("cases/<str:pk>/exposure/append-requests/", sweep.ExposureSweepAppendView.as_view(),
          name="case-exposure-append"),
     path("cases/<str:pk>/access-log/", access.CaseAccessLogView.as_view(), name="case-access-log"),
+    path("cases/<str:pk>/staff/", case_staff.CaseStaffView.as_view(), name="case-staff-list"),
+    path("cases/<str:pk>/staff/add/", case_staff.AddCaseStaffView.as_view(), name="case-staff-add"),
+    path("cases/<str:pk>/staff/remove/", case_staff.RemoveCaseStaffView.as_view(), name="case-staff-remove"),
+    path("cases/<str:pk>/access-reason/", cases.CaseAccessReasonView.as_view(), name="case-access-reason"),
     path("access-digest/", access.AccessDigestView.as_view(), name="access-digest"),
     path("cases/<str:pk>/handover/", handovers.OfferHandoverView.as_view(), name="case-handover-offer"),
     path("handovers/", handovers.HandoverListView.as_view(), name="handover-list"),
@@ -86,20 +93,20 @@ v1 = [
 ]
 
 sim_urls = [
-    path("insurers/", sim.CreateInsurerView.as_view(), name="insurer-create"),
-    path("insurers/<str:pk>/staff/", sim.CreateStaffView.as_view(), name="staff-create"),
-    path("municipalities/", sim.CreateMunicipalityView.as_view(), name="municipality-create"),
-    path("institutions/<str:pk>/replicas/", sim.PeerReplicaView.as_view(), name="peer-replica"),
-    path("institutions/<str:pk>/inquiries/", sim.PeerInquiryView.as_view(), name="peer-inquiry"),
-    path("institutions/<str:pk>/settings/", sim.PeerSettingView.as_view(), name="peer-setting"),
-    path("persons/", sim.CreatePersonView.as_view(), name="person-create"),
-    path("persons/<str:sim_id>/enrolments/", sim.EnrolPersonView.as_view(), name="person-enrol"),
-    path("persons/<str:sim_id>/cards/", sim.ReissueCardView.as_view(), name="card-reissue"),
-    path("cards/<str:card_number>/suspend/", sim.SuspendCardView.as_view(), name="card-suspend"),
-    path("portal/", sim.PortalView.as_view(), name="portal"),
-    path("portal/proxies/", sim.NameProxyView.as_view(), name="proxy-name"),
-    path("portal/proxies/remove/", sim.RemoveProxyView.as_view(), name="proxy-remove"),
-    path("nws/append-requests/process/", sim.NwsProcessAppendRequestsView.as_view(), name="nws-append-process"),
+    path("insurers/", sim_world.CreateInsurerView.as_view(), name="insurer-create"),
+    path("insurers/<str:pk>/staff/", sim_world.CreateStaffView.as_view(), name="staff-create"),
+    path("municipalities/", sim_world.CreateMunicipalityView.as_view(), name="municipality-create"),
+    path("institutions/<str:pk>/replicas/", sim_peers.PeerReplicaView.as_view(), name="peer-replica"),
+    path("institutions/<str:pk>/inquiries/", sim_peers.PeerInquiryView.as_view(), name="peer-inquiry"),
+    path("institutions/<str:pk>/settings/", sim_peers.PeerSettingView.as_view(), name="peer-setting"),
+    path("persons/", sim_world.CreatePersonView.as_view(), name="person-create"),
+    path("persons/<str:sim_id>/enrolments/", sim_world.EnrolPersonView.as_view(), name="person-enrol"),
+    path("persons/<str:sim_id>/cards/", sim_portal.ReissueCardView.as_view(), name="card-reissue"),
+    path("cards/<str:card_number>/suspend/", sim_portal.SuspendCardView.as_view(), name="card-suspend"),
+    path("portal/", sim_portal.PortalView.as_view(), name="portal"),
+    path("portal/proxies/", sim_portal.NameProxyView.as_view(), name="proxy-name"),
+    path("portal/proxies/remove/", sim_portal.RemoveProxyView.as_view(), name="proxy-remove"),
+    path("nws/append-requests/process/", sim_peers.NwsProcessAppendRequestsView.as_view(), name="nws-append-process"),
 ]
 
 # ReDoc (no personal data) comes from our own static files (drf-spectacular-sidecar), so no CDN host is allowed; it

@@ -63,6 +63,9 @@ PostgreSQL the database links and hashes every entry itself (audit/chain_sql.py)
             models.Index(fields=["institution", "-at"], name="audit_institution_at_idx"),
             # The head of an institution's chain (audit/chain_sql.py: one chain per institution).
             models.Index(fields=["institution", "id"], name="audit_chain_head_idx"),
+            # The head of the server's own chain: `institution_id IS NULL` is no equality, so the index above cannot
+            # give its rows in id order (every append would read and sort the whole server chain).
+            models.Index(fields=["id"], condition=models.Q(institution__isnull=True), name="audit_server_head_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,8 @@ viewer was 担当 (`in_charge`). The case page's 閲覧記録 and the auditor's 
 """
 
 import datetime
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,14 +34,27 @@ REASON_MAX = 200  # one line
 # 担当.
 
 
-def in_charge_ids(case: ProtectionCase) -> set[int]:
-    """Staff in charge of the case: live CaseStaff rows, and the registering clerk unless a row about him exists
-    (a 責任者 removed him, or added him explicitly)."""
-    rows = list(CaseStaff.objects.filter(case=case).values_list("staff_id", "removed_at"))
+def _in_charge_from(rows, opened_by_id) -> set[int]:
+    """The one 担当 rule: live CaseStaff rows (staff_id, removed_at), and the registering clerk unless a row about
+    him exists (a 責任者 removed him, or added him explicitly)."""
     ids = {staff_id for staff_id, removed_at in rows if removed_at is None}
-    if case.opened_by_id and case.opened_by_id not in {staff_id for staff_id, _ in rows}:
-        ids.add(case.opened_by_id)
+    if opened_by_id and opened_by_id not in {staff_id for staff_id, _ in rows}:
+        ids.add(opened_by_id)
     return ids
+
+
+def in_charge_by_case(cases) -> dict[int, set[int]]:
+    """担当 of each case, given as (case pk, opened_by_id) pairs, in one read."""
+    rows = defaultdict(list)
+    for case_id, staff_id, removed_at in CaseStaff.objects.filter(case_id__in=[pk for pk, _ in cases]).values_list(
+            "case_id", "staff_id", "removed_at"):
+        rows[case_id].append((staff_id, removed_at))
+    return {pk: _in_charge_from(rows[pk], opened_by_id) for pk, opened_by_id in cases}
+
+
+def in_charge_ids(case: ProtectionCase) -> set[int]:
+    """Staff in charge of the case."""
+    return in_charge_by_case([(case.pk, case.opened_by_id)])[case.pk]
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,11 @@ def add_case_staff(*, actor, case: ProtectionCase, staff) -> CaseStaff:
     """A 責任者 names another staff member of the insurer 担当 of the case (audited)."""
     _require_supervisor_of(actor, case)
     if staff is None or staff.institution_id != actor.institution_id or not staff.is_active:
-        raise ValidationError({"staff": "担当にする職員を選んでください。"}, code="staff_unknown")
+        raise ValidationError({"staff": ValidationError("担当にする職員を選んでください。", code="staff_unknown")})
     with transaction.atomic():
         ProtectionCase.objects.select_for_update().filter(pk=case.pk).first()
         if staff.pk in in_charge_ids(case):
-            raise ValidationError({"staff": f"{staff}はすでに担当です。"}, code="already_in_charge")
+            raise ValidationError({"staff": ValidationError(f"{staff}はすでに担当です。", code="already_in_charge")})
         row = CaseStaff.objects.create(case=case, institution_id=case.institution_id, staff=staff,
                                        added_at=timezone.now(), added_by_name=str(actor))
         audit(actor=actor, action="case.staff_added", target=case, after={"staff": staff.pk, "name": str(staff)})
@@ -91,7 +105,7 @@ def remove_case_staff(*, actor, case: ProtectionCase, staff) -> None:
     with transaction.atomic():
         ProtectionCase.objects.select_for_update().filter(pk=case.pk).first()
         if staff is None or staff.pk not in in_charge_ids(case):
-            raise ValidationError({"staff": "この職員は担当ではありません。"}, code="not_in_charge")
+            raise ValidationError({"staff": ValidationError("この職員は担当ではありません。", code="not_in_charge")})
         now = timezone.now()
         live = CaseStaff.objects.in_force().filter(case=case, staff=staff).first()
         if live is None:  # the registering clerk, 担当 by default: his removal is a row of its own
@@ -118,39 +132,94 @@ def grant(session, member_pk: int, reason: str) -> None:
     session[SESSION_KEY] = grants
 
 
-
-def protected_cases(user, member: Member) -> list[ProtectionCase]:
-    """Her open cases at the caller's insurer."""
-    return list(ProtectionCase.objects.visible_to(user).filter(member=member, closed_at__isnull=True))
-
-
-def is_in_charge(user, member: Member) -> bool:
-    """担当 of one of her open cases; with no open case but an active setting, whoever set one of them."""
-    cases = protected_cases(user, member)
-    if cases:
-        return any(user.pk in in_charge_ids(c) for c in cases)
-    setters = Setting.objects.visible_to(user).active().filter(member=member, kind__in=GLASS_KINDS).values_list(
-        "set_by_id", flat=True)
-    return user.pk in set(setters)
-
-
 # Settings that mark a DV / abuse victim without a case; 自動応答不可 alone (e.g. a late 副本, 別紙3 ③) does not.
 GLASS_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO)
 
 
+def in_charge_member_ids(user, member_ids) -> set[int]:
+    """Of these members, those the caller is 担当 of: of one of her open cases; with no open case but an active
+    setting, whoever set one of them. Two reads whatever the number of members."""
+    ids = set(member_ids)
+    cases = list(ProtectionCase.objects.visible_to(user).filter(member_id__in=ids, closed_at__isnull=True)
+                 .values_list("pk", "opened_by_id", "member_id"))
+    staff = in_charge_by_case([(pk, by) for pk, by, _ in cases]) if cases else {}
+    mine = {member_id for pk, _, member_id in cases if user.pk in staff[pk]}
+    without_case = ids - {member_id for _, _, member_id in cases}
+    if without_case:
+        mine |= set(Setting.objects.visible_to(user).active().filter(
+            member_id__in=without_case, kind__in=GLASS_KINDS, set_by_id=user.pk).values_list("member_id", flat=True))
+    return mine
+
+
+def is_in_charge(user, member: Member) -> bool:
+    return member.pk in in_charge_member_ids(user, [member.pk])
+
+
+def behind_glass_ids(user, member_ids) -> set[int]:
+    """Of these members, those behind the glass: an open case, or an active 不開示該当 / 自己情報提供不可 setting
+    (one read)."""
+    cases = ProtectionCase.objects.visible_to(user).filter(member=OuterRef("pk"), closed_at__isnull=True)
+    settings = Setting.objects.visible_to(user).active().filter(member=OuterRef("pk"), kind__in=GLASS_KINDS)
+    return set(Member.objects.filter(pk__in=list(member_ids)).filter(Exists(cases) | Exists(settings))
+               .values_list("pk", flat=True))
+
+
 def is_protected(user, member: Member) -> bool:
-    """Behind the glass: an open case, or an active 不開示該当 / 自己情報提供不可 setting (one query)."""
-    cases = ProtectionCase.objects.visible_to(user).filter(member=member, closed_at__isnull=True)
-    settings = Setting.objects.visible_to(user).active().filter(member=member, kind__in=GLASS_KINDS)
-    return Member.objects.filter(pk=member.pk).filter(Exists(cases) | Exists(settings)).exists()
+    return member.pk in behind_glass_ids(user, [member.pk])
+
+
+def members_needing_reason(user, member_ids) -> set[int]:
+    """Break the glass: of these members, those the caller must give a reason for (not 担当). Three reads at most."""
+    behind = behind_glass_ids(user, member_ids)
+    return behind - in_charge_member_ids(user, behind) if behind else set()
 
 
 def needs_reason(user, member: Member, *, case: ProtectionCase | None = None) -> bool:
     """Break the glass: a staff member who is not 担当 gives a reason before seeing a protected person. A closed
     case's own page asks its 担当 (she may still be at risk; her history is hers)."""
-    if case is not None and not case.is_open:
-        return user.pk not in in_charge_ids(case)
-    return is_protected(user, member) and not is_in_charge(user, member)
+    if case is not None:
+        return case.pk in cases_needing_reason(user, [case])
+    return member.pk in members_needing_reason(user, [member.pk])
+
+
+def cases_needing_reason(user, cases) -> set[int]:
+    """The cases (pks) whose page asks the caller for a reason: an open one as her member page does, a closed one
+    unless the caller is its 担当. A constant number of reads for a whole list."""
+    closed = [c for c in cases if not c.is_open]
+    need = members_needing_reason(user, {c.member_id for c in cases if c.is_open})
+    staff = in_charge_by_case([(c.pk, c.opened_by_id) for c in closed]) if closed else {}
+    return {c.pk for c in cases if (c.member_id in need if c.is_open else user.pk not in staff[c.pk])}
+
+
+# Masked in lists: 「保護対象者」 with no name, 枝番 or birth date, until the caller is 担当 or has given a reason.
+# `granted(member_ids)` answers which of them the caller gave a reason for: the console keeps reasons in the session
+# (granted_in_session), the API reads them back from the log since its token was made (granted_in_log).
+
+
+def masked_member_ids(user, member_ids, *, granted) -> set[int]:
+    """The name search's rule: members to show masked."""
+    need = members_needing_reason(user, member_ids)
+    return need - granted(need) if need else set()
+
+
+def masked_case_ids(user, cases, *, granted) -> set[int]:
+    """The same rule for case lists: cases whose person is shown masked (her case number only)."""
+    need = cases_needing_reason(user, cases)
+    given = granted({c.member_id for c in cases if c.pk in need}) if need else set()
+    return {c.pk for c in cases if c.pk in need and c.member_id not in given}
+
+
+def granted_in_session(session):
+    return lambda member_ids: {pk for pk in member_ids if granted_reason(session, pk)}
+
+
+def granted_in_log(user, *, since):
+    """Reasons the caller gave (entries not 担当, which always carry one) since `since` (the API token's making)."""
+    def granted(member_ids) -> set[int]:
+        given = viewed_entries(user).filter(actor_id=user.pk, at__gte=since, after__in_charge=False,
+                                      target_id__in=[str(pk) for pk in member_ids]).exclude(after__reason="")
+        return {int(pk) for pk in given.values_list("target_id", flat=True).distinct()}
+    return granted
 
 
 def inquiry_protected_members(user, person_id: int, *, member: Member | None = None) -> list[Member]:
@@ -271,103 +340,6 @@ def record_access(*, actor, member: Member, channel: str, reason: str = "", in_c
                  after={"channel": channel, "reason": reason, "in_charge": in_charge})
 
 
-# Reading the log.
-
-
-@dataclass
-class Access:
-    at: datetime.datetime
-    actor_name: str
-    actor_id: int | None
-    member: Member | None
-    channel: str
-    reason: str
-    in_charge: bool
-
-
-def _access(entry: AuditEntry, member=None) -> Access:
-    after = entry.after or {}
-    return Access(at=entry.at, actor_name=entry.actor_name, actor_id=entry.actor_id, member=member,
-                  channel=after.get("channel") or entry.message, reason=after.get("reason", ""),
-                  in_charge=bool(after.get("in_charge", False)))
-
-
-def _entries(user):
+def viewed_entries(user):
+    """The `protected.viewed` entries of the caller's insurer (flags.access_digest reads them too)."""
     return AuditEntry.objects.visible_to(user).filter(action=VIEWED, target_type=MEMBER_TARGET)
-
-
-def member_access_log(user, member: Member, *, limit: int = 200) -> list[Access]:
-    """閲覧記録 of one protected person, newest first: who, when, through what, why."""
-    rows = _entries(user).filter(target_id=str(member.pk)).order_by("-at", "-id")[:limit]
-    return [_access(e, member) for e in rows]
-
-
-def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.datetime, datetime.datetime]:
-    """The JST week (Monday to Sunday) holding `day`: its Monday and its start and end instants."""
-    monday = day - datetime.timedelta(days=day.weekday())
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
-    return monday, start, start + datetime.timedelta(days=7)
-
-
-@dataclass
-class DigestRow:
-    """Accesses to one protected person by one staff member in the week."""
-
-    member: Member | None
-    actor_name: str
-    in_charge: bool
-    count: int = 0
-    first_at: datetime.datetime | None = None
-    last_at: datetime.datetime | None = None
-    channels: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    accesses: list[Access] = field(default_factory=list)
-
-
-@dataclass
-class Digest:
-    monday: datetime.date
-    rows: list[DigestRow]
-
-    @property
-    def total(self) -> int:
-        return sum(r.count for r in self.rows)
-
-    @property
-    def outside_count(self) -> int:
-        return sum(r.count for r in self.rows if not r.in_charge)
-
-
-def weekly_digest(user, *, day: datetime.date) -> Digest:
-    """Every access to a protected person of the caller's insurer in the week of `day`, one row per person, staff
-    member and 担当-or-not; rows of staff who were not 担当 first. Nothing for anyone without an insurer."""
-    monday, start, end = week_bounds(day)
-    entries = list(_entries(user).filter(at__gte=start, at__lt=end).order_by("at", "id"))
-    member_ids = {int(e.target_id) for e in entries if e.target_id.isdigit()}
-    members = Member.objects.visible_to(user).in_bulk(member_ids)
-    rows: dict[tuple, DigestRow] = {}
-    for e in entries:
-        member = members.get(int(e.target_id)) if e.target_id.isdigit() else None
-        access = _access(e, member)
-        key = (e.target_id, e.actor_id, e.actor_name, access.in_charge)
-        row = rows.setdefault(key, DigestRow(member=member, actor_name=e.actor_name, in_charge=access.in_charge))
-        row.count += 1
-        row.first_at = row.first_at or e.at
-        row.last_at = e.at
-        row.accesses.append(access)
-        if access.channel and access.channel not in row.channels:
-            row.channels.append(access.channel)
-        if access.reason and access.reason not in row.reasons:
-            row.reasons.append(access.reason)
-    ordered = sorted(rows.values(), key=lambda r: (
-        r.in_charge, r.member.kana if r.member else "", r.member.pk if r.member else 0, r.actor_name))
-    return Digest(monday=monday, rows=ordered)
-
-
-def record_digest_read(*, actor, monday: datetime.date, rows: int | None, channel: str) -> None:
-    """Reading the digest is itself audited (the week, how many rows; None for a download streamed after)."""
-    after = {"week": monday.isoformat(), "channel": channel}
-    if rows is not None:
-        after["rows"] = rows
-    audit(actor=actor, action="audit.access_digest_viewed", after=after)

@@ -8,8 +8,8 @@ flags.policy.card_procedure_gate, which decides. Typed dates alone no longer ope
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from flags.facts import facts_for
-from flags.models import ProtectionCase, Setting
+from flags.facts import FactQuestion, facts_for, facts_for_many
+from flags.models import Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import CardGate, CardProcedures, CardProxyFacts
 from flags.policy import card_procedure_gate as decide_gate
 from institutions.models import Role
@@ -54,18 +54,58 @@ def case_gate(case: ProtectionCase, *, person_id: int | None = None, kind: str =
                        facts=case_facts(case, person_id=person_id))
 
 
-def gate_for(setting: Setting) -> tuple[ProtectionCase | None, CardGate]:
-    """The governing case ① of the setting (or None) and the gate's answer for clearing it."""
+def case_gates(cases) -> dict[int, CardGate]:
+    """case_gate for each case of a list (their `linked_persons` and `member` fetched with them): the facts of all
+    of them asked at once."""
+    questions = [FactQuestion(c.member.person_id, tuple(link.person_id for link in c.linked_persons.all()
+                                                        if link.removed_at is None), c.card_suspension_advised_on)
+                 for c in cases]
+    return {
+        c.pk: decide_gate("non_disclosure", case_card_or_proxy=c.case_card_or_proxy,
+                          procedures=card_procedures_of(c), facts=facts)
+        for c, facts in zip(cases, facts_for_many(questions), strict=True)
+    }
+
+
+def pending_handover_case_1(setting: Setting) -> Handover | None:
+    """A 同伴者's 引継ぎによる仮設定 made before she is the new insurer's member has no case there yet: the pending
+    handover of a case ① that names the person as 同伴者 governs it, with the checklist it carries."""
+    if setting.case_id is not None or setting.source != SettingSource.HANDOVER:
+        return None
+    return (Handover.objects.filter(to_institution_id=setting.institution_id, state=HandoverState.PENDING,
+                                    case_card_or_proxy=True, companions__person_id=setting.person_id)
+            .order_by("offered_at", "pk").first())
+
+
+def handover_gate(handover: Handover, *, person_id: int, kind: str) -> CardGate:
+    """The gate for a person a pending handover of a case ① protects: its carried checklist, Nakama's facts."""
+    procedures = CardProcedures(
+        card_suspension_confirmed_on=handover.card_suspension_confirmed_on,
+        proxy_cancel_confirmed_on=handover.proxy_cancel_confirmed_on,
+        number_change_advised_on=handover.number_change_advised_on,
+        number_change_confirmed_on=handover.number_change_confirmed_on,
+    )
+    facts = facts_for(person_id=person_id, linked_person_ids=list(handover.linked_persons.values_list("pk", flat=True)),
+                      card_advised_on=handover.card_suspension_advised_on)
+    return decide_gate(kind, case_card_or_proxy=True, procedures=procedures, facts=facts)
+
+
+def gate_for(setting: Setting) -> tuple[ProtectionCase | Handover | None, CardGate]:
+    """The governing case ① of the setting (or the pending handover of one, or None) and the gate's answer for
+    clearing it."""
     case = card_procedure_case(setting)
-    if case is None:
-        return None, CardGate(applies=False)
-    return case, case_gate(case, person_id=setting.person_id, kind=setting.kind)
+    if case is not None:
+        return case, case_gate(case, person_id=setting.person_id, kind=setting.kind)
+    handover = pending_handover_case_1(setting)
+    if handover is not None:
+        return handover, handover_gate(handover, person_id=setting.person_id, kind=setting.kind)
+    return None, CardGate(applies=False)
 
 
-def gate_display(case: ProtectionCase, gate: CardGate) -> dict:
+def gate_display(case: ProtectionCase | Handover, gate: CardGate) -> dict:
     """What the console's card-procedure panel shows (console/_card_procedures.html)."""
     return {"case": case, "missing": list(gate.missing), "contradicted": list(gate.contradicted),
-            "refused": gate.refused}
+            "refused": gate.refused, "pending_handover": isinstance(case, Handover)}
 
 
 def gate_summary(gate: CardGate) -> str:

@@ -26,7 +26,7 @@ from flags.models import (
 )
 from flags.policy import companion_setting_kinds
 from flags.selectors import lock_person_settings
-from flags.setting_changes import mark_cleared, set_setting, setting_snapshot
+from flags.setting_changes import mark_cleared, set_setting, setting_snapshot, write_setting
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Role
 from members.models import Member
@@ -211,20 +211,46 @@ def offer_companions(*, handover: Handover, case: ProtectionCase) -> None:
     ])
 
 
-def carry_companions(*, actor, handover: Handover, case: ProtectionCase) -> list[CaseCompanion]:
-    """At confirmation: each offered companion who is the new insurer's member joins the new case (with its
-    protections); the others are recorded so B's staff add them once enrolled."""
-    carried, not_members = [], 0
-    for offered in handover.companions.all():
-        member = Member.objects.filter(insurer_id=case.institution_id, person_id=offered.person_id,
-                                       lost_on__isnull=True).first()
-        if member is None or member.pk == case.member_id:
-            not_members += 1
+def protect_offered_companions(*, handover: Handover, case: ProtectionCase | None, person_ids=None) -> int:
+    """引継ぎによる仮設定 of the 同伴者 an offer names (issue 17 ①⑤): each who is (or becomes) the new insurer's member
+    gets a companion's protections the instant they are, by the system in the caller's transaction — whether she is
+    enrolled there yet or not — and joins her provisional case once it exists. Idempotent: a companion already on
+    the case, or a protection already in force, is left as it is. Returns how many offered companions are not (yet)
+    the new insurer's members."""
+    offered = handover.companions.all()
+    if person_ids is not None:
+        offered = offered.filter(person_id__in=list(person_ids))
+    kinds = companion_setting_kinds(handover.kinds, case_card_or_proxy=handover.case_card_or_proxy)
+    linked = set(handover.linked_persons.values_list("pk", flat=True))
+    institution_id, not_members = handover.to_institution_id, 0
+    for companion in offered:
+        # The lock a 加入's hook takes before it looks for handovers: an offer and a concurrent 加入 meet.
+        lock_person_settings(institution_id=institution_id, person_id=companion.person_id)
+        member = (Member.objects.filter(insurer_id=institution_id, person_id=companion.person_id, lost_on__isnull=True)
+                  .order_by("-acquired_on", "-pk").first())
+        if member is None or companion.person_id in linked or (case is not None and member.pk == case.member_id):
+            not_members += member is None
             continue
-        carried.append(add_companion(actor=actor, case=case, member=member, relation=offered.relation,
-                                     reason="他の保険者からの引継ぎ（同伴者）"))
-    if not_members:
+        reason = f"引継ぎによる仮設定（同伴者: {companion.relation}）"
+        if case is not None and not CaseCompanion.objects.in_force().filter(case=case, member=member).exists():
+            joined = CaseCompanion.objects.create(
+                case=case, institution_id=institution_id, member=member, relation=companion.relation, reason=reason,
+                added_at=timezone.now(), added_by=None, added_by_name=SettingSource.HANDOVER.label)
+            record(actor=None, institution=case.institution, action="case.companion_added", target=case,
+                   after=_companion_snapshot(joined), message=reason)
+        in_force = set(Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True))
+        for kind in kinds:
+            if kind not in in_force:
+                write_setting(actor=None, member=member, kind=kind, reason=reason, item=None,
+                              source=SettingSource.HANDOVER, case=case)
+    return not_members
+
+
+def carry_companions(*, actor, handover: Handover, case: ProtectionCase) -> None:
+    """At confirmation: the offered companions who are the new insurer's members are on the case already (joined
+    provisionally); the others are recorded so B's staff add them once enrolled — their 加入 protects them anyway
+    while the handover is pending."""
+    if not_members := protect_offered_companions(handover=handover, case=case):
         record(actor=actor, action="handover.companions_not_members", target=case,
                after={"handover": handover.pk, "count": not_members},
                message="引継ぎの同伴者のうち当保険者の被保険者でない方がいます。資格取得の登録後に同伴者として追加してください。")
-    return carried

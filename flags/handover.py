@@ -15,15 +15,15 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from audit.services import record
-from flags.family import carry_companions, offer_companions
+from audit.services import append, entry, record
+from flags.family import carry_companions, offer_companions, protect_offered_companions
 from flags.links import write_link
 from flags.models import CaseLinkedPerson, CaseStaff, Handover, HandoverState, ProtectionCase, Setting, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
-from flags.selectors import lock_person_settings
+from flags.selectors import lock_person_settings, lock_persons_settings
 from flags.setting_changes import write_setting
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution
@@ -32,7 +32,8 @@ from members.models import Member
 CASE_KINDS = (SettingKind.NON_DISCLOSURE, SettingKind.NO_SELF_INFO, SettingKind.NO_AUTO_RESPONSE)
 PROVISIONAL_REASON = "引継ぎによる仮設定"
 PENDING_LABEL = "引継ぎ確認待ち"
-SUBJECT, LINKED = "subject", "linked"  # her / an offered linked person, in pending_handover_persons
+# her / an offered linked person / an offered 同伴者, in pending_handover_persons
+SUBJECT, LINKED, COMPANION = "subject", "linked", "companion"
 # What of the old case travels (issue 17 point 2); nothing else of it reaches the new insurer.
 CARRIED_FIELDS = (
     "requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
@@ -80,18 +81,24 @@ def offer_handover(*, actor, case: ProtectionCase, to_institution: Institution, 
         )
         handover.linked_persons.set([link.person_id for link in case.linked_persons.filter(removed_at__isnull=True)])
         offer_companions(handover=handover, case=case)  # 同伴者 travel with her (flags.family)
-        record(actor=actor, action="handover.offered", target=case,
-               after={"handover": handover.pk, "to": to_institution.name, "kinds": "、".join(kinds_labels(handover)),
-                      "consent_on": consent_on.isoformat()})
-        # The new insurer's trail: the world (no name of the old insurer's staff).
-        record(actor=None, institution=to_institution, action="handover.received", target=handover,
-               after={"from": case.institution.name, "kinds": "、".join(kinds_labels(handover))})
         # The same lock a 加入's hook takes before it looks for handovers: an offer and a concurrent 加入 cannot
-        # both miss each other (each reads after the other committed).
+        # both miss each other (each reads after the other committed). Taken before any audit entry: an inquiry
+        # takes a person's lock, then its insurer's chain lock; so does every act here (no circle).
         lock_person_settings(institution_id=to_institution.pk, person_id=handover.person_id)
         member = _active_member(institution_id=to_institution.pk, person_id=handover.person_id)
         if member is not None:  # she is already the new insurer's member: protected from this moment
             _apply_provisionally(handover=handover, member=member)
+        else:  # a 同伴者 already the new insurer's member is protected now; she joins later
+            protect_offered_companions(handover=handover, case=None)
+        # Both trails in one append, in chain order (audit.services.append): the new insurer's entry names the
+        # world, no one of the old insurer's staff.
+        append(
+            entry(actor=actor, action="handover.offered", target=case,
+                  after={"handover": handover.pk, "to": to_institution.name,
+                         "kinds": "、".join(kinds_labels(handover)), "consent_on": consent_on.isoformat()}),
+            entry(actor=None, institution=to_institution, action="handover.received", target=handover,
+                  after={"from": case.institution.name, "kinds": "、".join(kinds_labels(handover))}),
+        )
     return handover
 
 
@@ -111,6 +118,15 @@ def protect_on_enrolment(*, actor, member: Member) -> None:
     for handover in pending:
         case = _apply_provisionally(handover=handover, member=member)
         _enrolling_clerk_in_charge(actor=actor, case=case)
+    # A 同伴者 an offer names (a child who fled with her), enrolled before or after her: protected now too, and on
+    # her case if it is open here (a confirmed handover's case as well: the child may enrol after the decision).
+    naming = (Handover.objects.select_for_update(of=("self",))
+              .filter(to_institution_id=member.insurer_id, companions__person_id=member.person_id)
+              .filter(Q(state=HandoverState.PENDING)
+                      | Q(state=HandoverState.CONFIRMED, new_case__closed_at__isnull=True))
+              .order_by("offered_at", "pk"))  # one row a handover: a person is offered once (one_handover_companion)
+    for handover in naming:
+        protect_offered_companions(handover=handover, case=handover.new_case, person_ids=[member.person_id])
 
 
 def _enrolling_clerk_in_charge(*, actor, case: ProtectionCase) -> None:
@@ -129,6 +145,10 @@ def _enrolling_clerk_in_charge(*, actor, case: ProtectionCase) -> None:
 def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCase:
     """Open (or reuse) her case at the new insurer with what the offer carries, link the offered persons and set
     the offered protections, all by the system (actor none) in the caller's transaction."""
+    # Every person the act touches here, before its first audit entry (see lock_persons_settings).
+    lock_persons_settings(institution_id=member.insurer_id, person_ids=[
+        member.person_id, *handover.linked_persons.values_list("pk", flat=True),
+        *handover.companions.values_list("person_id", flat=True)])
     Member.objects.select_for_update().filter(pk=member.pk).first()  # one open case per member, as at registration
     case = ProtectionCase.objects.filter(member=member, closed_at__isnull=True).first()
     if case is None:
@@ -167,6 +187,7 @@ def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCas
                           source=SettingSource.HANDOVER, case=case)
     handover.new_case = case
     handover.save(update_fields=["new_case"])
+    protect_offered_companions(handover=handover, case=case)  # the 同伴者 who are (already) our members join her case
     record(actor=None, institution=member.insurer, action="handover.provisional", target=handover,
            after={"case": case.pk, "member": member.branch_number, "kinds": "、".join(kinds_labels(handover))},
            message=PROVISIONAL_REASON)
@@ -193,14 +214,16 @@ def handovers_offered(user) -> QuerySet[Handover]:
 
 def pending_handover_persons(user, person_ids) -> dict[int, str]:
     """Of these persons, those a handover still waiting for the user's insurer's decision names, each with its role
-    in it: SUBJECT (her) or LINKED (an offered linked person). Every screen of the new insurer that shows one says
-    引継ぎ確認待ち. Two queries, whatever the number of persons."""
+    in it: SUBJECT (her), COMPANION (an offered 同伴者) or LINKED (an offered linked person). Every screen of the new
+    insurer that shows one says 引継ぎ確認待ち. Three queries, whatever the number of persons."""
     person_ids = {pk for pk in person_ids if pk}
     if not getattr(user, "institution_id", None) or not person_ids:
         return {}
     pending = Handover.objects.filter(to_institution_id=user.institution_id, state=HandoverState.PENDING)
     found = dict.fromkeys(
         pending.filter(linked_persons__in=person_ids).values_list("linked_persons", flat=True), LINKED)
+    found.update(dict.fromkeys(pending.filter(companions__person_id__in=person_ids)
+                               .values_list("companions__person_id", flat=True), COMPANION))
     found.update(dict.fromkeys(pending.filter(person_id__in=person_ids).values_list("person_id", flat=True), SUBJECT))
     return {pk: role for pk, role in found.items() if pk in person_ids}
 
@@ -247,9 +270,11 @@ def confirm_handover(*, actor, handover: Handover) -> ProtectionCase:
         carry_companions(actor=actor, handover=handover, case=ProtectionCase.objects.get(pk=handover.new_case_id))
         handover.state, handover.decided_at, handover.decided_by = HandoverState.CONFIRMED, timezone.now(), actor
         handover.save(update_fields=["state", "decided_at", "decided_by"])
-        record(actor=actor, action="handover.confirmed", target=handover, after={"case": handover.new_case_id})
-        record(actor=None, institution=handover.from_institution, action="handover.outcome", target=handover.from_case,
-               after={"handover": handover.pk, "state": handover.get_state_display()})
+        append(  # both trails, in chain order (see offer_handover)
+            entry(actor=actor, action="handover.confirmed", target=handover, after={"case": handover.new_case_id}),
+            entry(actor=None, institution=handover.from_institution, action="handover.outcome",
+                  target=handover.from_case, after={"handover": handover.pk, "state": handover.get_state_display()}),
+        )
     return ProtectionCase.objects.get(pk=handover.new_case_id)
 
 
@@ -265,8 +290,11 @@ def decline_handover(*, actor, handover: Handover, reason: str) -> Handover:
         handover.state, handover.decided_at, handover.decided_by = HandoverState.DECLINED, timezone.now(), actor
         handover.decline_reason = reason
         handover.save(update_fields=["state", "decided_at", "decided_by", "decline_reason"])
-        record(actor=actor, action="handover.declined", target=handover, message=reason,
-               after={"case": handover.new_case_id, "protection_kept": handover.new_case_id is not None})
-        record(actor=None, institution=handover.from_institution, action="handover.outcome", target=handover.from_case,
-               after={"handover": handover.pk, "state": handover.get_state_display()}, message=reason)
+        append(  # both trails, in chain order (see offer_handover)
+            entry(actor=actor, action="handover.declined", target=handover, message=reason,
+                  after={"case": handover.new_case_id, "protection_kept": handover.new_case_id is not None}),
+            entry(actor=None, institution=handover.from_institution, action="handover.outcome",
+                  target=handover.from_case, after={"handover": handover.pk, "state": handover.get_state_display()},
+                  message=reason),
+        )
     return handover

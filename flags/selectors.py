@@ -5,27 +5,32 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import CharField, IntegerField, JSONField, Value
 
-from flags.models import CaseLinkedPerson, ClearingRequestState, Handover, HandoverState, ProtectionCase, Setting
+from flags.models import (
+    CaseLinkedPerson,
+    ClearingRequestState,
+    Handover,
+    HandoverCompanion,
+    HandoverState,
+    ProtectionCase,
+    Setting,
+)
 from flags.policy import ActiveSetting
+from members.locks import lock_person_settings  # noqa: F401 (re-exported: flags' callers ask it here)
 from members.models import Replica
 from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
 
 
-def lock_person_settings(*, institution_id: int, person_id: int) -> None:
-    """Serialise, until commit, setting changes and exchange decisions about one person at one institution.
-
-    Without it an inquiry could read the flags just before a concurrent set_setting commits and complete without
-    不開示コード while the flag is already set. A PostgreSQL advisory lock held to the end of the transaction; the
-    (rare) deadlock between two institutions asking each other about the same person aborts one side, which the
-    exchange services turn into a fail-closed refusal. SQLite serialises writers by itself.
-    """
-    if connection.vendor != "postgresql":
+def lock_persons_settings(*, institution_id: int, person_ids) -> None:
+    """lock_person_settings for several persons at one institution, in one statement, in person order (the order
+    a batch takes them in): an act that touches her, her linked persons and her 同伴者 takes them all before its
+    first audit entry, as an inquiry takes its person's lock before its insurer's chain lock."""
+    ordered = sorted({pk for pk in person_ids if pk})
+    if connection.vendor != "postgresql" or not ordered:
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [institution_id & 0x7FFFFFFF, person_id & 0x7FFFFFFF]
-        )
+        cursor.execute(f"SELECT {', '.join(['pg_advisory_xact_lock(%s, %s)'] * len(ordered))}",
+                       [key for pk in ordered for key in (institution_id & 0x7FFFFFFF, pk & 0x7FFFFFFF)])
 
 
 def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, list[int]]:
@@ -50,7 +55,7 @@ class BothSides:
     provider: list[ActiveSetting]
     linked_cases: list[int]
     replica: Replica | None | object = NOT_READ
-    # A handover waiting at the inquirer names the subject (her, or an offered linked person): coded like a link
+    # A handover waiting at the inquirer names the subject (her, an offered 同伴者 or linked person): coded like a link
     # even before she is the inquirer's member (issue 17: no window).
     handover_named: bool = False
 
@@ -154,14 +159,23 @@ def _read(inquirer_id: int, provider_id: int, person_id: int, replica_item_id: i
                   no_content=no_content)
         .values_list("handover__to_institution_id", "row_kind", "no_item", "ref", "no_content")
     )
+    named_companion = (  # an offered 同伴者 (a child who fled with her) of such a handover
+        HandoverCompanion.objects
+        .filter(handover__to_institution_id=inquirer_id, person_id=person_id,
+                **{f"handover__{k}": v for k, v in pending.items()})
+        .order_by()
+        .annotate(row_kind=handover_kind, no_item=Value(None, output_field=CharField()), ref=no_ref,
+                  no_content=no_content)
+        .values_list("handover__to_institution_id", "row_kind", "no_item", "ref", "no_content")
+    )
     if replica_item_id is None:
-        return settings.union(links, named, named_linked, all=True)
+        return settings.union(links, named, named_linked, named_companion, all=True)
     replica = (
         latest_replicas(institution_id=provider_id, person_id=person_id, item_id=replica_item_id)
         .annotate(row_kind=Value(_REPLICA, output_field=CharField()), no_item=Value(None, output_field=CharField()))
         .values_list("institution_id", "row_kind", "no_item", "id", "content")[:1]
     )
-    return settings.union(links, named, named_linked, replica, all=True)
+    return settings.union(links, named, named_linked, named_companion, replica, all=True)
 
 
 # _read, compiled by Django once and prepared once per database connection (compiling and planning the UNION cost
@@ -276,6 +290,9 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
     pending = {"to_institution_id": inquirer_id, "state": HandoverState.PENDING}
     named = set(Handover.objects.filter(person_id__in=persons, **pending).values_list("person_id", flat=True))
     named |= set(Handover.linked_persons.through.objects.filter(
+        person_id__in=persons, **{f"handover__{k}": v for k, v in pending.items()},
+    ).values_list("person_id", flat=True))
+    named |= set(HandoverCompanion.objects.filter(
         person_id__in=persons, **{f"handover__{k}": v for k, v in pending.items()},
     ).values_list("person_id", flat=True))
     replicas = _latest_replicas_of(lines)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.services import record
 from institutions.access import require_changer
 from members.enrolment import run_enrolment_hooks
+from members.locks import lock_person_settings
 from members.models import InfoItem, Member, Person, Replica
 
 
@@ -39,6 +40,8 @@ def enrol_member(
     with transaction.atomic():
         member.full_clean()
         member.save()
+        # Her lock before the trail's (members.locks): a handover offered at this moment waits for us, or we for it.
+        lock_person_settings(institution_id=member.insurer_id, person_id=member.person_id)
         record(actor=actor, action="member.enrolled", target=member)
         run_enrolment_hooks(actor=actor, member=member)
     return member

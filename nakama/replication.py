@@ -1,4 +1,4 @@
-"""Is the read replica a standby that every commit waits for? Checked, not assumed (issue 20, docs/scaling.md §3).
+"""Is the read replica a standby that every commit waits for? Checked, not assumed (issue 20, docs/scaling.md §2).
 
 The portal reads the replica the moment a clerk's request returns (nakama.routers). That is safe only when the
 primary's commit waits until the standby has *applied* it: `synchronous_commit = remote_apply` for our sessions and

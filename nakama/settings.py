@@ -135,7 +135,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SettingKindEnum": "api.views.flag_settings.SETTING_KIND_CHOICES",
-        "InsurerKindEnum": "api.views.sim.INSURER_KINDS",
+        "InsurerKindEnum": "api.views.sim.world.INSURER_KINDS",
     },
 }
 # The schema states what the parsers refuse (control characters, the Idempotency-Key's form; api/parsers.py).

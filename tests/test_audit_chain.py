@@ -74,3 +74,22 @@ def test_an_entry_rehashed_by_the_tamperer_breaks_the_next_link(alice):
     _tamper("UPDATE audit_auditentry SET entry_hash = %s WHERE id = %s", [rehash(edited.pk), edited.pk])
     report = verify_chain()
     assert report.broken_id == last.pk and AuditEntry.objects.count() == 3
+
+
+@pytest.mark.parametrize(("condition", "index"), [
+    ("institution_id IS NULL", "audit_server_head_idx"),  # the server's own chain
+    ("institution_id = NEW.institution_id", "audit_chain_head_idx"),  # an insurer's chain
+])
+def test_each_chain_head_is_one_index_probe_not_a_sort(requires_postgres, condition, index):
+    """The chain trigger reads its chain's head under the chain lock on every append: an index scan from the top,
+    never a read and sort of the whole chain (which grows for ever and would lengthen every lock hold). The query is
+    checked as it stands in the installed trigger, then planned with sequential scans and sorts priced out."""
+    head = f"SELECT entry_hash FROM audit_auditentry WHERE {condition} ORDER BY id DESC LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'nakama_audit_chain'")
+        assert head in " ".join(cursor.fetchone()[0].split())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + head.replace("NEW.institution_id", "1"))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"Index Scan Backward using {index}" in plan and "Sort" not in plan, plan

@@ -8,9 +8,10 @@ would link the second entry to the head before the first and break the chain.
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from audit.chain import verify_chain
+from audit.chain_sql import CHAIN_LOCK_BASE
 from audit.models import AuditEntry
 from audit.services import record
 from tests.exchanges.test_concurrency import _wait_until_a_backend_waits_for_a_lock
@@ -74,3 +75,49 @@ def test_writers_of_two_insurers_do_not_wait_for_each_other(requires_postgres, i
     assert [e.message for e in b_entries] == ["before", "b"] and b_entries[1].prev_hash == b_entries[0].entry_hash
     report = verify_chain()
     assert report.ok and set(report.heads) == {insurer_a.pk, insurer_b.pk}
+
+
+def _chain_lock_holders(institution_id: int) -> list[tuple[int, bool]]:
+    """(pid, granted) of every backend holding or awaiting the chain lock of an institution (a bigint advisory key is
+    classid = high half, objid = low half, objsubid 1 in pg_locks)."""
+    key = CHAIN_LOCK_BASE + institution_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid, granted FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 "
+                       "AND classid::bigint = %s AND objid::bigint = %s", [key >> 32, key & 0xFFFFFFFF])
+        return cursor.fetchall()
+
+
+def _audit_without_waiting(**kwargs) -> None:
+    """record() in its own transaction that may not wait for any lock: lock_timeout makes a wait an error at once
+    (no timing: a writer that would queue behind the holder fails, one that does not commits)."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '1ms'")
+        record(actor=None, action="inquiry.sent", **kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_insurer_holding_its_chain_lock_blocks_only_its_own_chain(requires_postgres, insurer_a, insurer_b):
+    """Issue 20 point 3, read from pg_locks: while insurer A's act holds A's chain lock uncommitted (seen granted to
+    another backend), insurer B's audited write and the server's own commit without waiting for any lock, and a
+    second write for A cannot (it would queue: lock_timeout refuses it), so the check would catch a shared lock."""
+    inside, release, errors = threading.Event(), threading.Event(), []
+    holder = _actor_thread("a-holds", inside=inside, release=release, errors=errors, institution=insurer_a)
+    holder.start()
+    try:
+        assert inside.wait(timeout=30)
+        holders = _chain_lock_holders(insurer_a.pk)
+        assert len(holders) == 1 and holders[0][1], holders
+        _audit_without_waiting(institution=insurer_b, message="b while a holds")
+        _audit_without_waiting(message="server while a holds")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _audit_without_waiting(institution=insurer_a, message="a again")
+        assert _chain_lock_holders(insurer_b.pk) == []  # B's lock went with its commit
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    assert not errors, errors
+    assert list(AuditEntry.objects.order_by("id").values_list("message", flat=True)) == [
+        "a-holds", "b while a holds", "server while a holds"]  # ids are drawn under each chain's own lock
+    report = verify_chain()
+    assert report.ok and set(report.heads) == {insurer_a.pk, insurer_b.pk, 0}

@@ -3,22 +3,15 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.support.migrations import latest, migrate
 
 BEFORE = [("flags", "0005_case_lifecycle_constraints"), ("exchanges", "0004_nondisclosure_triggers")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_abuser_of_an_existing_case_becomes_its_linked_person():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Institution = old.get_model("institutions", "Institution")
         Person = old.get_model("members", "Person")
@@ -41,7 +34,7 @@ def test_abuser_of_an_existing_case_becomes_its_linked_person():
             review_on=datetime.date(2027, 4, 3),
         )
     finally:
-        new = _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        new = migrate(latest())
     CaseLinkedPerson = new.get_model("flags", "CaseLinkedPerson")
     [link] = CaseLinkedPerson.objects.all()
     assert (link.case_id, link.person_id, link.institution_id) == (with_abuser.pk, him.pk, insurer.pk)

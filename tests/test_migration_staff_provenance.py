@@ -3,25 +3,17 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from audit.chain import GENESIS, entry_hash
+from tests.support.migrations import latest, migrate
 
 BEFORE = [("institutions", "0003_staff_date_style"), ("audit", "0004_chain_head_function")]
 AFTER = [("institutions", "0004_staff_provenance")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_accounts_get_the_provenance_the_database_knows():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Institution = old.get_model("institutions", "Institution")
         Staff = old.get_model("institutions", "Staff")
@@ -44,11 +36,11 @@ def test_existing_accounts_get_the_provenance_the_database_knows():
         entry.prev_hash = last.entry_hash if last else GENESIS
         entry.entry_hash = entry_hash(entry, entry.prev_hash)
         entry.save()
-        new = _migrate(AFTER)
+        new = migrate(AFTER)
         Staff = new.get_model("institutions", "Staff")
         made = {s.username: (s.created_by_id, s.created_via) for s in Staff.objects.all()}
         assert made["clerk"] == (boss.pk, "console")
         assert made["granted"] == (boss.pk, "role_grant")
         assert made["old"] == (None, "unknown") and made["boss"] == (None, "unknown")
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate(latest())

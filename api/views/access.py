@@ -15,7 +15,7 @@ from api.permissions import IsAuditor
 from api.schema import id_param, read_responses
 from api.views.common import ApiView, get_scoped
 from audit.services import record as audit
-from flags import access_log
+from flags import access_digest
 from flags.models import ProtectionCase
 
 TAGS = ["閲覧記録"]
@@ -45,7 +45,7 @@ class CaseAccessLogView(ApiView):
                    responses=read_responses(CaseAccessLogOut), tags=TAGS)
     def get(self, request, pk: str):
         case = get_scoped(ProtectionCase.objects.visible_to(request.user).select_related("member"), pk=pk)
-        rows = access_log.member_access_log(request.user, case.member, limit=500)
+        rows = access_digest.member_access_log(request.user, case.member, limit=500)
         with transaction.atomic():
             audit(actor=request.user, action="audit.access_log_viewed", target=case.member,
                   after={"case": case.pk, "rows": len(rows)})
@@ -88,10 +88,10 @@ class AccessDigestView(ApiView):
         except ValueError:
             raise DrfValidationError({"week": ["週は YYYY-MM-DD の形式の日付で指定してください。"]}) from None
         try:
-            digest = access_log.weekly_digest(request.user, day=day)
+            digest = access_digest.weekly_digest(request.user, day=day)
         except (OverflowError, ValueError):  # the first and last weeks of the calendar: no instant bounds them
             raise DrfValidationError({"week": ["この週の閲覧記録は表示できません。別の日付を指定してください。"]}) from None
         with transaction.atomic():
-            access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows),
+            access_digest.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows),
                                           channel="API")
         return Response(DigestOut(digest).data)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -19,15 +20,22 @@ from api.serializers import (
     FourEyesDecisionIn,
     ProtectionCaseOut,
 )
+from api.services import protected_view_entries
+from api.views.account import AnyInsurerStaff
 from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
 from api.views.four_eyes import DecisionView
 from api.views.lookups import own_member, person_by_sim_id, renamed
+from audit.services import append
+from flags import access_log
+from flags.card_gate import case_gates
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date
-from flags.links import record_links_viewed
+from flags.links import links_viewed_entry
 from flags.models import (
     CaseClosure,
+    CaseCompanion,
     CaseLinkedPerson,
     ClearingRequestState,
+    CompanionRemovalRequest,
     ProtectionCase,
     SettingSource,
 )
@@ -65,33 +73,85 @@ class ProtectionCaseViewSet(ScopedReadOnlyViewSet):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        pending = CaseClosure.objects.filter(state=ClearingRequestState.PENDING)
-        return (
-            ProtectionCase.objects.visible_to(self.request.user).select_related("member")
-            .prefetch_related(Prefetch("closures", queryset=pending, to_attr="pending_closures"))
-            .prefetch_related(Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person")))
-        )
+        return cases_for_answer(self.request.user)
 
-    def person_ids_of(self, objects):
-        # Called once per list page or detail, just before the answer is built: the links it shows are audited.
-        for case in objects:
-            _audit_links_shown(self.request, case)
-        return [c.member.person_id for c in objects]
+    def shown(self, objects) -> None:
+        # Called once per list page or detail, just before the answer is built.
+        self.masked = prepare_cases(self.request, objects)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "masked": getattr(self, "masked", set())}
 
 
-def _audit_links_shown(request, case: ProtectionCase) -> None:
-    links = list(case.linked_persons.all())
-    if links:
-        record_links_viewed(actor=request.user, case=case, links=links, channel=f"API {request.path}")
+def cases_for_answer(user):
+    """Cases with everything their answer shows fetched in a fixed number of reads (no statement per case)."""
+    pending = ClearingRequestState.PENDING
+    companions = CaseCompanion.objects.in_force().select_related("member").prefetch_related(
+        Prefetch("removal_requests", queryset=CompanionRemovalRequest.objects.filter(state=pending),
+                 to_attr="pending_removals"))
+    return ProtectionCase.objects.visible_to(user).select_related("member").prefetch_related(
+        Prefetch("closures", queryset=CaseClosure.objects.filter(state=pending), to_attr="pending_closures"),
+        Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person")),
+        Prefetch("companions", queryset=companions, to_attr="companions_in_force"),
+    )
+
+
+def granted_over_api(request):
+    """The API's break-the-glass grants: reasons this staff member gave since his token was made (the token is the
+    API's sign-in, as the session is the console's), read back from the access log."""
+    since = getattr(request.auth, "created", None)
+    if since is None:
+        return lambda member_ids: set()
+    return access_log.granted_in_log(request.user, since=since)
+
+
+def prepare_cases(request, cases) -> set[int]:
+    """Before cases are answered: which are masked (issue 17: 「保護対象者」 to staff not 担当 who gave no reason),
+    the card gate of all of them at once, and one INSERT auditing what is shown — the linked persons of each, and
+    each protected person shown unmasked. Returns the masked case ids (the serializer's context)."""
+    cases = list(cases)
+    user = request.user
+    masked = access_log.masked_case_ids(user, cases, granted=granted_over_api(request))
+    gates = case_gates(cases)
+    for c in cases:
+        c._card_gate = gates[c.pk]  # read by ProtectionCaseOut
+    entries = [links_viewed_entry(actor=user, case=c, links=links, channel=f"API {request.path}")
+               for c in cases if (links := list(c.linked_persons.all()))]
+    entries += protected_view_entries(actor=user, person_ids=[c.member.person_id for c in cases if c.pk not in masked],
+                                      via=request.path)
+    if entries:
+        with transaction.atomic():
+            append(*entries)
+    return masked
 
 
 def _case_out(request, case: ProtectionCase) -> dict:
-    """A case as a write endpoint answers it: its links are shown, so the view is audited too."""
-    case = ProtectionCase.objects.prefetch_related(
-        Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person"))
-    ).select_related("member").get(pk=case.pk)
-    _audit_links_shown(request, case)
-    return ProtectionCaseOut(case).data
+    """A case as a write endpoint answers it, masked and audited as the list and detail are."""
+    case = cases_for_answer(request.user).get(pk=case.pk)
+    masked = prepare_cases(request, [case])
+    return ProtectionCaseOut(case, context={"request": request, "masked": masked}).data
+
+
+class CaseAccessReasonView(ApiView):
+    """閲覧理由の入力（break the glass）: 担当でない職員が理由を1行で入力すると、以後このトークンでは設定対象者の
+    一覧・参照で被保険者枝番等が表示される。理由は閲覧記録に残る。担当なら理由なしで表示される."""
+
+    permission_classes = [AnyInsurerStaff]  # 監査者 too: giving a reason only records why one reads
+
+    class Input(serializers.Serializer):
+        access_reason = serializers.CharField(max_length=access_log.REASON_MAX, help_text="閲覧の理由（1行）")
+
+    @extend_schema(summary="閲覧理由の入力（担当以外の職員）", request=Input, parameters=[id_param("設定対象者ID")],
+                   responses=write_responses(ProtectionCaseOut), tags=["設定対象者"])
+    def post(self, request, pk: str):
+        case = get_scoped(ProtectionCase.objects.visible_to(request.user).select_related("member"), pk=pk)
+        data = valid(self.Input, request)
+        if access_log.needs_reason(request.user, case.member, case=case):
+            reason = access_log.clean_reason(data["access_reason"])
+            with transaction.atomic():
+                access_log.record_access(actor=request.user, member=case.member, reason=reason, in_charge=False,
+                                         channel=f"API {request.path}（理由を入力して表示）")
+        return Response(_case_out(request, case))
 
 
 class OpenCaseView(ApiView):

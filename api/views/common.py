@@ -51,16 +51,20 @@ class ScopedReadOnlyViewSet(RefuseControlCharactersInUrl, viewsets.ReadOnlyModel
         """Persons whose data the response shows; overridden per resource."""
         return []
 
+    def shown(self, objects) -> None:
+        """Called once per list page or detail, before its answer is built: the protected persons shown are
+        recorded. A resource that needs more before answering (the cases: masking, one audit INSERT) overrides it."""
+        record_protected_views(actor=self.request.user, person_ids=self.person_ids_of(objects), via=self.request.path)
+
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        record_protected_views(actor=request.user, person_ids=self.person_ids_of(page), via=request.path)
+        self.shown(page)
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        record_protected_views(actor=request.user, person_ids=self.person_ids_of([instance]), via=request.path)
+        self.shown([self.get_object()])
         return super().retrieve(request, *args, **kwargs)
 
     def get_object(self):

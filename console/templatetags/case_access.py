@@ -3,7 +3,7 @@ only renders it: `{% load case_access %}{% case_access %}` inside the case page 
 
 from django import template
 
-from flags import access_log
+from flags import access_digest, access_log
 from institutions.models import Role, Staff
 
 register = template.Library()
@@ -27,6 +27,6 @@ def case_access(context):
         "in_charge": in_charge,
         "staff_choices": choices,
         "is_supervisor": user.is_supervisor,
-        "access_log": access_log.member_access_log(user, case.member, limit=ACCESS_LIMIT),
+        "access_log": access_digest.member_access_log(user, case.member, limit=ACCESS_LIMIT),
         "access_limit": ACCESS_LIMIT,
     }

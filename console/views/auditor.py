@@ -15,7 +15,7 @@ from console.forms import AuditFilterForm
 from console.services import record_audit_read
 from console.templatetags.jdates import WAREKI, format_date
 from flagcsv.columns import guard_formula
-from flags import access_log
+from flags import access_digest as digests
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, dict | None]:
@@ -122,8 +122,8 @@ def access_digest(request: HttpRequest) -> HttpResponse:
         return render(request, "console/access_digest.html", {
             "error": "週は YYYY-MM-DD の形式の日付で指定してください。", "digest": None, "week": request.GET.get("week"),
         }, status=400)
-    digest = access_log.weekly_digest(request.user, day=day)
-    access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="画面")
+    digest = digests.weekly_digest(request.user, day=day)
+    digests.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="画面")
     return render(request, "console/access_digest.html", {
         "digest": digest, "week": digest.monday.isoformat(),
         "previous": (digest.monday - datetime.timedelta(days=7)).isoformat(),
@@ -138,8 +138,8 @@ def access_digest_csv(request: HttpRequest) -> HttpResponse:
         return render(request, "console/access_digest.html", {
             "error": "週は YYYY-MM-DD の形式の日付で指定してください。", "digest": None, "week": request.GET.get("week"),
         }, status=400)
-    digest = access_log.weekly_digest(request.user, day=day)
-    access_log.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="CSV")
+    digest = digests.weekly_digest(request.user, day=day)
+    digests.record_digest_read(actor=request.user, monday=digest.monday, rows=len(digest.rows), channel="CSV")
     writer_target = _Echo()
     writer = csv.writer(writer_target, lineterminator="\r\n")
     lines = ["\ufeff", writer.writerow(DIGEST_CSV_HEADER)]

@@ -16,6 +16,7 @@ from console.intake import portal_preview
 from console.views.common import add_service_errors
 from console.views.glass import glass_gate
 from exchanges.sweep import exposure_sweep
+from flags import access_log
 from flags import selectors as flag_selectors
 from flags.card_gate import case_facts, case_gate, gate_display
 from flags.case_lifecycle import decide_case_closure, request_case_closure, set_review_date, settings_in_force
@@ -37,11 +38,16 @@ from portal_sim.selectors import card_status
 
 @console_view(read=ALL_ROLES)
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = (
+    cases = list(
         ProtectionCase.objects.visible_to(request.user)
         .select_related("member", "opened_by")
         .annotate(linked_count=Count("linked_persons", filter=Q(linked_persons__removed_at__isnull=True)))
     )
+    # Issue 17: the list masks her as the name search does (「保護対象者」, the case number only) for staff who are
+    # not 担当 and gave no reason for her: a colleague looking her up for the abuser must not just read the list.
+    masked = access_log.masked_case_ids(request.user, cases, granted=access_log.granted_in_session(request.session))
+    for case in cases:
+        case.masked = case.pk in masked
     return render(request, "console/case_list.html", {"cases": cases, "today": timezone.localdate()})
 
 

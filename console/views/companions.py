@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from console.access import CHANGERS, OVERSEERS, SUPERVISORS, case_for, console_view
-from console.companion_forms import CompanionForm, CompanionRemovalForm
-from console.forms import ClearingDecisionForm
+from console.forms import CompanionForm, CompanionRemovalForm
 from console.services import record_protected_view
 from console.views.common import add_service_errors
+from console.views.removals import removal_decision_page, removal_page
 from flags.family import (
     add_companion,
     companion_kinds,
@@ -67,48 +67,39 @@ def companion_new(request: HttpRequest, pk: int) -> HttpResponse:
 def companion_request_removal(request: HttpRequest, pk: int) -> HttpResponse:
     """削除依頼: the companion stays protected until a supervisor other than the requester approves."""
     companion = companion_for(request.user, pk)
-    form = CompanionRemovalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            request_companion_removal(actor=request.user, companion=companion, reason=form.cleaned_data["reason"],
-                                      override_reason=form.cleaned_data["override_reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "同伴者の削除依頼を登録しました。責任者（依頼者以外）の承認後に削除され、保護が解除されます。")
-            return redirect("console:case_detail", pk=companion.case_id)
-    if request.method == "GET":
-        record_protected_view(actor=request.user, member=companion.member, page="同伴者の削除依頼")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "console/companion_removal_request.html", {
-        "companion": companion, "form": form, "settings": companion_settings(companion),
-        "is_supervisor": request.user.is_supervisor,
-    }, status=status)
+
+    def act(data: dict) -> str:
+        request_companion_removal(actor=request.user, companion=companion, reason=data["reason"],
+                                  override_reason=data["override_reason"])
+        return "同伴者の削除依頼を登録しました。責任者（依頼者以外）の承認後に削除され、保護が解除されます。"
+
+    return removal_page(
+        request, form=CompanionRemovalForm(request.POST or None), act=act, case_id=companion.case_id,
+        record_view=lambda: record_protected_view(actor=request.user, member=companion.member, page="同伴者の削除依頼"),
+        template="console/companion_removal_request.html",
+        context=lambda: {"companion": companion, "settings": companion_settings(companion),
+                         "is_supervisor": request.user.is_supervisor},
+    )
 
 
 @console_view(read=OVERSEERS, write=SUPERVISORS)
 def companion_removal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The supervisor's decision on a removal; the requester (or anyone not independent of them) cannot approve."""
     removal = companion_removal_for(request.user, pk)
-    form = ClearingDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            decide_companion_removal(actor=request.user, removal=removal, approve=approve,
-                                     note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            done = "承認し、同伴者から削除しました（保護を解除しました）" if approve else "却下しました"
-            messages.success(request, f"削除依頼を{done}。")
-            return redirect("console:case_detail", pk=removal.companion.case_id)
-    if request.method == "GET":
-        record_protected_view(actor=request.user, member=removal.companion.member, page="同伴者の削除依頼（承認）")
-    refusal = companion_removal_refusal(actor=request.user, removal=removal)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "console/companion_removal_detail.html", {
-        "removal": removal, "companion": removal.companion, "form": form,
-        "settings": companion_settings(removal.companion),
-        "refusal": refusal if request.user.is_supervisor and removal.state == ClearingRequestState.PENDING else None,
-        "can_decide": request.user.is_supervisor and removal.state == ClearingRequestState.PENDING,
-    }, status=status)
+
+    def context() -> dict:
+        refusal = companion_removal_refusal(actor=request.user, removal=removal)
+        if not (request.user.is_supervisor and removal.state == ClearingRequestState.PENDING):
+            refusal = None
+        return {"companion": removal.companion, "settings": companion_settings(removal.companion),
+                "refusal": refusal, "blocked": refusal}
+
+    return removal_decision_page(
+        request, removal=removal, approved="承認し、同伴者から削除しました（保護を解除しました）",
+        case_id=removal.companion.case_id,
+        decide=lambda approve, note: decide_companion_removal(actor=request.user, removal=removal, approve=approve,
+                                                              note=note),
+        record_view=lambda: record_protected_view(actor=request.user, member=removal.companion.member,
+                                                  page="同伴者の削除依頼（承認）"),
+        template="console/companion_removal_detail.html", context=context,
+    )

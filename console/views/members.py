@@ -9,7 +9,7 @@ from console import confirm, selectors
 from console.access import ALL_ROLES, CHANGERS, console_view, member_for, setting_for
 from console.forms import ClearingRequestForm, MemberSearchForm, SettingForm
 from console.views.common import add_service_errors
-from console.views.glass import SEARCH_PAGE, glass_gate, granted_reason
+from console.views.glass import SEARCH_PAGE, glass_gate
 from exchanges.models import ExchangeRecord
 from flags import access_log
 from flags.card_gate import gate_display, gate_for
@@ -29,12 +29,13 @@ def member_search(request: HttpRequest) -> HttpResponse:
         results = rows[: selectors.SEARCH_LIMIT]
         protected = selectors.protected_member_ids(request.user, [m.pk for m in results])
         handover = pending_handover_persons(request.user, [m.person_id for m in results])  # 引継ぎ確認待ち
+        # Issue 17: a protected person is shown masked (「保護対象者」) to anyone not 担当 until a reason is given.
+        masked = access_log.masked_member_ids(request.user, protected,
+                                              granted=access_log.granted_in_session(request.session))
         for m in results:
             m.is_protected = m.pk in protected
             m.handover_pending = m.person_id in handover
-            # Issue 17: a protected person is shown masked (「保護対象者」) to anyone not 担当 until a reason is given.
-            m.masked = m.is_protected and not granted_reason(request, m.pk) and access_log.needs_reason(
-                request.user, m)
+            m.masked = m.pk in masked
     return render(request, "console/member_search.html", {
         "form": form, "results": results, "truncated": truncated, "limit": selectors.SEARCH_LIMIT,
         "search_page": SEARCH_PAGE,

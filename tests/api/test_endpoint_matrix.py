@@ -187,6 +187,14 @@ V1 = {
     "case-access-log": Endpoint("get", "/api/v1/cases/{case}/access-log/", 200, (AUDITOR,), outsider_role=AUDITOR),
     "access-digest": Endpoint("get", "/api/v1/access-digest/", 200, (AUDITOR,), outsider="empty",
                               outsider_role=AUDITOR),
+    # 担当 (責任者 only) and the reason a staff member who is not 担当 gives before she is shown (any role).
+    "case-staff-list": Endpoint("get", "/api/v1/cases/{case}/staff/", 200, (SUPERVISOR,), outsider_role=SUPERVISOR),
+    "case-staff-add": Endpoint("post", "/api/v1/cases/{case}/staff/add/", 201, (SUPERVISOR,),
+                               body={"username": "{colleague}"}, bad_body={"username": ""}, outsider_role=SUPERVISOR),
+    "case-staff-remove": Endpoint("post", "/api/v1/cases/{case}/staff/remove/", 200, (SUPERVISOR,),
+                                  body={"username": "alice"}, bad_body={"username": ""}, outsider_role=SUPERVISOR),
+    "case-access-reason": Endpoint("post", "/api/v1/cases/{case}/access-reason/", 200,
+                                   body={"access_reason": "住所変更の届出の確認"}, bad_body={"access_reason": ""}),
 }
 
 SIM = {
@@ -298,6 +306,7 @@ def world(alice, sam, audrey, bob, victim, city_ko, items, procedures):
         "handover": received.pk, "unlinked_sim_id": f.PersonFactory().sim_id,
         "companion": companion.pk, "companion_removal": companion_removal.pk,
         "child_branch": f.MemberFactory(insurer=alice.institution).branch_number,
+        "colleague": f.StaffFactory(department=alice.department, role=Role.CLERK).username,
     }
     assert manual.state == "manual"
     return {"ids": ids, "staff": staff, "outsiders": outsiders}

@@ -55,7 +55,10 @@ STATE_FIELDS = {"insurer_number", "procedure", "item", "provider", "member", "me
                 "review_on", "inquiries", "person", "setting", "branch_number", "card_number", "institution",
                 "insurer", "department", "linked_person", "proxy", "lost_on", "note", "override_reason", "content",
                 "rows",
-                "week"}  # access digest: only the calendar's first and last weeks (no datetime bounds them)
+                "week",  # access digest: only the calendar's first and last weeks (no datetime bounds them)
+                "username"}  # a case's 担当: whether that staff member is ours, active, 担当 already
+# The 担当 endpoints name their state refusals (api/views/case_staff.py) instead of the generic "invalid".
+STATE_CODES = {"invalid", "staff_unknown", "already_in_charge", "not_in_charge"}
 
 
 def _declared_names(schema) -> set[str]:
@@ -87,7 +90,7 @@ def _only_state_refusals(response, case) -> bool:
     form = "form" in (case.media_type or "") and isinstance(case.body, dict)
     if form and fields and all(case.body.get(name, "") is None for name in fields):
         return True
-    return body.get("code") == "invalid" and bool(fields) and set(fields) <= STATE_FIELDS
+    return body.get("code") in STATE_CODES and bool(fields) and set(fields) <= STATE_FIELDS
 
 
 def positive_data_acceptance_but_state(ctx, response, case):

@@ -99,3 +99,29 @@ def test_the_new_insurers_clerk_sees_handover_pending_on_her_page_and_the_inquir
 
     page.goto(live_server.url + reverse("console:case_detail", args=[ProtectionCase.objects.get(member=at_b).pk]))
     assert "引継ぎ確認待ち" in page.inner_text("#handover-pending-notice")
+
+
+def test_the_new_insurers_clerk_sees_handover_pending_on_the_childs_page(
+    page_for, live_server, alice, bob, victim, abuser, insurer_b  # noqa: F811
+):
+    """A child who fled with her (同伴者), enrolled at B before her: protected at once, and B's page of the child says
+    引継ぎ確認待ち as a 同伴者 of the offer."""
+    from flags.family import add_companion
+
+    case = _her_case_and_loss(alice, victim, abuser)
+    child = f.MemberFactory(insurer=case.institution, person=f.PersonFactory(name="佐藤 さくら"),
+                            branch_number="A0000002")
+    add_companion(actor=alice, case=case, member=child, relation="子", reason="母と共に避難")
+    offer_handover(actor=alice, case=case, to_institution=insurer_b, consent_on=timezone.localdate())
+    child_at_b = enrol_member(actor=bob, person=child.person, branch_number="B0000010", name=child.name,
+                              kana=child.kana, birth_date=child.birth_date, acquired_on=timezone.localdate())
+    assert Setting.objects.active().filter(member=child_at_b).count() == 2
+
+    page = page_for(bob)
+    page.goto(live_server.url + reverse("console:member_detail", args=[child_at_b.pk]))
+    if page.locator("#id_reason").count():  # not 担当 of any case naming the child: a reason first (break the glass)
+        page.fill("#id_reason", "加入手続の確認")
+        page.click("#glass-submit")
+    notice = page.inner_text("#handover-pending-notice")
+    assert "引継ぎ確認待ち" in notice and "同伴者" in notice
+    page.screenshot(path="/tmp/console-handover-child.png", full_page=True)
