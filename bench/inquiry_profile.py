@@ -33,7 +33,7 @@ from django.test import Client  # noqa: E402
 from bench.inquiry_http_bench import _payloads_and_token  # noqa: E402
 
 DEFAULT_SHOW = [r"core/handlers/base.py:\d+\(_get_response", r"rest_framework/views.py:\d+\(dispatch",
-                r"api/views/exchanges.py:\d+\(post", r"exchanges/services.py:\d+\(send_inquiry"]
+                r"api/views/exchanges.py:\d+\(post", r"exchanges/inquiries.py:\d+\(send_inquiry"]
 
 
 def _name(key) -> str:

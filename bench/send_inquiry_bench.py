@@ -6,7 +6,7 @@
 A is the real choke point. B is the same call with `flags.selectors.both_sides` replaced by a stub that returns
 "no settings, no links" without taking the settings locks or reading anything: the path without the flag check
 (the limit; never shipped). A reads the provider's 副本 in the flag check's statement; B, having no check, reads it
-in a round trip of its own (exchanges.services._latest_replica), as send_inquiry would without the check. Rounds
+in a round trip of its own (exchanges.answering.latest_replica), as send_inquiry would without the check. Rounds
 run A B A B …; each round makes `--calls` inquiries. Printed: wall ms a call, CPU ms a call of this process and of
 its PostgreSQL backend (same host, /proc), and the ratios A/B (the issue's target: ≤ 1.10). Each call is a real
 情報照会: it adds records and audit entries to the database.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from exchanges import ids
 from institutions.models import Department, Institution
 from members.models import InfoItem, Person, Procedure, Replica
+from nakama.compiled import CompiledInsert
 
 _nws_write = contextvars.ContextVar("nakama_nws_write", default=False)
 
@@ -193,6 +194,17 @@ class ExchangeRecord(models.Model):
         _guard()
         return super().delete(*args, **kwargs)
 
+    def insert(self) -> None:
+        """The one INSERT of a new record, its id given (exchanges.answering.new_record): save(force_insert=True)
+        with the SQL compiled once per connection (issue 20, nakama.compiled.CompiledInsert)."""
+        _guard()
+        _INSERT.insert(self)
+
+    @property
+    def state_label(self) -> str:
+        """状態 in Japanese: get_state_display as an attribute (DRF reads a callable source's signature each time)."""
+        return self.get_state_display()
+
     @property
     def handle_with_care(self) -> bool:
         """「取り扱い注意」: the record carries 不開示コード on either side (別添 ①: 「不開示コードがある情報は取り扱い注意」),
@@ -207,6 +219,9 @@ class ExchangeRecord(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.state == ExchangeState.PROVIDED
+
+
+_INSERT = CompiledInsert(ExchangeRecord)
 
 
 class AppendRequestStatus(models.TextChoices):

@@ -15,7 +15,7 @@ class ExchangeOut(FieldsOnce, serializers.ModelSerializer):
     id = serializers.UUIDField(help_text="記録ID（不透明なUUID）")
     direction = serializers.SerializerMethodField(help_text="inquiry=自保険者の情報照会, provision=自保険者の情報提供")
     state = serializers.CharField(help_text="状態: pending=照会中, manual=手動応答待ち, provided=提供済, declined=提供せず")
-    state_label = serializers.CharField(source="get_state_display", help_text="状態（日本語）")
+    state_label = serializers.CharField(help_text="状態（日本語）")  # ExchangeRecord.state_label
     procedure = serializers.CharField(source="procedure.code", help_text="事務のコード")
     procedure_name = serializers.CharField(source="procedure.name", help_text="事務名")
     item = serializers.CharField(source="item.code", help_text="特定個人情報のコード")

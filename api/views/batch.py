@@ -62,15 +62,18 @@ def _requests(user, lines: list[dict]):
     touched = access_log.touched_persons(user, {p for p in person_of if p is not None})
     requests: list[InquiryRequest | Exception] = []
     accesses: dict[int, tuple[access_log.InquiryAccess, int]] = {}
+    read: dict[tuple, access_log.InquiryAccess] = {}  # a person's access read once a batch, each line's reason checked
     for index, (line, person_id) in enumerate(zip(lines, person_of, strict=True)):
         member = members.get(line["member"]) if line["member"] else None
         if line["member"] and member is None:
             requests.append(ValidationError({"member": UNKNOWN_MEMBER}))
             continue
         if person_id in touched:
+            known = (person_id, member.pk if member else None)
+            if known not in read:
+                read[known] = access_log.protected_access(user, person_id=person_id, member=member)
             try:
-                access = access_log.inquiry_access(user, person_id=person_id, reason=line.get("access_reason", ""),
-                                                   member=member)
+                access = read[known].given(line.get("access_reason", ""))
             except ValidationError as exc:
                 requests.append(exc)
                 continue

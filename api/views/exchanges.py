@@ -137,6 +137,8 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
     access = access_log.inquiry_access(request.user, person_id=person_id, reason=data.get("access_reason", ""),
                                        member=member) if person_id else None
     # The inquiry and its access entries commit together; nothing to record (the usual case): no extra savepoint.
+    # send_inquiry needs no savepoint of its own either: the view runs in the Idempotency-Key transaction
+    # (api.idempotency), which rolls back whenever the view raises.
     with transaction.atomic() if access is not None and access.members else nullcontext():
         record = send_inquiry(
             actor=request.user,
@@ -144,6 +146,7 @@ def _send(request, data) -> tuple[ExchangeRecord, Member | None]:
                 procedure=data["procedure"], item=data["item"], provider=data["provider"], member=member,
                 sim_id=data["sim_id"] or None, nondisclosure_code=data["nondisclosure_code"],
             ),
+            savepoint=False,
         )
         if access is not None and access.members:
             access.record(actor=request.user, person_id=person_id)

@@ -18,7 +18,7 @@ def test_flag_check_failure_sends_nothing_and_answers_503(api_alice, victim, cit
     def broken(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr("exchanges.services.flag_selectors.both_sides", broken)
+    monkeypatch.setattr("exchanges.inquiries.flag_selectors.both_sides", broken)
     monkeypatch.setattr("exchanges.batch.flag_selectors.both_sides_many", broken)
     response = api_alice.post("/api/v1/inquiries/", _inquiry(city_ko, member=victim.branch_number), format="json")
     assert_error(response, 503, "flag_check_failed")
@@ -26,6 +26,30 @@ def test_flag_check_failure_sends_nothing_and_answers_503(api_alice, victim, cit
                            format="json").json()
     assert batch["results"][0]["sent"] is False and batch["results"][0]["error"]["code"] == "flag_check_failed"
     assert not ExchangeRecord.objects.exists()
+
+
+def test_audit_failure_after_the_record_is_written_sends_nothing_and_keeps_no_key(api_alice, victim, city_ko,
+                                                                                   items, monkeypatch):
+    """The API's send has no savepoint of its own (issue 20): a database error after the record's INSERT rolls back
+    the Idempotency-Key transaction whole — no record, no entry, no stored answer — and a retry with the same key
+    sends once."""
+    from audit.models import AuditEntry
+    from audit.services import append as real_append
+
+    def breaks(*entries):
+        assert ExchangeRecord.objects.count() == 1  # written inside the transaction before the failure
+        raise DatabaseError("connection lost at the audit write")
+
+    monkeypatch.setattr("exchanges.inquiries.audit_append", breaks)
+    body = _inquiry(city_ko, member=victim.branch_number)
+    assert_error(api_alice.post("/api/v1/inquiries/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"), 503,
+                 "flag_check_failed")
+    assert not ExchangeRecord.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="inquiry.").exists()
+    monkeypatch.setattr("exchanges.inquiries.audit_append", real_append)
+    sent = api_alice.post("/api/v1/inquiries/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert sent.status_code == 201 and "Idempotent-Replayed" not in sent
+    assert ExchangeRecord.objects.count() == 1
 
 
 def test_batch_reports_each_item(api_alice, victim, abuser, city_ko, items):

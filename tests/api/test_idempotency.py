@@ -88,7 +88,7 @@ def test_a_refused_act_is_not_stored_and_may_be_retried(api_alice, victim, city_
 
     body = _inquiry(city_ko, member=victim.branch_number)
     with monkeypatch.context() as m:
-        m.setattr("exchanges.services.flag_selectors.both_sides", broken)
+        m.setattr("exchanges.inquiries.flag_selectors.both_sides", broken)
         assert_error(api_alice.post("/api/v1/inquiries/", body, format="json", **_key("after-outage")), 503)
     assert not IdempotencyKey.objects.exists()
     retry = api_alice.post("/api/v1/inquiries/", body, format="json", **_key("after-outage"))

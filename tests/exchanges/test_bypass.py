@@ -95,3 +95,30 @@ def test_raw_sql_delete_is_refused_by_postgres(requires_postgres, record):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM exchanges_exchangerecord WHERE id = %s", [record.pk])
     assert ExchangeRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_insert_is_guarded_and_writes_what_save_writes(record):
+    """ExchangeRecord.insert (the single send's INSERT, compiled once per connection) refuses outside the choke point
+    like save(), and inside it writes the row save(force_insert=True) would: every column read back equal."""
+    import uuid
+
+    from exchanges.models import nws_write
+
+    def twin():
+        new = _unsent(record)
+        new.id, new.inquired_at, new.state = uuid.uuid4(), record.inquired_at, record.state
+        new.provided_at = record.provided_at
+        new.inquirer_department_display, new.provided_content = "業務部", {"税額": 1, "備考": "𠮷"}
+        return new
+
+    inserted, saved = twin(), twin()
+    with pytest.raises(BypassError, match=MESSAGE):
+        inserted.insert()
+    assert ExchangeRecord.objects.count() == 1
+    with nws_write():
+        inserted.insert()
+        saved.save(force_insert=True)
+    assert not inserted._state.adding and inserted._state.db == "default"
+    columns = [f.attname for f in ExchangeRecord._meta.concrete_fields if f.attname != "id"]
+    rows = [ExchangeRecord.objects.filter(pk=r.pk).values(*columns).get() for r in (inserted, saved)]
+    assert rows[0] == rows[1] and rows[0]["provided_content"] == {"税額": 1, "備考": "𠮷"}

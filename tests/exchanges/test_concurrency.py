@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from audit.models import AuditEntry
-from exchanges import services
+from exchanges import manual_responses
 from exchanges.models import ExchangeRecord, ExchangeState
 from exchanges.services import approve_manual_response, receive_inquiry
 from flags.policy import SettingKind
@@ -78,7 +78,7 @@ def test_second_approval_waits_for_the_first_and_is_told_already_processed(
     """Deterministic interleaving: alice holds the row inside her transaction; sam's approval starts then. Without
     the row lock sam would read 手動応答待ち, send it a second time and overwrite alice's answer."""
     alice_inside, release, results = threading.Event(), threading.Event(), {}
-    real_audit = services.audit
+    real_audit = manual_responses.audit
 
     def audit_holding_alice(**kwargs):
         if threading.current_thread().name == "alice":
@@ -86,7 +86,7 @@ def test_second_approval_waits_for_the_first_and_is_told_already_processed(
             release.wait(timeout=30)
         return real_audit(**kwargs)
 
-    monkeypatch.setattr(services, "audit", audit_holding_alice)
+    monkeypatch.setattr(manual_responses, "audit", audit_holding_alice)
     first = _approver(queued, alice, results)
     second = _approver(queued, sam, results, code=True)
     first.start()

@@ -33,7 +33,7 @@ def test_database_error_during_flag_check_sends_nothing_and_audits_nothing(
 def test_error_after_the_record_is_saved_leaves_no_half_written_record(victim, city_data, city_ko, ask, monkeypatch):
     """The settings check of both sides passes (the provider's 副本 comes with it) and the record is saved; the
     audit write then fails on the database: the record already saved is rolled back too."""
-    from exchanges import services
+    from exchanges import inquiries
 
     calls = []
 
@@ -42,7 +42,7 @@ def test_error_after_the_record_is_saved_leaves_no_half_written_record(victim, c
         assert ExchangeRecord.objects.count() == 1  # saved inside the transaction before the failure
         raise DatabaseError("connection lost at the audit write")
 
-    monkeypatch.setattr(services, "audit_append", audit_breaks)
+    monkeypatch.setattr(inquiries, "audit_append", audit_breaks)
     with pytest.raises(InquiryNotSent):
         ask(city_ko, member=victim)
     assert len(calls) == 1

@@ -16,15 +16,17 @@ from exchanges.models import ExchangeRecord
 from exchanges.services import InquiryRequest, send_inquiry
 from tests.api.conftest import client_for
 
-# token+user+institution+department | SAVEPOINT | member+person | SAVEPOINT | both settings locks; settings+links+副本
-# (one round trip, two statements) | INSERT record | INSERT audit (its trigger takes the chain lock and links it,
-# audit/chain_sql.py) | RELEASE | RELEASE.
-# The outer pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
-# production it is the request's BEGIN/COMMIT and send_inquiry's atomic is the inner savepoint (fail closed).
-# Issue 17 adds two before sending: is she behind the glass (open case or setting, one query) and is the subject a
+# token+user+institution+department | SAVEPOINT | member+person | does it touch anyone behind the glass |
+# both settings locks; settings+links+副本 (one round trip, two statements) | INSERT record | INSERT audit (its
+# trigger takes the chain lock and links it, audit/chain_sql.py) | RELEASE.
+# The pair is the Idempotency-Key transaction (the answer is built before the commit, issue 9 point 5); in
+# production it is the request's BEGIN/COMMIT. send_inquiry opens no savepoint of its own inside it (savepoint=False:
+# that transaction rolls back whenever the view raises, so the send still fails closed).
+# Issue 17 added two before sending: is she behind the glass (open case or setting, one query) and is the subject a
 # linked person (one query): who must give a reason, and whose access to record. Issue 18 took one away (the chain
-# head is read by the audit table's insert trigger).
-API_POST = 11
+# head is read by the audit table's insert trigger). Issue 20: both questions in one prepared statement
+# (flags.access_log.touches_protected; only a person it touches is read again in full), no inner savepoint pair.
+API_POST = 8
 # SAVEPOINT | both settings locks; settings+links+副本 | INSERT record | one INSERT of both entries (chained by its
 # trigger) | RELEASE
 SEND_TO_TENANT = 5
@@ -34,7 +36,7 @@ def _body(provider, victim):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": provider.pk, "member": victim.branch_number}
 
 
-def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
+def test_inquiry_post_is_eight_round_trips_with_warm_catalogue(requires_postgres, alice, victim, city_ko):
     client = client_for(alice)
     assert client.post("/api/v1/inquiries/", _body(city_ko, victim), format="json").status_code == 201  # warm
     with CaptureQueriesContext(connection) as captured:
@@ -49,8 +51,12 @@ def test_inquiry_post_is_eleven_round_trips_with_warm_catalogue(requires_postgre
     flag_check = [s for s in sql if "pg_advisory_xact_lock" in s]
     assert len(flag_check) == 1 and "; EXECUTE nakama_flag_check_replica_" in flag_check[0]
     assert not any("members_replica" in s or "nakama_latest_replica" in s for s in sql if s not in flag_check)
+    # The access check (issue 17) is one prepared statement before the transaction of the send.
+    assert [s for s in sql if "nakama_inquiry_touches" in s] == [sql[3]]
     # The global chain lock is taken as late as possible: by the audit INSERT, the last statement before commit.
-    assert sql[-3].startswith('INSERT INTO "audit_auditentry"') and "pg_advisory" not in sql[-4]
+    assert sql[-2].startswith('INSERT INTO "audit_auditentry"') and "pg_advisory" not in sql[-3]
+    assert sql[-3].startswith('INSERT INTO "exchanges_exchangerecord"')
+    assert not any(s.startswith("SAVEPOINT") for s in sql[2:]), "one transaction: the Idempotency-Key's"
     assert response.json()["subject_branch_number"] == victim.branch_number
 
 
