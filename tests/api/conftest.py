@@ -5,7 +5,9 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from institutions.models import Role
 from signin.models import ApiTokenProvenance, TokenOrigin
+from tests import factories as f
 
 
 def own_token(staff) -> str:
@@ -68,3 +70,9 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 def _fast_hashing(settings):
     """Staff passwords and card PINs are hashed; the test people don't need a slow hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def carol(dept_a):
+    """A colleague of alice's at insurer A, not 担当 of the victim's case (issue 17 ⑥: break the glass)."""
+    return f.StaffFactory(username="carol", display_name="キャロル 担当", department=dept_a, role=Role.CLERK)

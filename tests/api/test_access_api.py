@@ -23,11 +23,6 @@ def case(alice, victim, abuser):
     return case
 
 
-@pytest.fixture
-def carol(dept_a):
-    return f.StaffFactory(username="carol", display_name="キャロル 担当", department=dept_a, role=Role.CLERK)
-
-
 def _inquiry(city, **who):
     return {"procedure": "kenpo_benefit", "item": "local_tax", "provider": city.pk, **who}
 

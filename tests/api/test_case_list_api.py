@@ -11,15 +11,8 @@ from audit.models import AuditEntry
 from flags.access_log import add_case_staff
 from flags.cases import open_protection_case
 from flags.family import add_companion
-from institutions.models import Role
 from tests import factories as f
 from tests.api.conftest import assert_error, client_for
-
-
-@pytest.fixture
-def carol(dept_a):
-    """A colleague of alice's at insurer A, not 担当 of the victim's case."""
-    return f.StaffFactory(username="carol", display_name="キャロル 担当", department=dept_a, role=Role.CLERK)
 
 
 @pytest.fixture

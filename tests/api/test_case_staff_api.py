@@ -12,11 +12,6 @@ from tests.api.conftest import assert_error, client_for
 
 
 @pytest.fixture
-def carol(dept_a):
-    return f.StaffFactory(username="carol", display_name="キャロル 担当", department=dept_a, role=Role.CLERK)
-
-
-@pytest.fixture
 def case(alice, victim):
     return open_protection_case(actor=alice, member=victim, victim_confirmed=True, fled_confirmed=True,
                                 requested_by_person=True, reason="本人の申出")
