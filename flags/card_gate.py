@@ -84,6 +84,7 @@ def handover_gate(handover: Handover, *, person_id: int, kind: str) -> CardGate:
         proxy_cancel_confirmed_on=handover.proxy_cancel_confirmed_on,
         number_change_advised_on=handover.number_change_advised_on,
         number_change_confirmed_on=handover.number_change_confirmed_on,
+        card_suspension_not_applicable=handover.card_suspension_not_applicable,
     )
     facts = facts_for(person_id=person_id, linked_person_ids=list(handover.linked_persons.values_list("pk", flat=True)),
                       card_advised_on=handover.card_suspension_advised_on)

@@ -37,7 +37,8 @@ SUBJECT, LINKED, COMPANION = "subject", "linked", "companion"
 # What of the old case travels (issue 17 point 2); nothing else of it reaches the new insurer.
 CARRIED_FIELDS = (
     "requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
-    "card_suspension_advised_on", "card_suspension_confirmed_on", "proxy_cancel_advised_on",
+    "card_suspension_advised_on", "card_suspension_confirmed_on", "card_suspension_not_applicable",
+    "card_suspension_not_applicable_reason", "proxy_cancel_advised_on",
     "proxy_cancel_confirmed_on", "number_change_advised_on", "number_change_confirmed_on",
 )
 
@@ -173,6 +174,10 @@ def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCas
         for name in CARRIED_FIELDS:
             if name.endswith("_on") and getattr(case, name) is None:
                 setattr(case, name, getattr(handover, name))
+        if handover.card_suspension_not_applicable and case.card_suspension_advised_on is None \
+                and case.card_suspension_confirmed_on is None:  # 「対象外」 only where no suspension is recorded here
+            case.card_suspension_not_applicable = True
+            case.card_suspension_not_applicable_reason = handover.card_suspension_not_applicable_reason
         case.save()
         record(actor=None, institution=member.insurer, action="case.checklist_updated", target=case,
                after={"case_card_or_proxy": True, "handover": handover.pk}, message=PROVISIONAL_REASON)

@@ -271,3 +271,20 @@ def test_a_batch_at_b_codes_her_and_the_offered_abuser_as_single_inquiries_do(
     assert [line.record.inquiry_code for line in batch] == [True, True, False]
     assert [line.record.inquiry_code for line in batch] == [
         send_inquiry(actor=bob, request=line).inquiry_code for line in lines]
+
+
+def test_card_suspension_not_applicable_travels_with_its_reason(her_case, alice, bob, b_super, victim, insurer_b):
+    """「カード停止は対象外」 (only the proxy was the threat) is part of the checklist: B's gate does not ask B for a
+    suspension A recorded as not applicable, and B sees why."""
+    update_case_checklist(actor=alice, case=her_case, card_suspension_advised_on=None,
+                          card_suspension_not_applicable=True,
+                          card_suspension_not_applicable_reason="カードは本人が所持。代理人設定のみが問題")
+    her_case.refresh_from_db()
+    handover = _offer(alice, her_case, insurer_b)
+    assert handover.card_suspension_not_applicable is True
+    _enrol_at_b(bob, victim)
+    case = confirm_handover(actor=b_super, handover=handover)
+    assert case.card_suspension_not_applicable is True
+    assert case.card_suspension_not_applicable_reason == "カードは本人が所持。代理人設定のみが問題"
+    update_case_checklist(actor=bob, case=case, proxy_cancel_confirmed_on=timezone.localdate())
+    assert request_clearing(actor=bob, setting=Setting.objects.filter(case=case).active().first(), reason="完了")

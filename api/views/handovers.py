@@ -59,6 +59,8 @@ class HandoverOut(serializers.Serializer):
     case_inquiry_about_abuser = serializers.BooleanField(help_text="ケース② 加害者に係る情報照会を行う")
     card_suspension_advised_on = serializers.DateField(allow_null=True, help_text="カード停止を案内した日")
     card_suspension_confirmed_on = serializers.DateField(allow_null=True, help_text="カード停止の完了を確認した日")
+    card_suspension_not_applicable = serializers.BooleanField(help_text="カード停止は対象外（代理人設定のみが問題）")
+    card_suspension_not_applicable_reason = serializers.CharField(help_text="カード停止を対象外とする理由")
     proxy_cancel_advised_on = serializers.DateField(allow_null=True, help_text="代理人設定の解除を案内した日")
     proxy_cancel_confirmed_on = serializers.DateField(allow_null=True, help_text="代理人設定の解除を確認した日")
     number_change_advised_on = serializers.DateField(allow_null=True, help_text="個人番号の変更・カード再交付を案内した日")

@@ -40,6 +40,8 @@ class Handover(models.Model):
     case_inquiry_about_abuser = models.BooleanField("ケース② 加害者に係る情報照会を行う", default=False)
     card_suspension_advised_on = models.DateField("カード停止を案内した日", null=True, blank=True)
     card_suspension_confirmed_on = models.DateField("カード停止の完了を確認した日", null=True, blank=True)
+    card_suspension_not_applicable = models.BooleanField("カード停止は対象外（代理人設定のみが問題）", default=False)
+    card_suspension_not_applicable_reason = models.TextField("カード停止を対象外とする理由", blank=True)
     proxy_cancel_advised_on = models.DateField("代理人設定の解除を案内した日", null=True, blank=True)
     proxy_cancel_confirmed_on = models.DateField("代理人設定の解除を確認した日", null=True, blank=True)
     number_change_advised_on = models.DateField("個人番号の変更・カード再交付を案内した日", null=True, blank=True)

@@ -17,7 +17,8 @@ from tests import factories as f
 from tests.api.conftest import assert_error, client_for
 
 CARRIED = {"requested_by_person", "need_evident", "request_date", "case_card_or_proxy", "case_inquiry_about_abuser",
-           "card_suspension_advised_on", "card_suspension_confirmed_on", "proxy_cancel_advised_on",
+           "card_suspension_advised_on", "card_suspension_confirmed_on", "card_suspension_not_applicable",
+           "card_suspension_not_applicable_reason", "proxy_cancel_advised_on",
            "proxy_cancel_confirmed_on", "number_change_advised_on", "number_change_confirmed_on"}
 
 

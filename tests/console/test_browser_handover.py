@@ -124,4 +124,6 @@ def test_the_new_insurers_clerk_sees_handover_pending_on_the_childs_page(
         page.click("#glass-submit")
     notice = page.inner_text("#handover-pending-notice")
     assert "引継ぎ確認待ち" in notice and "同伴者" in notice
+    settings_text = page.inner_text("main")
+    assert "引継ぎによる仮設定で設定" in settings_text and "引継ぎによる仮設定・引継ぎによる仮設定" not in settings_text
     page.screenshot(path="/tmp/console-handover-child.png", full_page=True)
