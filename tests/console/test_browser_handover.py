@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from flags.handover import offer_handover
 from flags.models import ProtectionCase, Setting
-from flags.services import open_protection_case
+from flags.services import open_protection_case, update_case_checklist
 from institutions.models import Role
 from members.services import enrol_member, record_loss
 from tests import factories as f
@@ -27,6 +27,8 @@ def test_old_insurer_offers_and_the_new_supervisor_confirms_the_handover(
     page_for, live_server, alice, bob, victim, abuser, insurer_b  # noqa: F811
 ):
     case = _her_case_and_loss(alice, victim, abuser)
+    update_case_checklist(actor=alice, case=case, card_suspension_not_applicable=True,
+                          card_suspension_not_applicable_reason="カードは本人が所持")  # travels with the checklist
     at_b = f.MemberFactory(insurer=insurer_b, person=victim.person, branch_number="B0000009")
     b_super = f.StaffFactory(username="bill", display_name="ビル 責任者", department=bob.department,
                              role=Role.SUPERVISOR)
@@ -52,6 +54,7 @@ def test_old_insurer_offers_and_the_new_supervisor_confirms_the_handover(
     body = page.inner_text("main")
     assert "佐藤 太郎" in body and "不開示該当フラグ" in body and "アリス" not in body
     assert "ケース①" in page.inner_text("#handover-cases") and "仮設定されています" in body
+    assert "対象外（理由: カードは本人が所持）" in page.inner_text("#handover-checklist")
     page.screenshot(path="/tmp/console-handover.png", full_page=True)
     page.click("#handover-confirm")
     page.screenshot(path="/tmp/console-handover-confirm.png", full_page=True)
