@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.services import record
 from flags.links import link_persons
-from flags.models import ProtectionCase, Setting, SettingSource
+from flags.models import ProtectionCase, SettingSource
 from flags.policy import (
     NO_PROTECTION_CHOSEN,
     SettingKind,
@@ -19,6 +19,7 @@ from flags.policy import (
     case_protects,
     checklist_date_problems,
 )
+from flags.selectors import whole_member_kinds
 from flags.setting_changes import require_own_member, set_setting
 from institutions.access import require_changer
 from members.models import Member, Person
@@ -129,9 +130,7 @@ def open_protection_case(
         record(actor=actor, action="case.opened", target=case, after={"review_on": str(case.review_on)},
                message=reason)
         link_persons(actor=actor, case=case, persons=dict.fromkeys(linked_persons), reason=reason)
-        active_kinds = set(
-            Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True)
-        )
+        active_kinds = whole_member_kinds(member.pk)
         for kind in kinds:
             if kind not in active_kinds:
                 set_setting(actor=actor, member=member, kind=kind, reason=reason, source=source, case=case)

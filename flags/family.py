@@ -25,7 +25,7 @@ from flags.models import (
     SettingSource,
 )
 from flags.policy import companion_setting_kinds
-from flags.selectors import lock_person_settings
+from flags.selectors import lock_person_settings, whole_member_kinds
 from flags.setting_changes import mark_cleared, set_setting, setting_snapshot, write_setting
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Role
@@ -41,9 +41,7 @@ def _companion_snapshot(companion: CaseCompanion) -> dict:
 
 def companion_kinds(case: ProtectionCase) -> list:
     """The protections a companion of this case gets: those in force on her whole member, and case ①'s two."""
-    her_kinds = Setting.objects.active().filter(member_id=case.member_id, item__isnull=True).values_list("kind",
-                                                                                                        flat=True)
-    return companion_setting_kinds(set(her_kinds), case_card_or_proxy=case.case_card_or_proxy)
+    return companion_setting_kinds(whole_member_kinds(case.member_id), case_card_or_proxy=case.case_card_or_proxy)
 
 
 def add_companion(*, actor, case: ProtectionCase, member: Member, relation: str, reason: str) -> CaseCompanion:
@@ -86,7 +84,7 @@ def add_companion(*, actor, case: ProtectionCase, member: Member, relation: str,
             raise ValidationError({"member": "この方はすでに同伴者として登録されています。"}, code="duplicate") from None
         record(actor=actor, action="case.companion_added", target=case, after=_companion_snapshot(companion),
                message=reason)
-        in_force = set(Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True))
+        in_force = whole_member_kinds(member.pk)
         for kind in companion_kinds(case):
             if kind not in in_force:
                 set_setting(actor=actor, member=member, kind=kind, source=SettingSource.CASE, case=case,
@@ -238,7 +236,7 @@ def protect_offered_companions(*, handover: Handover, case: ProtectionCase | Non
                 added_at=timezone.now(), added_by=None, added_by_name=SettingSource.HANDOVER.label)
             record(actor=None, institution=case.institution, action="case.companion_added", target=case,
                    after=_companion_snapshot(joined), message=reason)
-        in_force = set(Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True))
+        in_force = whole_member_kinds(member.pk)
         for kind in kinds:
             if kind not in in_force:
                 write_setting(actor=None, member=member, kind=kind, reason=reason, item=None,

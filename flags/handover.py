@@ -21,9 +21,9 @@ from django.utils import timezone
 from audit.services import append, entry, record
 from flags.family import carry_companions, offer_companions, protect_offered_companions
 from flags.links import write_link
-from flags.models import CaseLinkedPerson, CaseStaff, Handover, HandoverState, ProtectionCase, Setting, SettingSource
+from flags.models import CaseLinkedPerson, CaseStaff, Handover, HandoverState, ProtectionCase, SettingSource
 from flags.policy import SETTING_LABELS, SettingKind
-from flags.selectors import lock_person_settings, lock_persons_settings
+from flags.selectors import lock_person_settings, lock_persons_settings, whole_member_kinds
 from flags.setting_changes import write_setting
 from institutions.access import require_changer, require_independent_approver
 from institutions.models import Institution
@@ -45,9 +45,7 @@ CARRIED_FIELDS = (
 
 def handover_kinds(case: ProtectionCase) -> list[str]:
     """The whole-member protections in force on the case's member, in a fixed order."""
-    active = set(
-        Setting.objects.filter(member=case.member, item__isnull=True).active().values_list("kind", flat=True)
-    )
+    active = whole_member_kinds(case.member_id)
     return [kind.value for kind in CASE_KINDS if kind.value in active]
 
 
@@ -185,7 +183,7 @@ def _apply_provisionally(*, handover: Handover, member: Member) -> ProtectionCas
     for person in handover.linked_persons.all():
         if person.pk not in linked and person.pk != member.person_id:
             write_link(actor=None, case=case, person=person, reason=PROVISIONAL_REASON)
-    active = set(Setting.objects.active().filter(member=member, item__isnull=True).values_list("kind", flat=True))
+    active = whole_member_kinds(member.pk)
     for kind in handover.kinds:
         if kind not in active:
             write_setting(actor=None, member=member, kind=SettingKind(kind), reason=PROVISIONAL_REASON, item=None,

@@ -15,29 +15,22 @@ from flags.models import (
     Setting,
 )
 from flags.policy import ActiveSetting
-from members.locks import lock_person_settings  # noqa: F401 (re-exported: flags' callers ask it here)
+from members.locks import lock_pairs, lock_person_settings, lock_statement  # noqa: F401 (lock_person_settings: re-exported)
 from members.models import Replica
 from members.selectors import latest_replicas
 from nakama.compiled import CompiledQuery
 
 
 def lock_persons_settings(*, institution_id: int, person_ids) -> None:
-    """lock_person_settings for several persons at one institution, in one statement, in person order (the order
-    a batch takes them in): an act that touches her, her linked persons and her 同伴者 takes them all before its
-    first audit entry, as an inquiry takes its person's lock before its insurer's chain lock."""
-    ordered = sorted({pk for pk in person_ids if pk})
-    if connection.vendor != "postgresql" or not ordered:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(['pg_advisory_xact_lock(%s, %s)'] * len(ordered))}",
-                       [key for pk in ordered for key in (institution_id & 0x7FFFFFFF, pk & 0x7FFFFFFF)])
+    """lock_person_settings for several persons at one institution, in one statement (members.locks' order): an
+    act that touches her, her linked persons and her 同伴者 takes them all before its first audit entry, as an
+    inquiry takes its person's lock before its insurer's chain lock."""
+    lock_pairs((institution_id, pk) for pk in person_ids)
 
 
-def _lock_statement(institution_ids: set[int], person_id: int) -> tuple[str, list[int]]:
-    """One statement taking the locks; PostgreSQL evaluates a target list left to right, so in this order."""
-    ordered = sorted(institution_ids)
-    calls = ", ".join(["pg_advisory_xact_lock(%s, %s)"] * len(ordered))
-    return f"SELECT {calls}", [key for i in ordered for key in (i & 0x7FFFFFFF, person_id & 0x7FFFFFFF)]
+def whole_member_kinds(member_id: int) -> set[str]:
+    """The kinds of the whole-member (item none) settings in force on a member."""
+    return set(Setting.objects.active().filter(member_id=member_id, item__isnull=True).values_list("kind", flat=True))
 
 
 # BothSides.replica when the caller did not ask for the 副本 (the caller reads it itself if it needs it).
@@ -86,7 +79,8 @@ def both_sides(*, inquirer_id: int, provider_id: int, person_id: int, replica_it
         with connection.cursor() as cursor:
             # psycopg2 sends the statements as one simple query and returns the last one's rows.
             _COMPILED_READ[replica_item_id is not None].execute(
-                cursor, before=_lock_statement({inquirer_id, provider_id}, person_id), using=connection.alias, **ids
+                cursor, before=lock_statement([(inquirer_id, person_id), (provider_id, person_id)]),
+                using=connection.alias, **ids
             )
             rows = cursor.fetchall()
     else:
@@ -267,12 +261,7 @@ def both_sides_many(*, inquirer_id: int, lines: list[tuple[int, int, int]]) -> l
         return []
     persons = {person for _, person, _ in lines}
     institutions = {inquirer_id} | {provider for provider, _, _ in lines}
-    if connection.vendor == "postgresql":
-        pairs = sorted({(person, institution) for provider, person, _ in lines for institution in (inquirer_id, provider)})
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(['pg_advisory_xact_lock(%s, %s)'] * len(pairs))}",
-                           [key for person, institution in pairs for key in (institution & 0x7FFFFFFF,
-                                                                              person & 0x7FFFFFFF)])
+    lock_pairs((institution, person) for provider, person, _ in lines for institution in (inquirer_id, provider))
     in_force: dict[tuple[int, int], list[ActiveSetting]] = {}
     for institution_id, person_id, kind, item_code in (
         Setting.objects.active().filter(institution_id__in=institutions, person_id__in=persons)
