@@ -22,7 +22,7 @@ from api.serializers import (
 )
 from api.services import protected_view_entries
 from api.views.account import AnyInsurerStaff
-from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, granted_over_api, valid
 from api.views.four_eyes import DecisionView
 from api.views.lookups import own_member, person_by_sim_id, renamed
 from audit.services import append
@@ -94,15 +94,6 @@ def cases_for_answer(user):
         Prefetch("linked_persons", queryset=CaseLinkedPerson.objects.select_related("person")),
         Prefetch("companions", queryset=companions, to_attr="companions_in_force"),
     )
-
-
-def granted_over_api(request):
-    """The API's break-the-glass grants: reasons this staff member gave since his token was made (the token is the
-    API's sign-in, as the session is the console's), read back from the access log."""
-    since = getattr(request.auth, "created", None)
-    if since is None:
-        return lambda member_ids: set()
-    return access_log.granted_in_log(request.user, since=since)
 
 
 def prepare_cases(request, cases) -> set[int]:

@@ -1,4 +1,5 @@
-"""Small helpers every /api/v1/ view uses: the scoped 404 lookup and the audit of protected reads."""
+"""Small helpers every /api/v1/ view uses: the scoped 404 lookup, the audit of protected reads and the API's
+break-the-glass grants."""
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
@@ -9,6 +10,16 @@ from rest_framework.views import APIView
 from api.permissions import IsInsurerStaff
 from api.schema import NakamaAutoSchema
 from api.services import record_protected_views
+from flags import access_log
+
+
+def granted_over_api(request):
+    """The API's break-the-glass grants: reasons this staff member gave since his token was made (the token is the
+    API's sign-in, as the session is the console's), read back from the access log."""
+    since = getattr(request.auth, "created", None)
+    if since is None:
+        return lambda member_ids: set()
+    return access_log.granted_in_log(request.user, since=since)
 
 
 def get_scoped(queryset, **lookup):

@@ -13,8 +13,7 @@ from api.schema import read_responses, str_param, write_responses
 from api.serializers import MemberOut, ReplicaOut, SettingOut
 from api.services import BulkRowError, ReplicaRow, record_protected_views, register_replicas_bulk
 from api.views.account import AnyInsurerStaff
-from api.views.cases import granted_over_api
-from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, valid
+from api.views.common import ApiView, ScopedReadOnlyViewSet, get_scoped, granted_over_api, valid
 from flags import access_log
 from flags.models import Setting
 from members.models import InfoItem, Member, Person, Replica
